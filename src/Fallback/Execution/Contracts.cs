@@ -1,0 +1,121 @@
+using Accel.Data;
+using Accel.Expressions;
+
+namespace Accel.Execution;
+
+/// <summary>Where an operator runs.</summary>
+public enum ExecPath
+{
+    /// <summary>An ILGPU kernel on an NVIDIA GPU (or ILGPU's CPU accelerator in tests).</summary>
+    Gpu,
+    /// <summary>Vector512/256/128 loops, morsel-parallel over the cores.</summary>
+    Simd,
+    /// <summary>The scalar reference implementation; runs anything, anywhere.</summary>
+    Scalar,
+}
+
+/// <summary>Whether an implementation can run an operator, and if not, a one-line reason a user can act on.</summary>
+public readonly record struct Support(bool CanRun, string? Reason)
+{
+    /// <summary>It can run.</summary>
+    public static Support Yes => new(true, null);
+    /// <summary>It cannot, because of <paramref name="reason"/>.</summary>
+    public static Support No(string reason) => new(false, reason);
+}
+
+/// <summary>An estimate of an implementation's time: compute plus bytes moved (host-device transfers included).</summary>
+public readonly record struct CostEstimate(double ComputeMs, long BytesMoved, double TransferMs)
+{
+    /// <summary>Estimated total milliseconds.</summary>
+    public double TotalMs => ComputeMs + TransferMs;
+    /// <inheritdoc />
+    public override string ToString() => TotalMs < 0.01 ? "<0.01 ms" : $"{TotalMs:0.##} ms";
+}
+
+/// <summary>What an implementation is told about the run it would join.</summary>
+public sealed record ExecEnvironment(long EstimatedRows, bool InputOnDevice = false);
+
+/// <summary>One implementation (GPU, SIMD or scalar) of one operator kind, described by <typeparamref name="TSpec"/>.</summary>
+public interface IOperatorImpl<in TSpec>
+{
+    /// <summary>The path this implementation runs on.</summary>
+    ExecPath Path { get; }
+    /// <summary>Whether it can run this concrete operator (types, expressions, size, memory); a reason when not.</summary>
+    Support CanRun(TSpec spec, ExecEnvironment env);
+    /// <summary>Estimated cost for this operator at the environment's estimated row count.</summary>
+    CostEstimate Estimate(TSpec spec, ExecEnvironment env);
+}
+
+/// <summary>Filter: keep rows where the boolean predicate is TRUE (NULL and FALSE drop the row).</summary>
+public sealed record FilterSpec(Schema Input, BoundExpr Predicate);
+
+/// <summary>Filter implementation.</summary>
+public interface IFilterImpl : IOperatorImpl<FilterSpec>
+{
+    /// <summary>Returns the batch with a selection vector holding the physical positions of the rows that pass
+    /// (ascending; among the input's own selection if it has one). Columns are not copied.</summary>
+    ColumnBatch Filter(ColumnBatch input, FilterSpec spec);
+}
+
+/// <summary>Projection: one output column per expression.</summary>
+public sealed record ProjectSpec(Schema Input, IReadOnlyList<BoundExpr> Exprs, Schema Output);
+
+/// <summary>Projection implementation.</summary>
+public interface IProjectImpl : IOperatorImpl<ProjectSpec>
+{
+    /// <summary>Evaluates every expression over the live rows; the result is compact (no selection vector).</summary>
+    ColumnBatch Project(ColumnBatch input, ProjectSpec spec);
+}
+
+/// <summary>One aggregate over a plain input column (the planner projects computed arguments first).</summary>
+/// <param name="Func">The function.</param>
+/// <param name="InputOrdinal">Input column ordinal; -1 for count(*).</param>
+/// <param name="Distinct">Aggregate over distinct non-null values only.</param>
+/// <param name="ResultType">The output type, from <see cref="AggregateTypes.ResultType"/>.</param>
+public sealed record AggregateCall(AggFunc Func, int InputOrdinal, bool Distinct, DataType ResultType);
+
+/// <summary>Hash aggregate: group by key columns (none = one global group), output keys then aggregates.
+/// NULL keys form one group. Over empty input, a global aggregate returns one row (count 0, others NULL).</summary>
+public sealed record AggregateSpec(Schema Input, IReadOnlyList<int> KeyOrdinals, IReadOnlyList<AggregateCall> Aggregates, Schema Output);
+
+/// <summary>Hash aggregate implementation.</summary>
+public interface IHashAggregateImpl : IOperatorImpl<AggregateSpec>
+{
+    /// <summary>Consumes all input batches and returns the groups (order unspecified).</summary>
+    ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec);
+}
+
+/// <summary>Join types, as Spark names them.</summary>
+public enum JoinType { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross }
+
+/// <summary>Which input the hash table is built on.</summary>
+public enum BuildSide { Left, Right }
+
+/// <summary>Equi-join on key ordinals (NULL keys never match), with an optional residual condition over
+/// the concatenated left+right schema. Output: left columns then right columns (semi/anti: left only).</summary>
+public sealed record JoinSpec(Schema Left, Schema Right, JoinType Type, IReadOnlyList<int> LeftKeys, IReadOnlyList<int> RightKeys,
+    BoundExpr? Residual, BuildSide Build, bool Broadcast, Schema Output);
+
+/// <summary>Hash join implementation.</summary>
+public interface IHashJoinImpl : IOperatorImpl<JoinSpec>
+{
+    /// <summary>Joins the two inputs (each fully materialized by the caller).</summary>
+    ColumnBatch Join(ColumnBatch left, ColumnBatch right, JoinSpec spec);
+}
+
+/// <summary>A sort key over an input ordinal.</summary>
+public sealed record SortKey(int Ordinal, bool Ascending, bool NullsFirst);
+
+/// <summary>Sort (stable) by keys; with <see cref="Limit"/> set it is a top-N.</summary>
+public sealed record SortSpec(Schema Input, IReadOnlyList<SortKey> Keys, int? Limit = null);
+
+/// <summary>Sort implementation.</summary>
+public interface ISortImpl : IOperatorImpl<SortSpec>
+{
+    /// <summary>Sorts the (materialized) input.</summary>
+    ColumnBatch Sort(ColumnBatch input, SortSpec spec);
+}
+
+/// <summary>Explode: one output row per element of an array column (rows with NULL or empty arrays are
+/// dropped unless <see cref="Outer"/>). Output: the input columns, with the array column replaced by its element.</summary>
+public sealed record ExplodeSpec(Schema Input, int ArrayOrdinal, bool Outer, Schema Output);
