@@ -58,22 +58,70 @@ public static class ValueConversions
         null => "NULL",
         bool b => b ? "true" : "false",
         double d => FormatDouble(d),
-        float f => FormatDouble(f),
+        float f => FormatFloat(f),
         decimal m => m.ToString(CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateTime t => t.ToString(t.TimeOfDay.Ticks % 10_000_000 == 0 ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture),
         object?[] a => "[" + string.Join(", ", a.Select(Format)) + "]",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
 
-    /// <summary>Spark prints doubles with a decimal point (1.0, not 1) and NaN/Infinity by name.</summary>
+    /// <summary>Spark prints doubles as Java does: 1.0, 0.001, 1.0E7, 1.5E-4, NaN, Infinity.</summary>
     public static string FormatDouble(double d)
     {
         if (double.IsNaN(d)) return "NaN";
         if (double.IsPositiveInfinity(d)) return "Infinity";
         if (double.IsNegativeInfinity(d)) return "-Infinity";
-        var s = d.ToString("R", CultureInfo.InvariantCulture);
-        return s.Contains('.') || s.Contains('E') ? s : s + ".0";
+        return FormatJava(Math.Abs(d).ToString("R", CultureInfo.InvariantCulture), Math.Abs(d), d < 0 || (d == 0 && double.IsNegative(d)));
+    }
+
+    /// <summary>Spark prints floats with the shortest digits that identify the float.</summary>
+    public static string FormatFloat(float f)
+    {
+        if (float.IsNaN(f)) return "NaN";
+        if (float.IsPositiveInfinity(f)) return "Infinity";
+        if (float.IsNegativeInfinity(f)) return "-Infinity";
+        return FormatJava(Math.Abs(f).ToString("R", CultureInfo.InvariantCulture), Math.Abs(f), f < 0 || (f == 0 && float.IsNegative(f)));
+    }
+
+    // Re-lays the shortest round-trip digits in Java's Double.toString layout.
+    private static string FormatJava(string shortest, double abs, bool negative)
+    {
+        string digits;
+        int exp;
+        int e = shortest.IndexOfAny(['E', 'e']);
+        if (e >= 0)
+        {
+            digits = shortest[..e].Replace(".", "");
+            exp = int.Parse(shortest[(e + 1)..], CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            int dot = shortest.IndexOf('.');
+            string ip = dot < 0 ? shortest : shortest[..dot], fp = dot < 0 ? "" : shortest[(dot + 1)..];
+            if (ip != "0") { digits = ip + fp; exp = ip.Length - 1; }
+            else
+            {
+                int zeros = fp.Length - fp.TrimStart('0').Length;
+                digits = fp.TrimStart('0');
+                exp = -(zeros + 1);
+            }
+        }
+        digits = digits.TrimEnd('0');
+        if (digits.Length == 0) { digits = "0"; exp = 0; }
+        string body;
+        if (abs == 0 || (abs >= 1e-3 && abs < 1e7))
+        {
+            if (exp >= 0)
+            {
+                var padded = digits.PadRight(exp + 1, '0');
+                var frac = padded.Length > exp + 1 ? padded[(exp + 1)..] : "0";
+                body = padded[..(exp + 1)] + "." + frac;
+            }
+            else body = "0." + new string('0', -exp - 1) + digits;
+        }
+        else body = digits[0] + "." + (digits.Length > 1 ? digits[1..] : "0") + "E" + exp.ToString(CultureInfo.InvariantCulture);
+        return negative ? "-" + body : body;
     }
 }

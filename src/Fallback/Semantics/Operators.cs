@@ -3,7 +3,8 @@ using System.Runtime.Intrinsics;
 
 namespace Accel.Semantics;
 
-// The one home of each arithmetic/comparison rule, in the TensorPrimitives pattern: a scalar member used
+// Comparisons follow Spark: NaN equals NaN and is greater than every other value (integers compile the
+// NaN checks away). The one home of each arithmetic/comparison rule, in the TensorPrimitives pattern: a scalar member used
 // by the scalar path (and usable from kernels), and vector members used by the SIMD loops. NULL handling
 // and division by zero (NULL in Spark) live in the callers, which own the validity bitmaps.
 
@@ -89,76 +90,76 @@ public readonly struct DivideOp<T> : IBinaryOperator<T> where T : unmanaged, INu
 public readonly struct EqualOp<T> : IComparisonOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc />
-    public static bool Invoke(T a, T b) => a == b;
+    public static bool Invoke(T a, T b) => a == b || (T.IsNaN(a) && T.IsNaN(b));
     /// <inheritdoc />
-    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
+    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b) | (Vector128.IsNaN(a) & Vector128.IsNaN(b));
     /// <inheritdoc />
-    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
+    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b) | (Vector256.IsNaN(a) & Vector256.IsNaN(b));
     /// <inheritdoc />
-    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
+    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b) | (Vector512.IsNaN(a) & Vector512.IsNaN(b));
 }
 
 /// <summary>a != b.</summary>
 public readonly struct NotEqualOp<T> : IComparisonOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc />
-    public static bool Invoke(T a, T b) => a != b;
+    public static bool Invoke(T a, T b) => !(a == b || (T.IsNaN(a) && T.IsNaN(b)));
     /// <inheritdoc />
-    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => ~Vector128.Equals(a, b);
+    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => ~(Vector128.Equals(a, b) | (Vector128.IsNaN(a) & Vector128.IsNaN(b)));
     /// <inheritdoc />
-    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => ~Vector256.Equals(a, b);
+    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => ~(Vector256.Equals(a, b) | (Vector256.IsNaN(a) & Vector256.IsNaN(b)));
     /// <inheritdoc />
-    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => ~Vector512.Equals(a, b);
+    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => ~(Vector512.Equals(a, b) | (Vector512.IsNaN(a) & Vector512.IsNaN(b)));
 }
 
 /// <summary>a &lt; b.</summary>
 public readonly struct LessThanOp<T> : IComparisonOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc />
-    public static bool Invoke(T a, T b) => a < b;
+    public static bool Invoke(T a, T b) => a < b || (T.IsNaN(b) && !T.IsNaN(a));
     /// <inheritdoc />
-    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b);
+    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b) | Vector128.AndNot(Vector128.IsNaN(b), Vector128.IsNaN(a));
     /// <inheritdoc />
-    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
+    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b) | Vector256.AndNot(Vector256.IsNaN(b), Vector256.IsNaN(a));
     /// <inheritdoc />
-    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
+    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b) | Vector512.AndNot(Vector512.IsNaN(b), Vector512.IsNaN(a));
 }
 
 /// <summary>a &lt;= b.</summary>
 public readonly struct LessThanOrEqualOp<T> : IComparisonOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc />
-    public static bool Invoke(T a, T b) => a <= b;
+    public static bool Invoke(T a, T b) => a <= b || T.IsNaN(b);
     /// <inheritdoc />
-    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.LessThanOrEqual(a, b);
+    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.LessThanOrEqual(a, b) | Vector128.IsNaN(b);
     /// <inheritdoc />
-    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.LessThanOrEqual(a, b);
+    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.LessThanOrEqual(a, b) | Vector256.IsNaN(b);
     /// <inheritdoc />
-    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.LessThanOrEqual(a, b);
+    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.LessThanOrEqual(a, b) | Vector512.IsNaN(b);
 }
 
 /// <summary>a &gt; b.</summary>
 public readonly struct GreaterThanOp<T> : IComparisonOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc />
-    public static bool Invoke(T a, T b) => a > b;
+    public static bool Invoke(T a, T b) => a > b || (T.IsNaN(a) && !T.IsNaN(b));
     /// <inheritdoc />
-    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThan(a, b);
+    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThan(a, b) | Vector128.AndNot(Vector128.IsNaN(a), Vector128.IsNaN(b));
     /// <inheritdoc />
-    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThan(a, b);
+    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThan(a, b) | Vector256.AndNot(Vector256.IsNaN(a), Vector256.IsNaN(b));
     /// <inheritdoc />
-    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
+    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b) | Vector512.AndNot(Vector512.IsNaN(a), Vector512.IsNaN(b));
 }
 
 /// <summary>a &gt;= b.</summary>
 public readonly struct GreaterThanOrEqualOp<T> : IComparisonOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc />
-    public static bool Invoke(T a, T b) => a >= b;
+    public static bool Invoke(T a, T b) => a >= b || T.IsNaN(a);
     /// <inheritdoc />
-    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThanOrEqual(a, b);
+    public static Vector128<T> Invoke(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThanOrEqual(a, b) | Vector128.IsNaN(a);
     /// <inheritdoc />
-    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanOrEqual(a, b);
+    public static Vector256<T> Invoke(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanOrEqual(a, b) | Vector256.IsNaN(a);
     /// <inheritdoc />
-    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThanOrEqual(a, b);
+    public static Vector512<T> Invoke(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThanOrEqual(a, b) | Vector512.IsNaN(a);
 }

@@ -1,0 +1,112 @@
+using System.Numerics;
+using Accel.Data;
+using Accel.Semantics;
+
+namespace Accel.Expressions;
+
+/// <summary>Arithmetic over columns with Spark's non-ANSI semantics: integers wrap, division/remainder by
+/// zero is NULL, decimals are exact and NULL when the result does not fit its precision.</summary>
+public static class Arithmetic
+{
+    /// <summary>left op right, operands already coerced by the binder.</summary>
+    public static ColumnVector Evaluate(BinaryOp op, ColumnVector left, ColumnVector right, DataType resultType)
+    {
+        if (resultType.Id == TypeId.Decimal) return DecimalOp(op, left, right, resultType);
+        return (left, right) switch
+        {
+            (PrimitiveVector<int> a, PrimitiveVector<int> b) => Numeric(op, a, b, resultType),
+            (PrimitiveVector<long> a, PrimitiveVector<long> b) => Numeric(op, a, b, resultType),
+            (PrimitiveVector<float> a, PrimitiveVector<float> b) => Numeric(op, a, b, resultType),
+            (PrimitiveVector<double> a, PrimitiveVector<double> b) => Numeric(op, a, b, resultType),
+            _ => throw new AccelException($"arithmetic {op} is not defined for {left.Type} and {right.Type}"),
+        };
+    }
+
+    private static ColumnVector Numeric<T>(BinaryOp op, PrimitiveVector<T> a, PrimitiveVector<T> b, DataType type)
+        where T : unmanaged, INumber<T>, IMinMaxValue<T>
+    {
+        int n = a.Length;
+        var r = new T[n];
+        var validity = ValidityBitmap.And(a.Validity, b.Validity);
+        switch (op)
+        {
+            case BinaryOp.Add: Loop<T, AddOp<T>>(a.Values, b.Values, r); break;
+            case BinaryOp.Subtract: Loop<T, SubtractOp<T>>(a.Values, b.Values, r); break;
+            case BinaryOp.Multiply: Loop<T, MultiplyOp<T>>(a.Values, b.Values, r); break;
+            case BinaryOp.Divide or BinaryOp.Modulo or BinaryOp.IntDivide:
+            {
+                bool[]? valid = null;
+                bool integral = typeof(T) == typeof(int) || typeof(T) == typeof(long);
+                for (int i = 0; i < n; i++)
+                {
+                    T x = a.Values[i], y = b.Values[i];
+                    if (T.IsZero(y))
+                    {
+                        valid ??= Flags(validity, n);
+                        valid[i] = false;
+                        continue;
+                    }
+                    if (integral && y == -T.One)
+                    {
+                        // MinValue / -1 overflows: Spark wraps (MinValue), and x % -1 is 0.
+                        r[i] = op == BinaryOp.Modulo ? T.Zero : unchecked(T.Zero - x);
+                        continue;
+                    }
+                    r[i] = op == BinaryOp.Modulo ? x % y : x / y;
+                }
+                if (valid is not null) validity = ValidityBitmap.FromFlags(valid);
+                break;
+            }
+            default:
+                throw new AccelException($"{op} is not an arithmetic operator");
+        }
+        return new PrimitiveVector<T>(type, r, validity);
+    }
+
+    private static bool[] Flags(ValidityBitmap? validity, int n)
+    {
+        var f = new bool[n];
+        for (int i = 0; i < n; i++) f[i] = validity is null || validity.IsValid(i);
+        return f;
+    }
+
+    private static void Loop<T, TOp>(T[] a, T[] b, T[] r) where T : unmanaged, INumber<T> where TOp : IBinaryOperator<T>
+    {
+        for (int i = 0; i < r.Length; i++) r[i] = TOp.Invoke(a[i], b[i]);
+    }
+
+    private static ColumnVector DecimalOp(BinaryOp op, ColumnVector left, ColumnVector right, DataType type)
+    {
+        var a = (PrimitiveVector<long>)left;
+        var b = (PrimitiveVector<long>)right;
+        int sa = left.Type.Scale, sb = right.Type.Scale;
+        var builder = new PrimitiveColumnBuilder<long>(type, a.Length);
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (a.IsNull(i) || b.IsNull(i)) { builder.AppendNull(); continue; }
+            decimal x = ValueConversions.ToDecimal(a.Values[i], sa), y = ValueConversions.ToDecimal(b.Values[i], sb);
+            decimal? r = op switch
+            {
+                BinaryOp.Add => x + y,
+                BinaryOp.Subtract => x - y,
+                BinaryOp.Multiply => x * y,
+                BinaryOp.Divide => y == 0 ? null : x / y,
+                BinaryOp.Modulo => y == 0 ? null : x % y,
+                _ => throw new AccelException($"{op} is not defined for decimals"),
+            };
+            long? scaled = r is null ? null : ValueConversions.FromDecimal(r.Value, type.Precision, type.Scale);
+            if (scaled is null) builder.AppendNull(); else builder.AppendValue(scaled.Value);
+        }
+        return builder.Build();
+    }
+
+    /// <summary>Unary minus (integers wrap: -MinValue is MinValue).</summary>
+    public static ColumnVector Negate(ColumnVector c) => c switch
+    {
+        PrimitiveVector<int> v => new PrimitiveVector<int>(c.Type, v.Span.ToArray().Select(x => unchecked(-x)).ToArray(), c.Validity),
+        PrimitiveVector<long> v => new PrimitiveVector<long>(c.Type, v.Span.ToArray().Select(x => unchecked(-x)).ToArray(), c.Validity),
+        PrimitiveVector<float> v => new PrimitiveVector<float>(c.Type, v.Span.ToArray().Select(x => -x).ToArray(), c.Validity),
+        PrimitiveVector<double> v => new PrimitiveVector<double>(c.Type, v.Span.ToArray().Select(x => -x).ToArray(), c.Validity),
+        _ => throw new AccelException($"cannot negate {c.Type}"),
+    };
+}
