@@ -40,6 +40,8 @@ public static class Binder
         if (e.Type == to) return e;
         if (e is BoundLiteral { Value: null }) return new BoundLiteral(null, to);
         if (!Coercion.CanCast(e.Type, to)) throw new AccelException($"cannot cast {e.Type} to {to}");
+        // Folding casts of constants keeps "column op literal" shapes that the SIMD and GPU paths recognise.
+        if (e is BoundLiteral lit && lit.Type.Id != TypeId.Array) return new BoundLiteral(CastKernels.CastValue(lit.Value, lit.Type, to), to);
         return new BoundCast(e, to);
     }
 
@@ -154,6 +156,6 @@ public static class Binder
     {
         var child = Bind(c.Child, input);
         if (!Coercion.CanCast(child.Type, c.To)) throw new AccelException($"cannot cast {child.Type} to {c.To} in '{c.DisplayName}'");
-        return child.Type == c.To ? child : new BoundCast(child, c.To);
+        return CastTo(child, c.To);
     }
 }

@@ -1,0 +1,56 @@
+namespace Accel.Cli;
+
+/// <summary>Dispatches `accel &lt;command&gt;`.</summary>
+public static class CommandLine
+{
+    /// <summary>Runs a command and returns the process exit code.</summary>
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            PrintHelp();
+            return args.Length == 0 ? 1 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "demo" => DemoCommand.Run(args[1..]),
+                
+                _ => Unknown(args[0]),
+            };
+        }
+        catch (AccelException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static int Unknown(string cmd)
+    {
+        Console.Error.WriteLine($"error: unknown command '{cmd}'");
+        PrintHelp();
+        return 1;
+    }
+
+    private static void PrintHelp() => Console.WriteLine("""
+        accel — GPU/SIMD-accelerated columnar query engine
+
+        usage:
+          accel demo [--rows N] [--out DIR] [--path auto|gpu|simd|scalar]
+              generate a small sales dataset, run DataFrame queries, print results and plans
+          accel selftest [--rows N]
+              report the GPU found (or why none was), then check every GPU kernel against the scalar path
+              (ACCEL_GPU=cpu runs the kernels on ILGPU's CPU accelerator)
+        """);
+
+    /// <summary>Value of "--name value" in args, or the default.</summary>
+    public static string? Option(string[] args, string name, string? defaultValue = null)
+    {
+        int i = Array.IndexOf(args, name);
+        if (i < 0) return defaultValue;
+        if (i + 1 >= args.Length) throw new AccelException($"option {name} needs a value");
+        return args[i + 1];
+    }
+}

@@ -1,0 +1,3 @@
+using Accel.Cli;
+
+return CommandLine.Run(args);

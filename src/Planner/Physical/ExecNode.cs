@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Accel.Data;
+using Accel.Execution;
+
+namespace Accel.Planner.Physical;
+
+/// <summary>Run-time figures of one operator (EXPLAIN ANALYZE).</summary>
+public sealed class OperatorMetrics
+{
+    /// <summary>Rows produced.</summary>
+    public long RowsOut;
+    /// <summary>Batches produced.</summary>
+    public long BatchesOut;
+    /// <summary>Wall time spent in this operator and its inputs.</summary>
+    public TimeSpan InclusiveTime;
+    /// <summary>Bytes moved between host and device (0 on CPU paths).</summary>
+    public long BytesMoved;
+    /// <summary>The path that actually ran (differs from the planned one after a fail-over).</summary>
+    public ExecPath? ActualPath;
+    /// <summary>Why the planned path was abandoned at run time, if it was.</summary>
+    public string? Failover;
+    /// <summary>Extra operator-specific figures (row groups skipped, ...).</summary>
+    public string? Extra;
+}
+
+/// <summary>The settings a query runs under.</summary>
+public sealed record ExecContext(PathSetting Path, bool Strict, int BatchSize);
+
+/// <summary>accel.path: let the planner choose, or force one path.</summary>
+public enum PathSetting { Auto, Gpu, Simd, Scalar }
+
+/// <summary>A physical operator: one node of the plan that runs, with its chosen path and the reasons
+/// for the paths not taken.</summary>
+public abstract class ExecNode
+{
+    /// <summary>Base constructor.</summary>
+    protected ExecNode(Schema output, IReadOnlyList<ExecNode> children, PathDecision decision, long estimatedRows)
+    {
+        Output = output;
+        Children = children;
+        Decision = decision;
+        EstimatedRows = estimatedRows;
+    }
+
+    /// <summary>Operator name as explain prints it (FilterExec, HashAggregateExec, ...).</summary>
+    public abstract string Name { get; }
+    /// <summary>The operator's arguments, rendered for explain.</summary>
+    public abstract string Detail { get; }
+    /// <summary>Output columns.</summary>
+    public Schema Output { get; }
+    /// <summary>Inputs.</summary>
+    public IReadOnlyList<ExecNode> Children { get; }
+    /// <summary>The planner's path choice and reasons.</summary>
+    public PathDecision Decision { get; }
+    /// <summary>The planner's row estimate.</summary>
+    public long EstimatedRows { get; }
+    /// <summary>Figures from the last run.</summary>
+    public OperatorMetrics Metrics { get; } = new();
+
+    /// <summary>Runs the operator, recording rows, batches and time.</summary>
+    public IEnumerable<ColumnBatch> Execute(ExecContext ctx)
+    {
+        var sw = new Stopwatch();
+        Metrics.ActualPath ??= Decision.Chosen;
+        using var e = ExecuteCore(ctx).GetEnumerator();
+        while (true)
+        {
+            sw.Start();
+            bool more = e.MoveNext();
+            sw.Stop();
+            Metrics.InclusiveTime = sw.Elapsed;
+            if (!more) yield break;
+            Metrics.RowsOut += e.Current.RowCount;
+            Metrics.BatchesOut++;
+            yield return e.Current;
+        }
+    }
+
+    /// <summary>The operator's work.</summary>
+    protected abstract IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx);
+
+    /// <summary>Runs <paramref name="work"/> on the chosen implementation; when the GPU path fails at run time
+    /// (out of memory, device lost) and the run is not strict, reruns it on the next runnable path and
+    /// records the fail-over. The input is unchanged by a failed attempt, so no row is lost or duplicated.</summary>
+    protected TResult RunWithFailover<TImpl, TResult>(ExecContext ctx, IReadOnlyList<TImpl> impls, Func<TImpl, TResult> work)
+        where TImpl : class
+    {
+        var path = Metrics.ActualPath ?? Decision.Chosen;
+        var impl = impls.First(i => PathOf(i) == path);
+        try
+        {
+            return work(impl);
+        }
+        catch (Exception ex) when (path == ExecPath.Gpu && ex is not AccelException)
+        {
+            if (ctx.Strict || Decision.Forced)
+                throw new AccelException($"{Name} failed on the gpu path and fail-over is disabled ({(ctx.Strict ? "accel.strict=true" : "accel.path=gpu")}): {ex.Message}", ex);
+            var next = Decision.Options.FirstOrDefault(o => o.Path != ExecPath.Gpu && o.CanRun)
+                       ?? throw new AccelException($"{Name} failed on the gpu path and no other path can run it: {ex.Message}", ex);
+            Metrics.Failover = $"gpu failed ({ex.GetType().Name}: {ex.Message}); reran on {PathDecision.Name(next.Path)}";
+            Metrics.ActualPath = next.Path;
+            return work(impls.First(i => PathOf(i) == next.Path));
+        }
+    }
+
+    private static ExecPath PathOf(object impl) => impl switch
+    {
+        IOperatorImpl<FilterSpec> f => f.Path,
+        IOperatorImpl<ProjectSpec> p => p.Path,
+        IOperatorImpl<AggregateSpec> a => a.Path,
+        IOperatorImpl<JoinSpec> j => j.Path,
+        IOperatorImpl<SortSpec> s => s.Path,
+        _ => ExecPath.Scalar,
+    };
+}

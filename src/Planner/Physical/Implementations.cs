@@ -1,0 +1,20 @@
+using Accel.Execution;
+using Accel.Operators;
+
+namespace Accel.Planner.Physical;
+
+/// <summary>The implementations of each operator kind, GPU first. An operator kind missing a path here
+/// shows "no &lt;path&gt; implementation of XxxExec yet" in the plan.</summary>
+public sealed class Implementations
+{
+    /// <summary>Filter: GPU, SIMD, scalar.</summary>
+    public IReadOnlyList<IFilterImpl> Filter { get; } = [new FilterScalar()];
+    /// <summary>Project: GPU, SIMD, scalar.</summary>
+    public IReadOnlyList<IProjectImpl> Project { get; } = [new ProjectScalar()];
+    /// <summary>Hash aggregate: GPU, SIMD, scalar.</summary>
+    public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateScalar()];
+    /// <summary>Hash join: scalar only so far.</summary>
+    public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinScalar()];
+    /// <summary>Sort and top-N: scalar only so far.</summary>
+    public IReadOnlyList<ISortImpl> Sort { get; } = [new SortScalar()];
+}

@@ -1,0 +1,26 @@
+using Accel.Data;
+using Accel.Execution;
+
+namespace Accel.Planner.Physical;
+
+/// <summary>Keeps rows whose predicate is TRUE, as a selection vector over the input batch.</summary>
+public sealed class FilterExec(ExecNode child, FilterSpec spec, IReadOnlyList<IFilterImpl> impls, PathDecision decision, long estimatedRows)
+    : ExecNode(child.Output, [child], decision, estimatedRows)
+{
+    /// <summary>The bound predicate.</summary>
+    public FilterSpec Spec { get; } = spec;
+    /// <inheritdoc />
+    public override string Name => "FilterExec";
+    /// <inheritdoc />
+    public override string Detail => Spec.Predicate.Describe(Spec.Input);
+
+    /// <inheritdoc />
+    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
+    {
+        foreach (var batch in Children[0].Execute(ctx))
+        {
+            var result = RunWithFailover(ctx, impls, impl => impl.Filter(batch, Spec));
+            if (result.RowCount > 0) yield return result;
+        }
+    }
+}

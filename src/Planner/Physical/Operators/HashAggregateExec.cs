@@ -1,0 +1,29 @@
+using Accel.Data;
+using Accel.Execution;
+using Accel.Expressions;
+
+namespace Accel.Planner.Physical;
+
+/// <summary>Groups the whole input by key columns and computes aggregates (a pipeline breaker).</summary>
+public sealed class HashAggregateExec(ExecNode child, AggregateSpec spec, IReadOnlyList<IHashAggregateImpl> impls, PathDecision decision, long estimatedRows, string? label = null)
+    : ExecNode(spec.Output, [child], decision, estimatedRows)
+{
+    /// <summary>Keys and aggregate calls over input ordinals.</summary>
+    public AggregateSpec Spec { get; } = spec;
+    /// <inheritdoc />
+    public override string Name => "HashAggregateExec";
+    /// <inheritdoc />
+    public override string Detail =>
+        (label is null ? "" : label + " ") +
+        $"keys=[{string.Join(", ", Spec.KeyOrdinals.Select(k => Spec.Input[k].Name))}] " +
+        $"aggs=[{string.Join(", ", Spec.Aggregates.Select(a => a.InputOrdinal < 0 ? "count(1)" : $"{AggregateExpr.NameOf(a.Func)}({(a.Distinct ? "DISTINCT " : "")}{Spec.Input[a.InputOrdinal].Name})"))}]";
+
+    /// <inheritdoc />
+    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
+    {
+        // Materialize once so that a GPU fail-over can re-run on the same rows.
+        var input = Children[0].Execute(ctx).ToList();
+        var result = RunWithFailover(ctx, impls, impl => impl.Aggregate(input, Spec));
+        foreach (var b in Batching.Split(new ColumnBatch(Output, result.Columns, result.PhysicalRows, result.Selection), ctx.BatchSize)) yield return b;
+    }
+}

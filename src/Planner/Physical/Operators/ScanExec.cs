@@ -1,0 +1,43 @@
+using Accel.Data;
+using Accel.IO;
+using Accel.Planner.Logical;
+
+namespace Accel.Planner.Physical;
+
+/// <summary>Reads a table source, limited to the needed columns, with predicates pushed into the reader.</summary>
+public sealed class ScanExec(ITableSource source, ScanRequest request, Schema output, long estimatedRows)
+    : ExecNode(output, [], PathChooser.HostOnly("ScanExec", "file decoding runs on the host CPU"), estimatedRows)
+{
+    private readonly ScanMetrics _scan = new();
+
+    /// <summary>The source.</summary>
+    public ITableSource Source { get; } = source;
+    /// <summary>Columns and pushed predicates.</summary>
+    public ScanRequest Request { get; } = request;
+
+    /// <inheritdoc />
+    public override string Name => "ScanExec";
+
+    /// <inheritdoc />
+    public override string Detail
+    {
+        get
+        {
+            var cols = Request.Columns is null ? $"all {Source.Schema.Count} columns" : $"{Request.Columns.Count} of {Source.Schema.Count} columns";
+            var pushed = Request.Predicates.Count == 0 ? "" : $" pushed=[{string.Join(", ", Request.Predicates.Select(p => $"{p.Column} {p.Op} {ValueConversions.Format(p.Value)}"))}]";
+            return $"{Source.Format} {Source.Describe} [{cols}]{pushed}";
+        }
+    }
+
+    /// <inheritdoc />
+    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
+    {
+        foreach (var b in Source.Scan(Request, _scan))
+        {
+            Metrics.Extra = _scan.RowGroupsRead + _scan.RowGroupsSkipped > 0
+                ? $"row groups read={_scan.RowGroupsRead} skipped={_scan.RowGroupsSkipped}" : null;
+            // Re-label with the plan's schema so attribute ids match the operators above.
+            yield return new ColumnBatch(Output, b.Columns, b.PhysicalRows, b.Selection);
+        }
+    }
+}

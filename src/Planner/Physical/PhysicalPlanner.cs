@@ -1,0 +1,300 @@
+using Accel.Data;
+using Accel.Execution;
+using Accel.Expressions;
+using Accel.IO;
+using Accel.Planner.Logical;
+
+namespace Accel.Planner.Physical;
+
+/// <summary>Turns a logical plan into operators, choosing each operator's path and pruning the columns
+/// each scan reads to those the plan needs.</summary>
+public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
+{
+    private const long UnknownRows = 1_000_000;
+
+    /// <summary>Plans the whole tree.</summary>
+    public ExecNode Plan(LogicalPlan plan) => Plan(plan, null);
+
+    // `required` holds the attribute ids the parent reads from this node (null: all of them).
+    private ExecNode Plan(LogicalPlan plan, HashSet<long>? required) => plan switch
+    {
+        ScanNode s => PlanScan(s, required, []),
+        FilterNode f => PlanFilter(f, required),
+        ProjectNode p => PlanProjectNode(p, required),
+        AggregateNode a => PlanAggregate(a),
+        JoinNode j => PlanJoin(j, required, broadcastLeft: false),
+        BroadcastHintNode b => Plan(b.Child, required),
+        SortNode s => PlanSort(s, required, limit: null),
+        LimitNode { Child: SortNode s } l => PlanSort(s, required, l.Count),
+        LimitNode l => new LimitExec(Plan(l.Child, required), l.Count, Math.Min(l.Count, Estimate(l.Child))),
+        UnionNode u => PlanUnion(u),
+        DistinctNode d => PlanDistinct(d),
+        GenerateNode g => PlanGenerate(g),
+        _ => throw new AccelException($"no physical operator for {plan.GetType().Name}"),
+    };
+
+    private ExecNode PlanScan(ScanNode s, HashSet<long>? required, IReadOnlyList<ColumnPredicate> pushed)
+    {
+        var fields = required is null ? s.Output.Fields : s.Output.Fields.Where(f => required.Contains(f.Id)).ToArray();
+        if (fields.Count == 0 && s.Output.Count > 0) fields = [s.Output[0]]; // count(*) still needs the row count
+        var columns = fields.Count == s.Output.Count ? null : fields.Select(f => f.Name).ToArray();
+        return new ScanExec(s.Source, new ScanRequest(columns, pushed), new Schema(fields), Estimate(s));
+    }
+
+    private ExecNode PlanFilter(FilterNode f, HashSet<long>? required)
+    {
+        var need = required is null ? null : new HashSet<long>(required.Concat(RefsOf([f.Condition], f.Child.Output)));
+        var child = f.Child is ScanNode scan && scan.Source.SupportsPredicatePushdown
+            ? PlanScan(scan, need, PushablePredicates(f.Condition, scan.Output))
+            : Plan(f.Child, need);
+        var spec = new FilterSpec(child.Output, Binder.Bind(f.Condition, child.Output));
+        long rows = Math.Max(1, child.EstimatedRows / 2);
+        var env = new ExecEnvironment(child.EstimatedRows);
+        var decision = PathChooser.Choose("FilterExec", spec, impls.Filter, env, setting);
+        return new FilterExec(child, spec, impls.Filter, decision, rows);
+    }
+
+    // Only the expressions the parent reads are computed, so columns nobody uses are never scanned.
+    private ExecNode PlanProjectNode(ProjectNode p, HashSet<long>? required)
+    {
+        var keep = Enumerable.Range(0, p.Exprs.Count).Where(i => required is null || required.Contains(p.Output[i].Id)).ToArray();
+        if (keep.Length == 0) keep = [0];
+        var exprs = keep.Select(i => p.Exprs[i]).ToArray();
+        var output = new Schema(keep.Select(i => p.Output[i]));
+        var child = Plan(p.Child, RefsOf(exprs, p.Child.Output));
+        return IsIdentity(exprs, child.Output) ? child : PlanProject(child, exprs, output);
+    }
+
+    private ProjectExec PlanProject(ExecNode child, IReadOnlyList<Expr> exprs, Schema output)
+    {
+        var bound = exprs.Select(e => Binder.Bind(e, child.Output)).ToArray();
+        var spec = new ProjectSpec(child.Output, bound, output);
+        var decision = PathChooser.Choose("ProjectExec", spec, impls.Project, new ExecEnvironment(child.EstimatedRows), setting);
+        return new ProjectExec(child, spec, impls.Project, decision, child.EstimatedRows);
+    }
+
+    private ExecNode PlanAggregate(AggregateNode a)
+    {
+        var ap = a.Plan;
+        var child = Plan(a.Child, RefsOf(ap.PreProjection, a.Child.Output));
+        var preNames = ap.PreProjection.Select((e, i) => (Expr)new AliasExpr(e, i < ap.KeyCount ? $"_k{i}" : $"_a{i}")).ToArray();
+        var preSchema = Analyzer.ProjectSchema(preNames, child.Output);
+        ExecNode input = IsIdentity(ap.PreProjection, child.Output) ? child : PlanProject(child, preNames, preSchema);
+        var calls = ap.Calls.Select(c => new AggregateCall(c.Func, c.ArgOrdinal, c.Distinct, c.ResultType)).ToArray();
+        var aggSchema = ap.AggregateSchema;
+        var spec = new AggregateSpec(input.Output, Enumerable.Range(0, ap.KeyCount).ToArray(), calls, aggSchema);
+        long rows = ap.KeyCount == 0 ? 1 : Math.Max(1, Math.Min(input.EstimatedRows, 100_000));
+        var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, new ExecEnvironment(input.EstimatedRows), setting);
+        ExecNode agg = new HashAggregateExec(input, spec, impls.Aggregate, decision, rows);
+        return IsIdentity(ap.PostProjection, aggSchema) ? agg : PlanProject(agg, ap.PostProjection, a.Output);
+    }
+
+    private ExecNode PlanDistinct(DistinctNode d)
+    {
+        var child = Plan(d.Child, null);
+        var spec = new AggregateSpec(child.Output, Enumerable.Range(0, child.Output.Count).ToArray(), [], child.Output);
+        var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, new ExecEnvironment(child.EstimatedRows), setting);
+        return new HashAggregateExec(child, spec, impls.Aggregate, decision, child.EstimatedRows, label: "distinct");
+    }
+
+    private ExecNode PlanSort(SortNode s, HashSet<long>? required, int? limit)
+    {
+        var need = required is null ? null : new HashSet<long>(required.Concat(RefsOf(s.Orders.Select(o => o.Child).ToArray(), s.Child.Output)));
+        var child = Plan(s.Child, need);
+        // Computed sort keys are projected as extra columns, then dropped after the sort.
+        var keyExprs = new List<Expr>();
+        var keys = new List<SortKey>();
+        foreach (var o in s.Orders)
+        {
+            var b = Binder.Bind(o.Child, child.Output);
+            int ord;
+            if (b is BoundColumn c) ord = c.Ordinal;
+            else { ord = child.Output.Count + keyExprs.Count; keyExprs.Add(new AliasExpr(o.Child, $"_sort{keyExprs.Count}")); }
+            keys.Add(new SortKey(ord, o.Ascending, o.EffectiveNullsFirst));
+        }
+        ExecNode input = child;
+        if (keyExprs.Count > 0)
+        {
+            var all = child.Output.Fields.Select(f => (Expr)new ColumnRef(f.Name, f.Id)).Concat(keyExprs).ToArray();
+            input = PlanProject(child, all, Analyzer.ProjectSchema(all, child.Output));
+        }
+        var spec = new SortSpec(input.Output, keys, limit);
+        var env = new ExecEnvironment(input.EstimatedRows);
+        var decision = PathChooser.Choose(limit is null ? "SortExec" : "TopNExec", spec, impls.Sort, env, setting);
+        ExecNode sort = new SortExec(input, spec, impls.Sort, decision, limit is null ? input.EstimatedRows : Math.Min(limit.Value, input.EstimatedRows));
+        if (keyExprs.Count == 0) return sort;
+        var back = child.Output.Fields.Select(f => (Expr)new ColumnRef(f.Name, f.Id)).ToArray();
+        return PlanProject(sort, back, child.Output);
+    }
+
+    private ExecNode PlanUnion(UnionNode u)
+    {
+        var sides = new[] { u.Left, u.Right }.Select(side =>
+        {
+            var c = Plan(side, null);
+            if (c.Output.Fields.Select(f => f.Type).SequenceEqual(u.Output.Fields.Select(f => f.Type))) return c;
+            var casts = c.Output.Fields.Select((f, i) => f.Type == u.Output[i].Type
+                ? (Expr)new ColumnRef(f.Name, f.Id)
+                : new AliasExpr(new CastExpr(new ColumnRef(f.Name, f.Id), u.Output[i].Type), f.Name)).ToArray();
+            return PlanProject(c, casts, Analyzer.ProjectSchema(casts, c.Output));
+        }).ToArray();
+        return new UnionExec(u.Output, sides, sides.Sum(s => s.EstimatedRows));
+    }
+
+    private ExecNode PlanGenerate(GenerateNode g)
+    {
+        var child = Plan(g.Child, null);
+        return new ExplodeExec(child, new ExplodeSpec(child.Output, g.ArrayOrdinal, g.Outer, g.Output), child.EstimatedRows * 2);
+    }
+
+    private ExecNode PlanJoin(JoinNode j, HashSet<long>? required, bool broadcastLeft)
+    {
+        var condRefs = j.Condition is null ? new HashSet<long>() : RefsOf([j.Condition], new Schema(j.Left.Output.Fields.Concat(j.Right.Output.Fields)));
+        HashSet<long>? Need(LogicalPlan side) => required is null ? null
+            : new HashSet<long>(required.Concat(condRefs).Where(id => side.Output.IndexOfId(id) >= 0));
+        var left = Plan(j.Left, j.Type is JoinType.LeftSemi or JoinType.LeftAnti && required is not null ? new HashSet<long>(required.Concat(condRefs).Where(id => j.Left.Output.IndexOfId(id) >= 0)) : Need(j.Left));
+        var right = Plan(j.Right, j.Type is JoinType.LeftSemi or JoinType.LeftAnti ? new HashSet<long>(condRefs.Where(id => j.Right.Output.IndexOfId(id) >= 0)) : Need(j.Right));
+
+        // Split the condition into equi-keys (left expr = right expr) and a residual.
+        var leftKeys = new List<Expr>();
+        var rightKeys = new List<Expr>();
+        var residual = new List<Expr>();
+        foreach (var c in j.Condition is null ? [] : Conjuncts(j.Condition))
+        {
+            if (c is BinaryExpr { Op: BinaryOp.Equal } eq && j.Type != JoinType.Cross)
+            {
+                if (BindsTo(eq.Left, left.Output) && BindsTo(eq.Right, right.Output)) { leftKeys.Add(eq.Left); rightKeys.Add(eq.Right); continue; }
+                if (BindsTo(eq.Right, left.Output) && BindsTo(eq.Left, right.Output)) { leftKeys.Add(eq.Right); rightKeys.Add(eq.Left); continue; }
+            }
+            residual.Add(c);
+        }
+
+        // Keys that are not plain columns of the same type are computed into extra columns first.
+        var (lIn, lOrds) = KeyColumns(left, leftKeys, rightKeys, right.Output, "_lk");
+        var (rIn, rOrds) = KeyColumns(right, rightKeys, leftKeys, left.Output, "_rk");
+        var combined = new Schema(lIn.Output.Fields.Concat(rIn.Output.Fields));
+        BoundExpr? boundResidual = residual.Count == 0 ? null : Binder.Bind(residual.Aggregate((a, b) => new BinaryExpr(BinaryOp.And, a, b)), combined);
+        var type = leftKeys.Count == 0 && j.Type == JoinType.Inner && residual.Count == 0 ? JoinType.Cross : j.Type;
+
+        bool hinted = j.Right is BroadcastHintNode || j.Left is BroadcastHintNode;
+        var build = type switch
+        {
+            JoinType.LeftOuter or JoinType.LeftSemi or JoinType.LeftAnti => BuildSide.Right,
+            JoinType.RightOuter => BuildSide.Left,
+            JoinType.FullOuter => BuildSide.Right,
+            _ => j.Left is BroadcastHintNode && j.Right is not BroadcastHintNode ? BuildSide.Left
+                 : j.Right is BroadcastHintNode ? BuildSide.Right
+                 : lIn.EstimatedRows < rIn.EstimatedRows ? BuildSide.Left : BuildSide.Right,
+        };
+        long buildRows = build == BuildSide.Left ? lIn.EstimatedRows : rIn.EstimatedRows;
+        bool broadcast = hinted || buildRows <= BroadcastThresholdRows;
+        var outSchema = type is JoinType.LeftSemi or JoinType.LeftAnti ? lIn.Output : new Schema(combined.Fields.Select((f, i) =>
+            (i < lIn.Output.Count && type is JoinType.RightOuter or JoinType.FullOuter) || (i >= lIn.Output.Count && type is JoinType.LeftOuter or JoinType.FullOuter)
+                ? f with { Nullable = true } : f));
+        var spec = new JoinSpec(lIn.Output, rIn.Output, type, lOrds, rOrds, boundResidual, build, broadcast, outSchema);
+        var decision = PathChooser.Choose(broadcast ? "BroadcastHashJoinExec" : "HashJoinExec", spec, impls.Join, new ExecEnvironment(lIn.EstimatedRows + rIn.EstimatedRows), setting);
+        long rows = type switch { JoinType.Cross => lIn.EstimatedRows * rIn.EstimatedRows, JoinType.LeftSemi or JoinType.LeftAnti => lIn.EstimatedRows, _ => Math.Max(lIn.EstimatedRows, rIn.EstimatedRows) };
+        ExecNode join = new HashJoinExec(lIn, rIn, spec, impls.Join, decision, rows);
+        if (ReferenceEquals(lIn, left) && ReferenceEquals(rIn, right)) return join;
+        // Drop the computed key columns again.
+        var keep = (type is JoinType.LeftSemi or JoinType.LeftAnti ? left.Output.Fields : left.Output.Fields.Concat(right.Output.Fields))
+            .Select(f => (Expr)new ColumnRef(f.Name, f.Id)).ToArray();
+        return PlanProject(join, keep, new Schema(keep.Select(k => join.Output[join.Output.IndexOfId(((ColumnRef)k).Id)])));
+    }
+
+    /// <summary>Build sides at or under this many estimated rows are broadcast (shared by all probe work).</summary>
+    public const long BroadcastThresholdRows = 10_000_000;
+
+    private (ExecNode Input, int[] Ordinals) KeyColumns(ExecNode side, List<Expr> keys, List<Expr> otherKeys, Schema otherSchema, string prefix)
+    {
+        var ords = new int[keys.Count];
+        var extra = new List<Expr>();
+        for (int i = 0; i < keys.Count; i++)
+        {
+            var b = Binder.Bind(keys[i], side.Output);
+            var other = Binder.Bind(otherKeys[i], otherSchema);
+            var common = Coercion.CommonType(b.Type, other.Type);
+            if (b is BoundColumn c && b.Type == common) { ords[i] = c.Ordinal; continue; }
+            ords[i] = side.Output.Count + extra.Count;
+            extra.Add(new AliasExpr(b.Type == common ? keys[i] : new CastExpr(keys[i], common), $"{prefix}{i}"));
+        }
+        if (extra.Count == 0) return (side, ords);
+        var all = side.Output.Fields.Select(f => (Expr)new ColumnRef(f.Name, f.Id)).Concat(extra).ToArray();
+        return (PlanProject(side, all, Analyzer.ProjectSchema(all, side.Output)), ords);
+    }
+
+    private static bool BindsTo(Expr e, Schema s)
+    {
+        try { Binder.Bind(e, s); return true; }
+        catch (AccelException) { return false; }
+    }
+
+    /// <summary>The AND-ed parts of a condition.</summary>
+    public static IEnumerable<Expr> Conjuncts(Expr e) => ExprTransform.StripAlias(e) is BinaryExpr { Op: BinaryOp.And } a
+        ? Conjuncts(a.Left).Concat(Conjuncts(a.Right)) : [e];
+
+    private static IReadOnlyList<ColumnPredicate> PushablePredicates(Expr condition, Schema schema)
+    {
+        var result = new List<ColumnPredicate>();
+        foreach (var c in Conjuncts(condition))
+        {
+            if (c is BinaryExpr { Op: BinaryOp.Equal or BinaryOp.LessThan or BinaryOp.LessThanOrEqual or BinaryOp.GreaterThan or BinaryOp.GreaterThanOrEqual } b)
+            {
+                if (b.Left is ColumnRef col && b.Right is Literal lit && lit.Value is not null && Resolves(col, schema, out var f))
+                    result.Add(new ColumnPredicate(f.Name, BinaryExpr.Symbol(b.Op), lit.Value));
+                else if (b.Right is ColumnRef col2 && b.Left is Literal lit2 && lit2.Value is not null && Resolves(col2, schema, out var f2))
+                    result.Add(new ColumnPredicate(f2.Name, BinaryExpr.Symbol(Flip(b.Op)), lit2.Value));
+            }
+            else if (c is UnaryExpr { Op: UnaryOp.IsNull or UnaryOp.IsNotNull, Child: ColumnRef cr } u && Resolves(cr, schema, out var f3))
+                result.Add(new ColumnPredicate(f3.Name, u.Op == UnaryOp.IsNull ? "IS NULL" : "IS NOT NULL", null));
+        }
+        return result;
+    }
+
+    private static bool Resolves(ColumnRef c, Schema s, out Field field)
+    {
+        int i = c.Id != 0 ? s.IndexOfId(c.Id) : s.IndexOf(c.Name);
+        field = i >= 0 ? s[i] : null!;
+        return i >= 0;
+    }
+
+    private static BinaryOp Flip(BinaryOp op) => op switch
+    {
+        BinaryOp.LessThan => BinaryOp.GreaterThan,
+        BinaryOp.LessThanOrEqual => BinaryOp.GreaterThanOrEqual,
+        BinaryOp.GreaterThan => BinaryOp.LessThan,
+        BinaryOp.GreaterThanOrEqual => BinaryOp.LessThanOrEqual,
+        _ => op,
+    };
+
+    private static bool IsIdentity(IReadOnlyList<Expr> exprs, Schema input)
+    {
+        if (exprs.Count != input.Count) return false;
+        for (int i = 0; i < exprs.Count; i++)
+        {
+            var e = ExprTransform.StripAlias(exprs[i]);
+            if (e is not ColumnRef) return false;
+            if (Binder.Bind(e, input) is not BoundColumn c || c.Ordinal != i) return false;
+            if (ExprTransform.OutputName(exprs[i]) != input[i].Name) return false;
+        }
+        return true;
+    }
+
+    private static HashSet<long> RefsOf(IReadOnlyList<Expr> exprs, Schema input)
+    {
+        var ids = new HashSet<long>();
+        foreach (var e in exprs)
+            foreach (var n in Binder.Bind(ExprTransform.StripAlias(e), input).Descendants())
+                if (n is BoundColumn c) ids.Add(input[c.Ordinal].Id);
+        return ids;
+    }
+
+    private static long Estimate(LogicalPlan p) => p switch
+    {
+        ScanNode s => s.Source.EstimatedRows >= 0 ? s.Source.EstimatedRows : UnknownRows,
+        FilterNode f => Math.Max(1, Estimate(f.Child) / 2),
+        LimitNode l => Math.Min(l.Count, Estimate(l.Child)),
+        AggregateNode a => a.Keys.Count == 0 ? 1 : Math.Max(1, Math.Min(Estimate(a.Child), 100_000)),
+        _ => p.Children.Count == 0 ? UnknownRows : p.Children.Max(Estimate),
+    };
+}
