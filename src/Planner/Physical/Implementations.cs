@@ -1,5 +1,6 @@
 using Accel.Execution;
 using Accel.Operators;
+using Accel.Vectorized;
 
 namespace Accel.Planner.Physical;
 
@@ -8,11 +9,11 @@ namespace Accel.Planner.Physical;
 public sealed class Implementations
 {
     /// <summary>Filter: GPU, SIMD, scalar.</summary>
-    public IReadOnlyList<IFilterImpl> Filter { get; } = [new FilterScalar()];
+    public IReadOnlyList<IFilterImpl> Filter { get; } = [new FilterSimd(), new FilterScalar()];
     /// <summary>Project: GPU, SIMD, scalar.</summary>
-    public IReadOnlyList<IProjectImpl> Project { get; } = [new ProjectScalar()];
+    public IReadOnlyList<IProjectImpl> Project { get; } = [new ProjectSimd(), new ProjectScalar()];
     /// <summary>Hash aggregate: GPU, SIMD, scalar.</summary>
-    public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateScalar()];
+    public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateSimd(), new HashAggregateScalar()];
     /// <summary>Hash join: scalar only so far.</summary>
     public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinScalar()];
     /// <summary>Sort and top-N: scalar only so far.</summary>

@@ -46,10 +46,10 @@ public static class PathChooser
                 throw new AccelException($"accel.path={PathDecision.Name(forced)}: {operatorName} cannot run on the {PathDecision.Name(forced)} path: {o.Reason}");
             return new PathDecision(forced, options, Forced: true);
         }
-        // Cheapest runnable path; on a tie prefer the CPU paths (no device to wake up).
+        // Cheapest runnable path; on a tie the more specialised path (gpu, then simd) wins.
         var best = options.Where(o => o.CanRun)
             .OrderBy(o => o.Cost!.Value.TotalMs)
-            .ThenByDescending(o => o.Path)
+            .ThenBy(o => o.Path)
             .First();
         return new PathDecision(best.Path, options, Forced: false);
     }

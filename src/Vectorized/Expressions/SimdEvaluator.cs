@@ -1,0 +1,323 @@
+using System.Numerics;
+using Accel.Data;
+using Accel.Expressions;
+using Accel.Semantics;
+
+namespace Accel.Vectorized;
+
+/// <summary>Evaluates the expressions the SIMD path supports with vector loops: numeric arithmetic into
+/// typed arrays plus a validity mask, predicates into two row masks (TRUE rows, FALSE rows; neither is
+/// NULL), which makes Spark's three-valued AND/OR/NOT plain word operations.</summary>
+public static class SimdEvaluator
+{
+    private abstract record Value;
+    private sealed record Vec(Array Values, ulong[] Valid) : Value;
+    private sealed record Const(object Value) : Value;
+    private sealed record Truth(ulong[] True, ulong[] False) : Value;
+
+    /// <summary>Why the SIMD path cannot evaluate <paramref name="e"/> (null when it can).</summary>
+    public static string? Unsupported(BoundExpr e, Schema input)
+    {
+        foreach (var n in e.Descendants())
+        {
+            string? why = n switch
+            {
+                BoundColumn c when !IsVectorType(c.Type) && c.Type.Id != TypeId.Boolean => $"column '{c.Name}' is {c.Type}",
+                BoundLiteral { Value: null } => "a NULL literal",
+                BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id != TypeId.Boolean => $"a {l.Type} literal",
+                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when b.Type.Id == TypeId.Decimal => "decimal arithmetic (needs per-row overflow checks)",
+                BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id != TypeId.Float64 => $"division producing {b.Type}",
+                BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
+                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
+                BoundBinary b when IsComparison(b.Op) && !IsVectorType(b.Left.Type) => $"comparison of {b.Left.Type} values",
+                BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal => "decimal negation",
+                BoundCast c when !IsWidening(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
+                BoundIn => "IN lists",
+                BoundCase => "CASE WHEN",
+                BoundFunction f => $"function '{f.Name}'",
+                _ => null,
+            };
+            if (why is not null) return $"{why} has no SIMD kernel yet";
+        }
+        return null;
+    }
+
+    private static bool IsComparison(BinaryOp op) => op is BinaryOp.Equal or BinaryOp.NotEqual or BinaryOp.LessThan
+        or BinaryOp.LessThanOrEqual or BinaryOp.GreaterThan or BinaryOp.GreaterThanOrEqual;
+
+    private static bool IsVectorType(DataType t) => t.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64
+        or TypeId.Date32 or TypeId.Timestamp or TypeId.Decimal;
+
+    private static bool IsWidening(DataType from, DataType to) => (from.Id, to.Id) is
+        (TypeId.Int32, TypeId.Int64) or (TypeId.Int32, TypeId.Float64) or (TypeId.Int64, TypeId.Float64) or (TypeId.Float32, TypeId.Float64);
+
+    /// <summary>Rows (positions among the first <paramref name="rows"/> physical rows of compact columns)
+    /// where the predicate is TRUE, as a mask.</summary>
+    public static ulong[] TrueRows(BoundExpr predicate, IReadOnlyList<ColumnVector> columns, int rows) =>
+        AsTruth(Eval(predicate, columns, rows), rows).True;
+
+    /// <summary>The values of a numeric expression over compact columns.</summary>
+    public static ColumnVector EvaluateColumn(BoundExpr e, IReadOnlyList<ColumnVector> columns, int rows)
+    {
+        switch (Eval(e, columns, rows))
+        {
+            case Vec v: return Build(e.Type, v.Values, Bitmask.ToValidity(v.Valid, rows), rows);
+            case Const c: return ScalarEvaluator.Constant(e.Type, Storage.ToClr(e.Type, c.Value), rows);
+            case Truth t:
+            {
+                var values = new bool[rows];
+                for (int i = 0; i < rows; i++) values[i] = (t.True[i >> 6] >> (i & 63) & 1) != 0;
+                return new PrimitiveVector<bool>(DataType.Boolean, values, Bitmask.ToValidity(Bitmask.Or(t.True, t.False), rows));
+            }
+            default: throw new InvalidOperationException();
+        }
+    }
+
+    private static ColumnVector Build(DataType type, Array values, ValidityBitmap? validity, int rows) => values switch
+    {
+        int[] a => new PrimitiveVector<int>(type, a, validity, rows),
+        long[] a => new PrimitiveVector<long>(type, a, validity, rows),
+        float[] a => new PrimitiveVector<float>(type, a, validity, rows),
+        double[] a => new PrimitiveVector<double>(type, a, validity, rows),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private static Value Eval(BoundExpr e, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        switch (e)
+        {
+            case BoundColumn c:
+            {
+                var col = cols[c.Ordinal];
+                var valid = Bitmask.FromValidity(col.Validity, n);
+                if (col is PrimitiveVector<bool> b)
+                {
+                    var t = new ulong[valid.Length];
+                    for (int i = 0; i < n; i++) if (b.Values[i]) t[i >> 6] |= 1UL << (i & 63);
+                    return new Truth(Bitmask.And(t, valid), Bitmask.AndNot(valid, t));
+                }
+                return new Vec(col switch
+                {
+                    PrimitiveVector<int> v => v.Values,
+                    PrimitiveVector<long> v => v.Values,
+                    PrimitiveVector<float> v => v.Values,
+                    PrimitiveVector<double> v => v.Values,
+                    _ => throw new InvalidOperationException(),
+                }, valid);
+            }
+            case BoundLiteral l:
+                return l.Type.Id == TypeId.Boolean
+                    ? (bool)l.Value! ? new Truth(Bitmask.AllSet(n), new ulong[Bitmask.Words(n)]) : new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n))
+                    : new Const(Storage.FromClr(l.Type, l.Value!));
+            case BoundCast c:
+                return Widen(Eval(c.Child, cols, n), c.Type, n);
+            case BoundUnary { Op: UnaryOp.Negate } u:
+                // -1 * x (not 0 - x) keeps -0.0 for floating point, as the scalar negation does; integers wrap alike.
+                return Arith(BinaryOp.Multiply, new Const(Storage.MinusOne(u.Type)), Eval(u.Child, cols, n), u.Type, n);
+            case BoundUnary { Op: UnaryOp.Not } u:
+            {
+                var t = AsTruth(Eval(u.Child, cols, n), n);
+                return new Truth(t.False, t.True);
+            }
+            case BoundUnary { Op: UnaryOp.IsNull or UnaryOp.IsNotNull } u:
+            {
+                var valid = ValidOf(Eval(u.Child, cols, n), n);
+                var invalid = Bitmask.AndNot(Bitmask.AllSet(n), valid);
+                return u.Op == UnaryOp.IsNull ? new Truth(invalid, valid) : new Truth(valid, invalid);
+            }
+            case BoundBinary { Op: BinaryOp.And or BinaryOp.Or } b:
+            {
+                var l = AsTruth(Eval(b.Left, cols, n), n);
+                var r = AsTruth(Eval(b.Right, cols, n), n);
+                return b.Op == BinaryOp.And
+                    ? new Truth(Bitmask.And(l.True, r.True), Bitmask.Or(l.False, r.False))
+                    : new Truth(Bitmask.Or(l.True, r.True), Bitmask.And(l.False, r.False));
+            }
+            case BoundBinary b when IsComparison(b.Op):
+                return Compare(b.Op, Eval(b.Left, cols, n), Eval(b.Right, cols, n), b.Left.Type, n);
+            case BoundBinary b:
+                return Arith(b.Op, Eval(b.Left, cols, n), Eval(b.Right, cols, n), b.Type, n);
+            default:
+                throw new AccelException($"simd: cannot evaluate {e.GetType().Name}");
+        }
+    }
+
+    private static Truth AsTruth(Value v, int n) => v switch
+    {
+        Truth t => t,
+        _ => throw new AccelException("simd: expected a boolean expression"),
+    };
+
+    private static ulong[] ValidOf(Value v, int n) => v switch
+    {
+        Vec x => x.Valid,
+        Truth t => Bitmask.Or(t.True, t.False),
+        _ => Bitmask.AllSet(n),
+    };
+
+    private static Value Widen(Value v, DataType to, int n)
+    {
+        if (v is Const c) return new Const(to.Id == TypeId.Int64 ? Convert.ToInt64(c.Value) : Convert.ToDouble(c.Value));
+        var x = (Vec)v;
+        Array r = (x.Values, to.Id) switch
+        {
+            (int[] a, TypeId.Int64) => Map(a, n, i => (long)i),
+            (int[] a, _) => Map(a, n, i => (double)i),
+            (long[] a, _) => Map(a, n, l => (double)l),
+            (float[] a, _) => Map(a, n, f => (double)f),
+            _ => throw new InvalidOperationException(),
+        };
+        return new Vec(r, x.Valid);
+    }
+
+    private static TOut[] Map<TIn, TOut>(TIn[] a, int n, Func<TIn, TOut> f)
+    {
+        var r = new TOut[n];
+        for (int i = 0; i < n; i++) r[i] = f(a[i]);
+        return r;
+    }
+
+    private static Value Arith(BinaryOp op, Value l, Value r, DataType type, int n) => type.Id switch
+    {
+        TypeId.Int32 or TypeId.Date32 => Arith<int>(op, l, r, n),
+        TypeId.Int64 or TypeId.Timestamp => Arith<long>(op, l, r, n),
+        TypeId.Float32 => Arith<float>(op, l, r, n),
+        _ => Arith<double>(op, l, r, n),
+    };
+
+    private static Value Arith<T>(BinaryOp op, Value l, Value r, int n) where T : unmanaged, INumber<T>
+    {
+        if (l is Const cl && r is Const cr)
+        {
+            T a = (T)cl.Value, b = (T)cr.Value;
+            return new Const(op switch { BinaryOp.Add => a + b, BinaryOp.Subtract => a - b, BinaryOp.Multiply => a * b, _ => a / b });
+        }
+        var result = new T[n];
+        ulong[] valid;
+        if (l is Vec vl && r is Vec vr)
+        {
+            var a = ((T[])vl.Values).AsSpan(0, n);
+            var b = ((T[])vr.Values).AsSpan(0, n);
+            valid = Bitmask.And(vl.Valid, vr.Valid);
+            switch (op)
+            {
+                case BinaryOp.Add: VectorLoops.Binary<T, AddOp<T>>(a, b, result); break;
+                case BinaryOp.Subtract: VectorLoops.Binary<T, SubtractOp<T>>(a, b, result); break;
+                case BinaryOp.Multiply: VectorLoops.Binary<T, MultiplyOp<T>>(a, b, result); break;
+                default:
+                    VectorLoops.Binary<T, DivideOp<T>>(a, b, result);
+                    valid = Bitmask.AndNot(valid, VectorLoops.ZeroMask<T>(b));
+                    break;
+            }
+            return new Vec(result, valid);
+        }
+        bool scalarLeft = l is Const;
+        var vec = (Vec)(scalarLeft ? r : l);
+        T k = (T)((Const)(scalarLeft ? l : r)).Value;
+        var span = ((T[])vec.Values).AsSpan(0, n);
+        valid = vec.Valid;
+        switch (op)
+        {
+            case BinaryOp.Add: VectorLoops.BinaryScalar<T, AddOp<T>>(span, k, result, scalarLeft); break;
+            case BinaryOp.Subtract: VectorLoops.BinaryScalar<T, SubtractOp<T>>(span, k, result, scalarLeft); break;
+            case BinaryOp.Multiply: VectorLoops.BinaryScalar<T, MultiplyOp<T>>(span, k, result, scalarLeft); break;
+            default:
+                VectorLoops.BinaryScalar<T, DivideOp<T>>(span, k, result, scalarLeft);
+                if (scalarLeft) valid = Bitmask.AndNot(valid, VectorLoops.ZeroMask<T>(span));
+                else if (T.IsZero(k)) valid = new ulong[valid.Length];
+                break;
+        }
+        return new Vec(result, valid);
+    }
+
+    private static Value Compare(BinaryOp op, Value l, Value r, DataType type, int n) => type.Id switch
+    {
+        TypeId.Int32 or TypeId.Date32 => Compare<int>(op, l, r, n),
+        TypeId.Int64 or TypeId.Timestamp or TypeId.Decimal => Compare<long>(op, l, r, n),
+        TypeId.Float32 => Compare<float>(op, l, r, n),
+        _ => Compare<double>(op, l, r, n),
+    };
+
+    private static Value Compare<T>(BinaryOp op, Value l, Value r, int n) where T : unmanaged, INumber<T>
+    {
+        var mask = new ulong[Bitmask.Words(n)];
+        ulong[] valid;
+        if (l is Const cl && r is Const cr)
+        {
+            bool holds = CompareScalar(op, (T)cl.Value, (T)cr.Value);
+            return holds ? new Truth(Bitmask.AllSet(n), new ulong[mask.Length]) : new Truth(new ulong[mask.Length], Bitmask.AllSet(n));
+        }
+        if (l is Vec vl && r is Vec vr)
+        {
+            var a = ((T[])vl.Values).AsSpan(0, n);
+            var b = ((T[])vr.Values).AsSpan(0, n);
+            valid = Bitmask.And(vl.Valid, vr.Valid);
+            switch (op)
+            {
+                case BinaryOp.Equal: VectorLoops.Compare<T, EqualOp<T>>(a, b, mask); break;
+                case BinaryOp.NotEqual: VectorLoops.Compare<T, NotEqualOp<T>>(a, b, mask); break;
+                case BinaryOp.LessThan: VectorLoops.Compare<T, LessThanOp<T>>(a, b, mask); break;
+                case BinaryOp.LessThanOrEqual: VectorLoops.Compare<T, LessThanOrEqualOp<T>>(a, b, mask); break;
+                case BinaryOp.GreaterThan: VectorLoops.Compare<T, GreaterThanOp<T>>(a, b, mask); break;
+                default: VectorLoops.Compare<T, GreaterThanOrEqualOp<T>>(a, b, mask); break;
+            }
+        }
+        else
+        {
+            bool scalarLeft = l is Const;
+            var vec = (Vec)(scalarLeft ? r : l);
+            T k = (T)((Const)(scalarLeft ? l : r)).Value;
+            var a = ((T[])vec.Values).AsSpan(0, n);
+            valid = vec.Valid;
+            switch (op)
+            {
+                case BinaryOp.Equal: VectorLoops.CompareScalar<T, EqualOp<T>>(a, k, mask, scalarLeft); break;
+                case BinaryOp.NotEqual: VectorLoops.CompareScalar<T, NotEqualOp<T>>(a, k, mask, scalarLeft); break;
+                case BinaryOp.LessThan: VectorLoops.CompareScalar<T, LessThanOp<T>>(a, k, mask, scalarLeft); break;
+                case BinaryOp.LessThanOrEqual: VectorLoops.CompareScalar<T, LessThanOrEqualOp<T>>(a, k, mask, scalarLeft); break;
+                case BinaryOp.GreaterThan: VectorLoops.CompareScalar<T, GreaterThanOp<T>>(a, k, mask, scalarLeft); break;
+                default: VectorLoops.CompareScalar<T, GreaterThanOrEqualOp<T>>(a, k, mask, scalarLeft); break;
+            }
+        }
+        return new Truth(Bitmask.And(mask, valid), Bitmask.AndNot(valid, mask));
+    }
+
+    private static bool CompareScalar<T>(BinaryOp op, T a, T b) where T : unmanaged, INumber<T> => op switch
+    {
+        BinaryOp.Equal => EqualOp<T>.Invoke(a, b),
+        BinaryOp.NotEqual => NotEqualOp<T>.Invoke(a, b),
+        BinaryOp.LessThan => LessThanOp<T>.Invoke(a, b),
+        BinaryOp.LessThanOrEqual => LessThanOrEqualOp<T>.Invoke(a, b),
+        BinaryOp.GreaterThan => GreaterThanOp<T>.Invoke(a, b),
+        _ => GreaterThanOrEqualOp<T>.Invoke(a, b),
+    };
+}
+
+/// <summary>Conversions between CLR literal values and stored (physical) values.</summary>
+public static class Storage
+{
+    /// <summary>The stored form of a literal (dates as day numbers, decimals scaled, timestamps in microseconds).</summary>
+    public static object FromClr(DataType t, object v) => t.Id switch
+    {
+        TypeId.Int32 => Convert.ToInt32(v),
+        TypeId.Int64 => Convert.ToInt64(v),
+        TypeId.Float32 => Convert.ToSingle(v),
+        TypeId.Float64 => Convert.ToDouble(v),
+        _ => PrimitiveColumnBuilder<long>.ConvertToStorage(t, v),
+    };
+
+    /// <summary>The CLR form of a stored value.</summary>
+    public static object ToClr(DataType t, object v) => t.Id switch
+    {
+        TypeId.Decimal => ValueConversions.ToDecimal((long)v, t.Scale),
+        TypeId.Date32 => ValueConversions.ToDate((int)v),
+        TypeId.Timestamp => ValueConversions.ToTimestamp((long)v),
+        _ => v,
+    };
+
+    /// <summary>Minus one in a numeric type's storage.</summary>
+    public static object MinusOne(DataType t) => t.Id switch
+    {
+        TypeId.Int32 => -1, TypeId.Int64 => -1L, TypeId.Float32 => -1f, _ => -1d,
+    };
+}

@@ -1,0 +1,184 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Accel.Semantics;
+
+namespace Accel.Vectorized;
+
+/// <summary>One loop per input shape, in the TensorPrimitives pattern: the widest enabled vector width
+/// first, then the scalar member of the same op struct for the tail.</summary>
+public static class VectorLoops
+{
+    /// <summary>r[i] = op(a[i], b[i]).</summary>
+    public static void Binary<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> r)
+        where T : unmanaged, INumber<T> where TOp : IBinaryOperator<T>
+    {
+        int n = r.Length, i = 0;
+        ref T ra = ref MemoryMarshal.GetReference(a), rb = ref MemoryMarshal.GetReference(b), rr = ref MemoryMarshal.GetReference(r);
+        if (SimdCapabilities.Use512)
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+                TOp.Invoke(Vector512.LoadUnsafe(ref ra, (nuint)i), Vector512.LoadUnsafe(ref rb, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
+        if (SimdCapabilities.Use256)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                TOp.Invoke(Vector256.LoadUnsafe(ref ra, (nuint)i), Vector256.LoadUnsafe(ref rb, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
+        if (SimdCapabilities.Use128)
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count)
+                TOp.Invoke(Vector128.LoadUnsafe(ref ra, (nuint)i), Vector128.LoadUnsafe(ref rb, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
+        for (; i < n; i++) r[i] = TOp.Invoke(a[i], b[i]);
+    }
+
+    /// <summary>r[i] = op(a[i], b) or, with <paramref name="scalarLeft"/>, op(b, a[i]).</summary>
+    public static void BinaryScalar<T, TOp>(ReadOnlySpan<T> a, T b, Span<T> r, bool scalarLeft)
+        where T : unmanaged, INumber<T> where TOp : IBinaryOperator<T>
+    {
+        int n = r.Length, i = 0;
+        ref T ra = ref MemoryMarshal.GetReference(a), rr = ref MemoryMarshal.GetReference(r);
+        if (SimdCapabilities.Use512)
+        {
+            var vb = Vector512.Create(b);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var va = Vector512.LoadUnsafe(ref ra, (nuint)i);
+                (scalarLeft ? TOp.Invoke(vb, va) : TOp.Invoke(va, vb)).StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+        if (SimdCapabilities.Use256)
+        {
+            var vb = Vector256.Create(b);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var va = Vector256.LoadUnsafe(ref ra, (nuint)i);
+                (scalarLeft ? TOp.Invoke(vb, va) : TOp.Invoke(va, vb)).StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+        if (SimdCapabilities.Use128)
+        {
+            var vb = Vector128.Create(b);
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count)
+            {
+                var va = Vector128.LoadUnsafe(ref ra, (nuint)i);
+                (scalarLeft ? TOp.Invoke(vb, va) : TOp.Invoke(va, vb)).StoreUnsafe(ref rr, (nuint)i);
+            }
+        }
+        for (; i < n; i++) r[i] = scalarLeft ? TOp.Invoke(b, a[i]) : TOp.Invoke(a[i], b);
+    }
+
+    /// <summary>Sets bit i of <paramref name="mask"/> where op(a[i], b[i]) holds (mask starts cleared).</summary>
+    public static void Compare<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ulong[] mask)
+        where T : unmanaged, INumber<T> where TOp : IComparisonOperator<T>
+    {
+        int n = a.Length, i = 0;
+        ref T ra = ref MemoryMarshal.GetReference(a), rb = ref MemoryMarshal.GetReference(b);
+        // Vector lane counts divide 64 and i stays a multiple of them, so a vector's bits never straddle words.
+        if (SimdCapabilities.Use512)
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+                mask[i >> 6] |= TOp.Invoke(Vector512.LoadUnsafe(ref ra, (nuint)i), Vector512.LoadUnsafe(ref rb, (nuint)i)).ExtractMostSignificantBits() << (i & 63);
+        if (SimdCapabilities.Use256)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                mask[i >> 6] |= (ulong)TOp.Invoke(Vector256.LoadUnsafe(ref ra, (nuint)i), Vector256.LoadUnsafe(ref rb, (nuint)i)).ExtractMostSignificantBits() << (i & 63);
+        if (SimdCapabilities.Use128)
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count)
+                mask[i >> 6] |= (ulong)TOp.Invoke(Vector128.LoadUnsafe(ref ra, (nuint)i), Vector128.LoadUnsafe(ref rb, (nuint)i)).ExtractMostSignificantBits() << (i & 63);
+        for (; i < n; i++) if (TOp.Invoke(a[i], b[i])) mask[i >> 6] |= 1UL << (i & 63);
+    }
+
+    /// <summary>Sets bit i where op(a[i], b) holds, or op(b, a[i]) with <paramref name="scalarLeft"/>.</summary>
+    public static void CompareScalar<T, TOp>(ReadOnlySpan<T> a, T b, ulong[] mask, bool scalarLeft)
+        where T : unmanaged, INumber<T> where TOp : IComparisonOperator<T>
+    {
+        int n = a.Length, i = 0;
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        if (SimdCapabilities.Use512)
+        {
+            var vb = Vector512.Create(b);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var va = Vector512.LoadUnsafe(ref ra, (nuint)i);
+                mask[i >> 6] |= (scalarLeft ? TOp.Invoke(vb, va) : TOp.Invoke(va, vb)).ExtractMostSignificantBits() << (i & 63);
+            }
+        }
+        if (SimdCapabilities.Use256)
+        {
+            var vb = Vector256.Create(b);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var va = Vector256.LoadUnsafe(ref ra, (nuint)i);
+                mask[i >> 6] |= (ulong)(scalarLeft ? TOp.Invoke(vb, va) : TOp.Invoke(va, vb)).ExtractMostSignificantBits() << (i & 63);
+            }
+        }
+        if (SimdCapabilities.Use128)
+        {
+            var vb = Vector128.Create(b);
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count)
+            {
+                var va = Vector128.LoadUnsafe(ref ra, (nuint)i);
+                mask[i >> 6] |= (ulong)(scalarLeft ? TOp.Invoke(vb, va) : TOp.Invoke(va, vb)).ExtractMostSignificantBits() << (i & 63);
+            }
+        }
+        for (; i < n; i++) if (scalarLeft ? TOp.Invoke(b, a[i]) : TOp.Invoke(a[i], b)) mask[i >> 6] |= 1UL << (i & 63);
+    }
+
+    /// <summary>Sum of a[i] (integers wrap); the vector accumulators reorder floating-point additions.</summary>
+    public static T Sum<T>(ReadOnlySpan<T> a) where T : unmanaged, INumber<T>
+    {
+        int n = a.Length, i = 0;
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        T total = T.Zero;
+        if (SimdCapabilities.Use512 && n >= Vector512<T>.Count)
+        {
+            var acc = Vector512<T>.Zero;
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count) acc += Vector512.LoadUnsafe(ref ra, (nuint)i);
+            total += Vector512.Sum(acc);
+        }
+        if (SimdCapabilities.Use256 && n - i >= Vector256<T>.Count)
+        {
+            var acc = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count) acc += Vector256.LoadUnsafe(ref ra, (nuint)i);
+            total += Vector256.Sum(acc);
+        }
+        if (SimdCapabilities.Use128 && n - i >= Vector128<T>.Count)
+        {
+            var acc = Vector128<T>.Zero;
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count) acc += Vector128.LoadUnsafe(ref ra, (nuint)i);
+            total += Vector128.Sum(acc);
+        }
+        for (; i < n; i++) total += a[i];
+        return total;
+    }
+
+    /// <summary>Minimum and maximum of a non-empty span of integers.</summary>
+    public static (T Min, T Max) MinMax<T>(ReadOnlySpan<T> a) where T : unmanaged, IBinaryInteger<T>
+    {
+        int n = a.Length, i = 0;
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        T min = a[0], max = a[0];
+        if (SimdCapabilities.Use256 && n >= Vector256<T>.Count)
+        {
+            var vmin = Vector256.LoadUnsafe(ref ra);
+            var vmax = vmin;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref ra, (nuint)i);
+                vmin = Vector256.Min(vmin, v);
+                vmax = Vector256.Max(vmax, v);
+            }
+            for (int k = 0; k < Vector256<T>.Count; k++) { min = T.Min(min, vmin[k]); max = T.Max(max, vmax[k]); }
+        }
+        for (; i < n; i++) { min = T.Min(min, a[i]); max = T.Max(max, a[i]); }
+        return (min, max);
+    }
+
+    /// <summary>Bit i of the result is set where b[i] == 0 (divisors that make a NULL).</summary>
+    public static ulong[] ZeroMask<T>(ReadOnlySpan<T> b) where T : unmanaged, INumber<T>
+    {
+        var zeros = new T[b.Length];
+        var m = new ulong[Bitmask.Words(b.Length)];
+        Compare<T, EqualOp<T>>(b, zeros, m);
+        return m;
+    }
+
+    /// <summary>Unsafe reinterpretation helper for generic dispatch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TTo As<TFrom, TTo>(TFrom v) => Unsafe.As<TFrom, TTo>(ref v);
+}
