@@ -16,6 +16,7 @@ public static class CommandLine
             return args[0] switch
             {
                 "demo" => DemoCommand.Run(args[1..]),
+                "selftest" => SelfTestCommand.Run(args[1..]),
                 
                 _ => Unknown(args[0]),
             };

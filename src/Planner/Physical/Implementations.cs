@@ -1,4 +1,5 @@
 using Accel.Execution;
+using Accel.Kernels;
 using Accel.Operators;
 using Accel.Vectorized;
 
@@ -9,11 +10,11 @@ namespace Accel.Planner.Physical;
 public sealed class Implementations
 {
     /// <summary>Filter: GPU, SIMD, scalar.</summary>
-    public IReadOnlyList<IFilterImpl> Filter { get; } = [new FilterSimd(), new FilterScalar()];
+    public IReadOnlyList<IFilterImpl> Filter { get; } = [new FilterGpu(), new FilterSimd(), new FilterScalar()];
     /// <summary>Project: GPU, SIMD, scalar.</summary>
-    public IReadOnlyList<IProjectImpl> Project { get; } = [new ProjectSimd(), new ProjectScalar()];
+    public IReadOnlyList<IProjectImpl> Project { get; } = [new ProjectGpu(), new ProjectSimd(), new ProjectScalar()];
     /// <summary>Hash aggregate: GPU, SIMD, scalar.</summary>
-    public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateSimd(), new HashAggregateScalar()];
+    public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateGpu(), new HashAggregateSimd(), new HashAggregateScalar()];
     /// <summary>Hash join: scalar only so far.</summary>
     public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinScalar()];
     /// <summary>Sort and top-N: scalar only so far.</summary>

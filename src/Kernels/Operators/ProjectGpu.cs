@@ -1,0 +1,71 @@
+using Accel.Data;
+using Accel.Execution;
+using Accel.Expressions;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Accel.Kernels;
+
+/// <summary>GPU projection: each computed expression is one fused kernel launch; plain column references
+/// pass through on the host.</summary>
+public sealed class ProjectGpu : IProjectImpl
+{
+    /// <inheritdoc />
+    public ExecPath Path => ExecPath.Gpu;
+
+    /// <inheritdoc />
+    public Support CanRun(ProjectSpec spec, ExecEnvironment env)
+    {
+        foreach (var e in spec.Exprs)
+        {
+            if (e is BoundColumn) continue;
+            var why = ExprProgram.Unsupported(e);
+            if (why is not null) return Support.No(why);
+        }
+        return GpuCostModel.Available();
+    }
+
+    /// <inheritdoc />
+    public CostEstimate Estimate(ProjectSpec spec, ExecEnvironment env)
+    {
+        var computed = spec.Exprs.Where(e => e is not BoundColumn).ToArray();
+        int cols = computed.SelectMany(e => e.Descendants().OfType<BoundColumn>()).Select(c => c.Ordinal).Distinct().Count();
+        return GpuCostModel.Estimate(env.EstimatedRows, cols, computed.Length, computed.Sum(e => e.Descendants().Count()), computed.Length, env.InputOnDevice);
+    }
+
+    /// <inheritdoc />
+    public ColumnBatch Project(ColumnBatch input, ProjectSpec spec)
+    {
+        var compact = input.Compact();
+        int n = compact.PhysicalRows;
+        var cols = new ColumnVector[spec.Exprs.Count];
+        for (int i = 0; i < cols.Length; i++)
+        {
+            var e = spec.Exprs[i];
+            if (e is BoundColumn c) { cols[i] = compact[c.Ordinal]; continue; }
+            cols[i] = n == 0 ? ColumnBuilder.Create(e.Type, 0).Build() : Evaluate(e, compact, n);
+        }
+        return new ColumnBatch(spec.Output, cols, n);
+    }
+
+    /// <summary>Evaluates one expression on the device over the first <paramref name="n"/> rows.</summary>
+    internal static ColumnVector Evaluate(BoundExpr e, ColumnBatch compact, int n)
+    {
+        var program = ExprProgram.Compile(e);
+        var (data, valid) = DeviceColumns.Stage(compact.Columns, program.Columns, n);
+        var (values, validity) = GpuDevice.Runtime.Run((a, k) =>
+        {
+            var code = program.Code;
+            using var dData = a.Allocate1D(data);
+            using var dValid = a.Allocate1D(valid);
+            using var dCode = a.Allocate1D(code);
+            using var dConsts = a.Allocate1D(program.Constants);
+            using var outVal = a.Allocate1D<long>(n);
+            using var outValid = a.Allocate1D<byte>(n);
+            k.Eval(GpuRuntime.GridFor(a, n), dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+            a.Synchronize();
+            return (outVal.GetAsArray1D(), outValid.GetAsArray1D());
+        });
+        return DeviceColumns.Unstage(e.Type, values, validity, n);
+    }
+}

@@ -1,0 +1,79 @@
+using Accel.Data;
+using Accel.Execution;
+
+namespace Accel.Kernels;
+
+/// <summary>Host-side staging of columns for the kernels: every integer-family column widened to int64,
+/// floating columns as double bits, booleans as 0/1, validity one byte per row; column-major.</summary>
+internal static class DeviceColumns
+{
+    public static (long[] Data, byte[] Valid) Stage(IReadOnlyList<ColumnVector> columns, IReadOnlyList<int> ordinals, int n)
+    {
+        var data = new long[Math.Max(1, ordinals.Count * n)];
+        var valid = new byte[Math.Max(1, ordinals.Count * n)];
+        for (int k = 0; k < ordinals.Count; k++)
+        {
+            var c = columns[ordinals[k]];
+            var d = data.AsSpan(k * n, n);
+            switch (c)
+            {
+                case PrimitiveVector<long> v: v.Values.AsSpan(0, n).CopyTo(d); break;
+                case PrimitiveVector<int> v: for (int i = 0; i < n; i++) d[i] = v.Values[i]; break;
+                case PrimitiveVector<double> v: System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(v.Values.AsSpan(0, n)).CopyTo(d); break;
+                case PrimitiveVector<float> v: for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[i]); break;
+                case PrimitiveVector<bool> v: for (int i = 0; i < n; i++) d[i] = v.Values[i] ? 1 : 0; break;
+                default: throw new AccelException($"gpu: cannot stage a {c.Type} column");
+            }
+            var vs = valid.AsSpan(k * n, n);
+            if (c.Validity is null) vs.Fill(1);
+            else for (int i = 0; i < n; i++) vs[i] = c.IsNull(i) ? (byte)0 : (byte)1;
+        }
+        return (data, valid);
+    }
+
+    /// <summary>Kernel results (int64 or double bits plus validity bytes) as a column of <paramref name="type"/>.</summary>
+    public static ColumnVector Unstage(DataType type, long[] values, byte[] valid, int n)
+    {
+        ValidityBitmap? validity = null;
+        for (int i = 0; i < n; i++) if (valid[i] == 0) (validity ??= new ValidityBitmap(n)).Set(i, false);
+        switch (type.Id)
+        {
+            case TypeId.Boolean: return new PrimitiveVector<bool>(type, Map(values, n, v => v != 0), validity);
+            case TypeId.Int32 or TypeId.Date32: return new PrimitiveVector<int>(type, Map(values, n, v => (int)v), validity);
+            case TypeId.Float64: return new PrimitiveVector<double>(type, Map(values, n, BitConverter.Int64BitsToDouble), validity);
+            case TypeId.Float32: return new PrimitiveVector<float>(type, Map(values, n, v => (float)BitConverter.Int64BitsToDouble(v)), validity);
+            default: return new PrimitiveVector<long>(type, values.Length == n ? values : values[..n], validity);
+        }
+    }
+
+    private static T[] Map<T>(long[] a, int n, Func<long, T> f)
+    {
+        var r = new T[n];
+        for (int i = 0; i < n; i++) r[i] = f(a[i]);
+        return r;
+    }
+}
+
+/// <summary>First-guess costs of the GPU path (to be calibrated by the benchmark harness): host-to-device
+/// transfer of the bytes each operator reads, a fixed launch overhead, and device throughput.</summary>
+internal static class GpuCostModel
+{
+    /// <summary>Host-to-device (and back) bandwidth, bytes per second (PCIe 4/5 with pageable memory).</summary>
+    public const double TransferBytesPerSecond = 12e9;
+    /// <summary>Fixed cost of one kernel launch plus synchronisation, milliseconds.</summary>
+    public const double LaunchMs = 0.02;
+    /// <summary>Device nanoseconds per row per expression node.</summary>
+    public const double NsPerRowPerNode = 0.01;
+
+    public static CostEstimate Estimate(long rows, int columnsIn, int columnsOut, int nodes, int launches, bool onDevice)
+    {
+        long bytes = onDevice ? rows * 9L * columnsOut : rows * 9L * (columnsIn + columnsOut);
+        return new CostEstimate(rows * NsPerRowPerNode * Math.Max(1, nodes) / 1e6 + launches * LaunchMs, bytes, bytes / TransferBytesPerSecond * 1e3);
+    }
+
+    public static Support Available()
+    {
+        var (ok, why) = GpuDevice.Availability;
+        return ok ? Support.Yes : Support.No($"no GPU: {why}");
+    }
+}

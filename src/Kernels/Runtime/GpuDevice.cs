@@ -1,0 +1,199 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace Accel.Kernels;
+
+/// <summary>Which accelerator the GPU path uses. Auto takes a CUDA GPU when one exists and never falls back
+/// to ILGPU's CPU accelerator, which exists for tests only (ACCEL_GPU=cpu or <see cref="GpuDevice.Use"/>).</summary>
+public enum GpuMode { Auto, Cuda, Cpu, Off }
+
+/// <summary>What the GPU path runs on, for plans, logs and the self test.</summary>
+/// <param name="Name">Device name.</param>
+/// <param name="Kind">CUDA or CPU (ILGPU's simulator).</param>
+/// <param name="MemoryBytes">Device memory.</param>
+/// <param name="Driver">CUDA driver version (or n/a).</param>
+/// <param name="Architecture">Compute capability, e.g. SM_90.</param>
+/// <param name="InstructionSet">PTX ISA ILGPU generates.</param>
+/// <param name="Multiprocessors">Streaming multiprocessors (or CPU threads).</param>
+public sealed record DeviceInfo(string Name, string Kind, long MemoryBytes, string Driver, string Architecture, string InstructionSet, int Multiprocessors)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Name} ({Kind}, {MemoryBytes / (1024.0 * 1024 * 1024):0.#} GiB, driver {Driver}, arch {Architecture}, PTX {InstructionSet}, {Multiprocessors} SMs)";
+}
+
+/// <summary>The process-wide GPU: created lazily on first use, shared by every GPU operator.</summary>
+public static class GpuDevice
+{
+    private static readonly object s_lock = new();
+    private static GpuRuntime? s_runtime;
+    private static string? s_unavailable;
+    private static GpuMode s_mode = ParseMode(Environment.GetEnvironmentVariable("ACCEL_GPU"));
+    private static bool s_resolverInstalled;
+
+    /// <summary>Messages about the device (the first-use description), by default to standard error.</summary>
+    public static Action<string> Log { get; set; } = m => Console.Error.WriteLine(m);
+
+    /// <summary>The current mode (ACCEL_GPU=auto|cuda|cpu|off, default auto).</summary>
+    public static GpuMode Mode => s_mode;
+
+    private static GpuMode ParseMode(string? v) => v?.ToLowerInvariant() switch
+    {
+        null or "" or "auto" => GpuMode.Auto,
+        "cuda" or "gpu" => GpuMode.Cuda,
+        "cpu" => GpuMode.Cpu,
+        "off" or "none" => GpuMode.Off,
+        _ => throw new AccelException($"ACCEL_GPU must be auto, cuda, cpu or off, got '{v}'"),
+    };
+
+    /// <summary>Switches the accelerator (tests select <see cref="GpuMode.Cpu"/>); the previous one is disposed.</summary>
+    public static void Use(GpuMode mode)
+    {
+        lock (s_lock)
+        {
+            if (mode == s_mode && (s_runtime is not null || s_unavailable is not null)) return;
+            s_runtime?.Dispose();
+            s_runtime = null;
+            s_unavailable = null;
+            s_mode = mode;
+        }
+    }
+
+    /// <summary>Whether a GPU can be used, and if not, exactly why.</summary>
+    public static (bool Available, string Reason) Availability
+    {
+        get
+        {
+            lock (s_lock)
+            {
+                if (s_runtime is null && s_unavailable is null) Initialize();
+                return s_runtime is not null ? (true, s_runtime.Info.ToString()) : (false, s_unavailable!);
+            }
+        }
+    }
+
+    /// <summary>The runtime; throws with the reason when no GPU is available.</summary>
+    public static GpuRuntime Runtime
+    {
+        get
+        {
+            var (ok, why) = Availability;
+            return ok ? s_runtime! : throw new AccelException($"no GPU: {why}");
+        }
+    }
+
+    private static void Initialize()
+    {
+        if (s_mode == GpuMode.Off) { s_unavailable = "disabled by ACCEL_GPU=off"; return; }
+        try
+        {
+            if (s_mode == GpuMode.Cpu)
+            {
+                var ctx = Context.Create(b => b.CPU().EnableAlgorithms());
+                s_runtime = new GpuRuntime(ctx, ctx.GetCPUDevice(0).CreateAccelerator(ctx));
+            }
+            else
+            {
+                InstallCudaResolver();
+                if (!NativeLibrary.TryLoad("libcuda.so.1", out _) && !NativeLibrary.TryLoad("/usr/local/nvidia/lib64/libcuda.so.1", out _)
+                    && !NativeLibrary.TryLoad("nvcuda.dll", out _))
+                {
+                    s_unavailable = "no CUDA driver (libcuda.so.1 not found)";
+                    return;
+                }
+                var ctx = Context.Create(b => b.Cuda().EnableAlgorithms());
+                var devices = ctx.GetCudaDevices();
+                if (devices.Count == 0)
+                {
+                    ctx.Dispose();
+                    s_unavailable = "CUDA driver found but it reports 0 devices";
+                    return;
+                }
+                s_runtime = new GpuRuntime(ctx, devices[0].CreateAccelerator(ctx));
+            }
+            Log($"accel gpu: {s_runtime.Info}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            s_unavailable = $"GPU initialisation failed: {ex.GetType().Name}: {ex.Message}";
+        }
+    }
+
+    // ILGPU 1.5.3 loads the driver as "cuda" and never tries libcuda.so.1, so on a Linux host with only
+    // the NVIDIA driver installed it would silently find no device.
+    private static void InstallCudaResolver()
+    {
+        if (s_resolverInstalled) return;
+        s_resolverInstalled = true;
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (Assembly _, string name) =>
+        {
+            if (name != "cuda" && name != "libcuda") return IntPtr.Zero;
+            foreach (var candidate in new[] { "libcuda.so.1", "/usr/local/nvidia/lib64/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib64/libcuda.so.1" })
+                if (NativeLibrary.TryLoad(candidate, out var handle)) return handle;
+            return IntPtr.Zero;
+        };
+    }
+}
+
+/// <summary>An ILGPU context and accelerator with the engine's kernels loaded once.</summary>
+public sealed class GpuRuntime : IDisposable
+{
+    private readonly object _launch = new();
+
+    internal GpuRuntime(Context context, Accelerator accelerator)
+    {
+        Context = context;
+        Accelerator = accelerator;
+        Info = Describe(accelerator);
+        Kernels = new KernelSet(accelerator);
+    }
+
+    /// <summary>The ILGPU context.</summary>
+    public Context Context { get; }
+    /// <summary>The accelerator.</summary>
+    public Accelerator Accelerator { get; }
+    /// <summary>What it is.</summary>
+    public DeviceInfo Info { get; }
+    internal KernelSet Kernels { get; }
+
+    /// <summary>True for ILGPU's CPU simulator (tests).</summary>
+    public bool IsCpuSimulator => Accelerator.AcceleratorType == AcceleratorType.CPU;
+
+    /// <summary>Runs GPU work exclusively, with the accelerator bound to this thread.</summary>
+    public T Run<T>(Func<Accelerator, KernelSet, T> work)
+    {
+        lock (_launch)
+        {
+            using var binding = Accelerator.BindScoped();
+            return work(Accelerator, Kernels);
+        }
+    }
+
+    /// <summary>Grid dimensions for grid-stride kernels: enough groups to fill the device, at most one thread per element.</summary>
+    public static KernelConfig GridFor(Accelerator a, long elements)
+    {
+        int group = Math.Min(a.MaxNumThreadsPerGroup, a.AcceleratorType == AcceleratorType.CPU ? 16 : 256);
+        long wanted = Math.Max(1, (elements + group - 1) / group);
+        int groups = (int)Math.Min(wanted, (long)a.NumMultiprocessors * Math.Max(1, a.MaxNumThreadsPerMultiprocessor / group) * 4);
+        return new KernelConfig(Math.Max(1, groups), group);
+    }
+
+    private static DeviceInfo Describe(Accelerator a)
+    {
+        if (a is CudaAccelerator c)
+            return new DeviceInfo(c.Name, "CUDA", c.MemorySize, c.DriverVersion.ToString(), c.Architecture.ToString(), c.InstructionSet.ToString(), c.NumMultiprocessors);
+        return new DeviceInfo(a.Name, "ILGPU CPU accelerator (simulator)", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, "n/a", "cpu", "n/a", a.NumMultiprocessors);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        Context.Dispose();
+    }
+}

@@ -1,0 +1,209 @@
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Algorithms.ScanReduceOperations;
+using ILGPU.Runtime;
+
+namespace Accel.Kernels;
+
+/// <summary>The engine's ILGPU kernels, compiled and loaded once per accelerator. All are grid-stride
+/// loops launched with <see cref="GpuRuntime.GridFor"/>.</summary>
+public sealed class KernelSet
+{
+    internal KernelSet(Accelerator a)
+    {
+        Eval = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<long>, int, int, ArrayView<long>, ArrayView<byte>>(EvalKernel);
+        Flags = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, int, ArrayView<int>>(FlagsKernel);
+        Scatter = a.LoadStreamKernel<ArrayView<int>, ArrayView<int>, int, ArrayView<int>>(ScatterKernel);
+        Fill = a.LoadStreamKernel<ArrayView<long>, long, int>(FillKernel);
+        Insert = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, int, ArrayView<long>, int, ArrayView<int>>(InsertKernel);
+        CountRows = a.LoadStreamKernel<ArrayView<int>, int, ArrayView<long>>(CountRowsKernel);
+        UpdateLong = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>>(UpdateLongKernel);
+        UpdateDouble = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>>(UpdateDoubleKernel);
+        ExclusiveScan = a.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive);
+    }
+
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<long>, int, int, ArrayView<long>, ArrayView<byte>> Eval { get; }
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, int, ArrayView<int>> Flags { get; }
+    internal Action<KernelConfig, ArrayView<int>, ArrayView<int>, int, ArrayView<int>> Scatter { get; }
+    internal Action<KernelConfig, ArrayView<long>, long, int> Fill { get; }
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, int, ArrayView<long>, int, ArrayView<int>> Insert { get; }
+    internal Action<KernelConfig, ArrayView<int>, int, ArrayView<long>> CountRows { get; }
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>> UpdateLong { get; }
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>> UpdateDouble { get; }
+    internal Scan<int, Stride1D.Dense, Stride1D.Dense> ExclusiveScan { get; }
+
+    private static int Stride => Grid.DimX * Group.DimX;
+
+    private static double D(long bits) => Interop.IntAsFloat((ulong)bits);
+    private static long B(double d) => (long)Interop.FloatAsInt(d);
+
+    // Spark's ordering of doubles: NaN equals NaN and is greater than everything else.
+    private static int CompareD(double a, double b)
+    {
+        bool an = double.IsNaN(a), bn = double.IsNaN(b);
+        if (an || bn) return an && bn ? 0 : an ? 1 : -1;
+        return a < b ? -1 : a > b ? 1 : 0;
+    }
+
+    private static bool Holds(int op, int cmp) =>
+        op == 0 ? cmp == 0 : op == 1 ? cmp != 0 : op == 2 ? cmp < 0 : op == 3 ? cmp <= 0 : op == 4 ? cmp > 0 : cmp >= 0;
+
+    /// <summary>Interprets a postfix program per row: columns are int64 (or double bits) column-major,
+    /// validity one byte per row and column; the result is a value and a validity byte per row.</summary>
+    private static void EvalKernel(ArrayView<long> data, ArrayView<byte> valid, ArrayView<int> code, ArrayView<long> consts, int codeLen, int n, ArrayView<long> outVal, ArrayView<byte> outValid)
+    {
+        var sv = LocalMemory.Allocate1D<long>(Op.MaxStack);
+        var sn = LocalMemory.Allocate1D<byte>(Op.MaxStack);
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride)
+        {
+            int sp = 0;
+            for (int pc = 0; pc < codeLen; pc += 2)
+            {
+                int op = code[pc], arg = code[pc + 1];
+                if (op <= Op.LoadDouble)
+                {
+                    long at = (long)arg * n + i;
+                    sv[sp] = data[at];
+                    sn[sp] = valid[at];
+                    sp++;
+                }
+                else if (op <= Op.ConstDouble)
+                {
+                    sv[sp] = consts[arg];
+                    sn[sp] = 1;
+                    sp++;
+                }
+                else if (op == Op.LongToDouble) sv[sp - 1] = B(sv[sp - 1]);
+                else if (op == Op.RoundToFloat) sv[sp - 1] = B((float)D(sv[sp - 1]));
+                else if (op == Op.WrapInt) sv[sp - 1] = (int)sv[sp - 1];
+                else if (op == Op.Not) sv[sp - 1] = sv[sp - 1] == 0 ? 1 : 0;
+                else if (op == Op.IsNull) { sv[sp - 1] = sn[sp - 1] == 0 ? 1 : 0; sn[sp - 1] = 1; }
+                else if (op == Op.IsNotNull) { sv[sp - 1] = sn[sp - 1] != 0 ? 1 : 0; sn[sp - 1] = 1; }
+                else
+                {
+                    long a = sv[sp - 2], b = sv[sp - 1];
+                    byte va = sn[sp - 2], vb = sn[sp - 1];
+                    sp--;
+                    long r;
+                    byte rv = (byte)(va & vb);
+                    if (op == Op.And || op == Op.Or)
+                    {
+                        // Three-valued logic: the dominant value (FALSE for AND, TRUE for OR) wins over NULL.
+                        long dominant = op == Op.And ? 0 : 1;
+                        if ((va != 0 && a == dominant) || (vb != 0 && b == dominant)) { r = dominant; rv = 1; }
+                        else r = 1 - dominant;
+                    }
+                    else if (op == Op.AddLong) r = a + b;
+                    else if (op == Op.SubLong) r = a - b;
+                    else if (op == Op.MulLong) r = a * b;
+                    else if (op == Op.AddDouble) r = B(D(a) + D(b));
+                    else if (op == Op.SubDouble) r = B(D(a) - D(b));
+                    else if (op == Op.MulDouble) r = B(D(a) * D(b));
+                    else if (op == Op.DivDouble)
+                    {
+                        double db = D(b);
+                        if (db == 0) rv = 0;
+                        r = B(D(a) / db);
+                    }
+                    else if (op == Op.CompareLong) r = Holds(arg, a < b ? -1 : a > b ? 1 : 0) ? 1 : 0;
+                    else r = Holds(arg, CompareD(D(a), D(b))) ? 1 : 0;
+                    sv[sp - 1] = r;
+                    sn[sp - 1] = rv;
+                }
+            }
+            outVal[i] = sv[0];
+            outValid[i] = sn[0];
+        }
+    }
+
+    private static void FlagsKernel(ArrayView<long> values, ArrayView<byte> valid, int n, ArrayView<int> flags)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) flags[i] = valid[i] != 0 && values[i] != 0 ? 1 : 0;
+    }
+
+    private static void ScatterKernel(ArrayView<int> flags, ArrayView<int> offsets, int n, ArrayView<int> positions)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) if (flags[i] != 0) positions[offsets[i]] = i;
+    }
+
+    private static void FillKernel(ArrayView<long> view, long value, int n)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) view[i] = value;
+    }
+
+    /// <summary>Sentinel of an empty hash slot; a real key equal to it gets slot 1, NULL keys slot 0.</summary>
+    internal const long EmptyKey = long.MinValue;
+
+    private static void InsertKernel(ArrayView<long> keys, ArrayView<byte> keyValid, int n, ArrayView<long> table, int mask, ArrayView<int> rowSlot)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride)
+        {
+            long key = keys[i];
+            if (keyValid[i] == 0) { rowSlot[i] = 0; continue; }
+            if (key == EmptyKey) { rowSlot[i] = 1; continue; }
+            ulong h = (ulong)key * 0x9E3779B97F4A7C15UL;
+            int p = (int)((h ^ (h >> 29)) & (ulong)mask);
+            while (true)
+            {
+                long prev = Atomic.CompareExchange(ref table[p], EmptyKey, key);
+                if (prev == EmptyKey || prev == key) { rowSlot[i] = p + 2; break; }
+                p = (p + 1) & mask;
+            }
+        }
+    }
+
+    private static void CountRowsKernel(ArrayView<int> rowSlot, int n, ArrayView<long> counts)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) Atomic.Add(ref counts[rowSlot[i]], 1L);
+    }
+
+    private static void UpdateLongKernel(ArrayView<long> values, ArrayView<byte> valid, ArrayView<int> rowSlot, int n,
+        ArrayView<long> count, ArrayView<long> sum, ArrayView<long> min, ArrayView<long> max)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride)
+        {
+            if (valid[i] == 0) continue;
+            int s = rowSlot[i];
+            long v = values[i];
+            Atomic.Add(ref count[s], 1L);
+            Atomic.Add(ref sum[s], v);
+            Atomic.Min(ref min[s], v);
+            Atomic.Max(ref max[s], v);
+        }
+    }
+
+    // A double add through CAS on the bits: a CAS that compares doubles would spin forever once the sum is NaN.
+    private static void AddDoubleBits(ref long target, double v)
+    {
+        while (true)
+        {
+            long cur = target;
+            if (Atomic.CompareExchange(ref target, cur, B(D(cur) + v)) == cur) return;
+        }
+    }
+
+    private static void UpdateDoubleKernel(ArrayView<long> values, ArrayView<byte> valid, ArrayView<int> rowSlot, int n,
+        ArrayView<long> count, ArrayView<long> sum, ArrayView<long> min, ArrayView<long> max)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride)
+        {
+            if (valid[i] == 0) continue;
+            int s = rowSlot[i];
+            long bits = values[i];
+            double v = D(bits);
+            Atomic.Add(ref count[s], 1L);
+            AddDoubleBits(ref sum[s], v);
+            // Min and max under Spark's ordering through compare-and-swap on the bits.
+            while (true)
+            {
+                long cur = min[s];
+                if (CompareD(v, D(cur)) >= 0 || Atomic.CompareExchange(ref min[s], cur, bits) == cur) break;
+            }
+            while (true)
+            {
+                long cur = max[s];
+                if (CompareD(v, D(cur)) <= 0 || Atomic.CompareExchange(ref max[s], cur, bits) == cur) break;
+            }
+        }
+    }
+}
