@@ -73,7 +73,7 @@ public sealed class DataFrameVsDuckDbTests : IClassFixture<DataFrameVsDuckDbTest
     {
         var (_, fact, _) = Session(path);
         var df = fact.Select(Col("id"), (Col("x") + Col("k") * 2).Alias("a"), (Col("v") * 1.5 - Col("k")).Alias("b"), (Col("v") / Col("k")).Alias("c"), (-Col("x")).Alias("e"));
-        AssertSame(df, "SELECT id, x + k * 2, v * 1.5 - k, v / k, -x FROM fact");
+        AssertSame(df, "SELECT id, x + k * 2, v * 1.5 - k, CASE WHEN k = 0 THEN NULL ELSE v / k END, -x FROM fact");
     }
 
     [Theory, MemberData(nameof(SkeletonPaths))]
@@ -115,7 +115,7 @@ public sealed class DataFrameVsDuckDbTests : IClassFixture<DataFrameVsDuckDbTest
     {
         var (_, fact, _) = Session("scalar");
         var df = fact.GroupBy("g").Agg(CountDistinct("k"), Stddev(Col("v")), Sum("amt"), Avg("amt"), Min("s"), Max("s"));
-        AssertSame(df, "SELECT g, count(DISTINCT k), stddev_samp(v), sum(amt), round(avg(amt), 6), min(s), max(s) FROM fact GROUP BY g");
+        AssertSame(df, "SELECT g, count(DISTINCT k), stddev_samp(v), sum(amt), round(avg(amt), 6)::DECIMAL(18,6), min(s), max(s) FROM fact GROUP BY g");
     }
 
     [Fact]

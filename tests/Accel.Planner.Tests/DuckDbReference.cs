@@ -84,7 +84,7 @@ public sealed class DuckDbReference : IDisposable
         _ => throw new ArgumentException($"no DuckDB type for {t}"),
     };
 
-    /// <summary>A row rendered to a comparable string: doubles to 9 significant digits, decimals
+    /// <summary>A row rendered to a comparable string: doubles to 8 significant digits (engines may add in a different order), decimals
     /// normalized, dates as yyyy-MM-dd, integers of any width alike.</summary>
     public static string Normalize(object?[] row) => string.Join(" | ", row.Select(NormalizeValue));
 
@@ -93,7 +93,7 @@ public sealed class DuckDbReference : IDisposable
     {
         null => "NULL",
         double d when double.IsNaN(d) => "NaN",
-        double d => d == Math.Round(d) && Math.Abs(d) < 1e15 ? d.ToString("0", CultureInfo.InvariantCulture) : d.ToString("G9", CultureInfo.InvariantCulture),
+        double d => d == Math.Round(d) && Math.Abs(d) < 1e15 ? d.ToString("0", CultureInfo.InvariantCulture) : d.ToString("G8", CultureInfo.InvariantCulture),
         float f => NormalizeValue((double)f),
         decimal m => m == decimal.Truncate(m) ? decimal.Truncate(m).ToString(CultureInfo.InvariantCulture) : (m / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),

@@ -26,7 +26,8 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
             if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not on the GPU yet");
             if (a.Func is not (AggFunc.Count or AggFunc.CountStar or AggFunc.Sum or AggFunc.Avg or AggFunc.Min or AggFunc.Max))
                 return Support.No($"aggregate {AggregateExpr.NameOf(a.Func)} is not on the GPU yet");
-            if (a.InputOrdinal >= 0 && spec.Input[a.InputOrdinal].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64))
+            if (a.InputOrdinal >= 0 && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64
+                    || (a.Func is AggFunc.Min or AggFunc.Max or AggFunc.Count && spec.Input[a.InputOrdinal].Type.Id is TypeId.Date32 or TypeId.Timestamp)))
                 return Support.No($"{AggregateExpr.NameOf(a.Func)} over {spec.Input[a.InputOrdinal].Type} is not on the GPU yet");
         }
         return GpuCostModel.Available();
@@ -150,7 +151,7 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
     {
         TypeId.Float64 => BitConverter.Int64BitsToDouble(stored),
         TypeId.Float32 => (float)BitConverter.Int64BitsToDouble(stored),
-        TypeId.Int32 => (int)stored,
+        TypeId.Int32 or TypeId.Date32 => (int)stored,
         _ => stored,
     };
 }

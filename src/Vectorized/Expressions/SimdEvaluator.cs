@@ -157,7 +157,7 @@ public static class SimdEvaluator
 
     private static Value Widen(Value v, DataType to, int n)
     {
-        if (v is Const c) return new Const(to.Id == TypeId.Int64 ? Convert.ToInt64(c.Value) : Convert.ToDouble(c.Value));
+        if (v is Const c) return new Const(to.Id == TypeId.Int64 ? (object)Convert.ToInt64(c.Value) : Convert.ToDouble(c.Value));
         var x = (Vec)v;
         Array r = (x.Values, to.Id) switch
         {
@@ -318,6 +318,6 @@ public static class Storage
     /// <summary>Minus one in a numeric type's storage.</summary>
     public static object MinusOne(DataType t) => t.Id switch
     {
-        TypeId.Int32 => -1, TypeId.Int64 => -1L, TypeId.Float32 => -1f, _ => -1d,
+        TypeId.Int32 => (object)(-1), TypeId.Int64 => -1L, TypeId.Float32 => -1f, _ => -1d,
     };
 }

@@ -29,7 +29,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not vectorized yet");
             if (a.Func is not (AggFunc.Count or AggFunc.CountStar or AggFunc.Sum or AggFunc.Avg or AggFunc.Min or AggFunc.Max))
                 return Support.No($"aggregate {AggregateExpr.NameOf(a.Func)} is not vectorized yet");
-            if (a.InputOrdinal >= 0 && a.Func != AggFunc.Count && spec.Input[a.InputOrdinal].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64))
+            if (a.InputOrdinal >= 0 && a.Func != AggFunc.Count && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64
+                    || (a.Func is AggFunc.Min or AggFunc.Max && spec.Input[a.InputOrdinal].Type.Id is TypeId.Date32 or TypeId.Timestamp)))
                 return Support.No($"{AggregateExpr.NameOf(a.Func)} over {spec.Input[a.InputOrdinal].Type} is not vectorized yet");
         }
         return Support.Yes;
@@ -278,7 +279,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
 
         private static object FromDouble(double d, DataType t) => t.Id == TypeId.Float32 ? (float)d : d;
-        private static object FromLong(long l, DataType t) => t.Id == TypeId.Int32 ? (int)l : l;
+        private static object FromLong(long l, DataType t) => t.Id is TypeId.Int32 or TypeId.Date32 ? (int)l : l;
     }
 
     /// <summary>Running aggregates per group: counts, sums (integer and floating), min and max.</summary>
