@@ -6,7 +6,7 @@ namespace Accel.Planner.Physical;
 
 /// <summary>Reads a table source, limited to the needed columns, with predicates pushed into the reader.</summary>
 public sealed class ScanExec(ITableSource source, ScanRequest request, Schema output, long estimatedRows)
-    : ExecNode(output, [], PathChooser.HostOnly("ScanExec", "file decoding runs on the host CPU"), estimatedRows)
+    : ExecNode(output, [], PathChooser.HostOnly("ScanExec", "scans decode on the host CPU (no device decoder yet)"), estimatedRows)
 {
     private readonly ScanMetrics _scan = new();
 

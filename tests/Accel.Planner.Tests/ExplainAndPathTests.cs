@@ -1,0 +1,191 @@
+using Accel.Data;
+using Accel.Sql;
+using static Accel.Sql.Functions;
+
+namespace Accel.Tests;
+
+/// <summary>Explain output, forced paths and their errors, plan-as-data, the per-query log line, and user-facing errors.</summary>
+public sealed class ExplainAndPathTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "accel-explain-" + Guid.NewGuid().ToString("N"));
+
+    private static DataFrame Fact(string path, int rows = 500)
+    {
+        var s = AccelSession.Builder().Create();
+        TestPaths.Configure(s, path);
+        return s.CreateDataFrame(TestData.Fact(rows), TestData.FactSchema);
+    }
+
+    private static DataFrame Pipeline(DataFrame fact) =>
+        fact.Filter(Col("k") > 2 & Col("d") < Lit(new DateOnly(2024, 6, 1)))
+            .WithColumn("w", Col("v") * 2.0)
+            .GroupBy("k").Agg(Sum("w"), Count(Lit(1)));
+
+    [Theory]
+    [InlineData("scalar")]
+    [InlineData("simd")]
+    [InlineData("gpu")]
+    public void Forced_path_is_the_path_of_every_compute_operator_and_explain_gives_reasons(string path)
+    {
+        var text = Pipeline(Fact(path)).ExplainString();
+        Assert.StartsWith("== Physical Plan ==", text);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        foreach (var op in new[] { "HashAggregateExec", "FilterExec" })
+        {
+            var line = lines.Single(l => l.Contains(op));
+            Assert.Contains($"path={path}", line);
+            foreach (var other in new[] { "gpu", "simd", "scalar" }.Where(p => p != path))
+                Assert.Contains($"{other}: ", line);
+        }
+        Assert.Contains(lines, l => l.Contains("ScanExec") && l.Contains("path=scalar") && l.Contains("no device decoder yet"));
+    }
+
+    [Fact]
+    public void Auto_prefers_simd_over_scalar_by_cost_and_says_so()
+    {
+        var line = Pipeline(Fact("auto")).ExplainString().Split('\n').Single(l => l.Contains("FilterExec"));
+        Assert.Matches(@"path=(simd|gpu)", line);
+        Assert.Contains("scalar: cost", line);
+    }
+
+    [Fact]
+    public void Forcing_a_path_an_operator_cannot_take_is_an_error_naming_operator_and_reason()
+    {
+        var sorted = Fact("gpu").OrderBy(Col("id"));
+        var ex = Assert.Throws<AccelException>(() => sorted.Collect());
+        Assert.Contains("accel.path=gpu", ex.Message);
+        Assert.Contains("SortExec", ex.Message);
+        Assert.Contains("no gpu implementation of SortExec yet", ex.Message);
+
+        var byString = Fact("simd").GroupBy("g").Agg(Sum("x"));
+        var ex2 = Assert.Throws<AccelException>(() => byString.Collect());
+        Assert.Contains("HashAggregateExec cannot run on the simd path", ex2.Message);
+        Assert.Contains("string key", ex2.Message);
+
+        var decimalMath = Fact("gpu").Select((Col("amt") * 2).Alias("a"));
+        var ex3 = Assert.Throws<AccelException>(() => decimalMath.Collect());
+        Assert.Contains("ProjectExec cannot run on the gpu path", ex3.Message);
+    }
+
+    [Fact]
+    public void Operators_with_only_a_scalar_implementation_say_so()
+    {
+        var (df, _) = (Fact("auto"), 0);
+        var text = df.OrderBy(Col("id")).Limit(3).ExplainString();
+        var topN = text.Split('\n').Single(l => l.Contains("TopNExec"));
+        Assert.Contains("path=scalar", topN);
+        Assert.Contains("gpu: no gpu implementation of TopNExec yet", topN);
+        Assert.Contains("simd: no simd implementation of TopNExec yet", topN);
+    }
+
+    [Fact]
+    public void Explain_analyze_and_plan_info_report_rows_per_operator()
+    {
+        var df = Pipeline(Fact("simd", 1000));
+        var expectedGroups = df.Count();
+        var info = df.PlanInfo(analyze: true);
+        Assert.Equal("simd", info.Children[0].ActualPath ?? info.ActualPath);
+        Assert.Equal(expectedGroups, info.Metrics!.RowsOut);
+        var scan = info;
+        while (scan.Children.Count > 0) scan = scan.Children[0];
+        Assert.Equal("ScanExec", scan.Name);
+        Assert.Equal(1000, scan.Metrics!.RowsOut);
+        var text = df.ExplainString(analyze: true);
+        Assert.Contains("== Physical Plan (analyzed) ==", text);
+        Assert.Contains("rows=1000", text);
+    }
+
+    [Fact]
+    public void Each_query_reports_a_log_line_with_the_path_of_every_operator()
+    {
+        var df = Pipeline(Fact("scalar"));
+        string? line = null;
+        df.Session.QueryCompleted += (l, _) => line = l;
+        var rows = df.Count();
+        Assert.NotNull(line);
+        Assert.Contains($"{rows} rows", line);
+        Assert.Contains("FilterExec=scalar", line);
+        Assert.Contains("HashAggregateExec=scalar", line);
+    }
+
+    [Fact]
+    public void Unknown_column_lists_the_available_ones()
+    {
+        var ex = Assert.Throws<AccelException>(() => Fact("auto").Select("nope"));
+        Assert.Contains("'nope'", ex.Message);
+        Assert.Contains("id, k, g", ex.Message);
+    }
+
+    [Fact]
+    public void Aggregate_output_must_be_grouped_or_aggregated()
+    {
+        var ex = Assert.Throws<AccelException>(() => Fact("auto").GroupBy("k").Agg(Col("x"), Sum("v")));
+        Assert.Contains("neither present in the group by", ex.Message);
+    }
+
+    [Fact]
+    public void Invalid_setting_is_rejected()
+    {
+        var s = AccelSession.Builder().Create();
+        var ex = Assert.Throws<AccelException>(() => s.Conf().Set("accel.path", "tpu"));
+        Assert.Contains("auto, gpu, simd or scalar", ex.Message);
+    }
+
+    [Fact]
+    public void Parquet_row_groups_are_skipped_by_pushed_filters()
+    {
+        var s = AccelSession.Builder().Create();
+        var schema = new Schema([new Field("id", DataType.Int64), new Field("v", DataType.Float64)]);
+        for (int part = 0; part < 3; part++)
+        {
+            var rows = Enumerable.Range(part * 100, 100).Select(i => new object?[] { (long)i, i * 0.5 }).ToList();
+            s.CreateDataFrame(rows, schema).Write().Mode("append").Parquet(_dir);
+        }
+        var df = s.Read().Parquet(_dir).Filter(Col("id") >= 250L).Agg(Count(Lit(1)), Sum("v"));
+        var result = df.Collect().Single();
+        Assert.Equal(50L, result.Get(0));
+        Assert.Equal(Enumerable.Range(250, 50).Sum(i => i * 0.5), (double)result.Get(1)!, 9);
+        var text = df.ExplainString(analyze: true);
+        Assert.Contains("pushed=[id >= 250]", text);
+        Assert.Contains("row groups read=1 skipped=2", text);
+    }
+
+    [Fact]
+    public void Dataframe_round_trips_through_csv_parquet_and_arrow()
+    {
+        var s = AccelSession.Builder().Create();
+        var rows = TestData.Fact(300);
+        var df = s.CreateDataFrame(rows, TestData.FactSchema);
+        var expected = rows.Select(DuckDbReference.Normalize).ToList();
+        df.Write().Parquet(Path.Combine(_dir, "t.parquet"));
+        df.Write().Arrow(Path.Combine(_dir, "t.arrow"));
+        df.Write().Option("header", "true").Csv(Path.Combine(_dir, "t.csv"));
+        foreach (var back in new[]
+        {
+            s.Read().Parquet(Path.Combine(_dir, "t.parquet")),
+            s.Read().Arrow(Path.Combine(_dir, "t.arrow")),
+            s.Read().Option("header", "true").Schema(TestData.FactSchema).Csv(Path.Combine(_dir, "t.csv")),
+        })
+            Assert.Equal(expected, back.Collect().Select(r => DuckDbReference.Normalize(r.Values)).ToList());
+    }
+
+    [Fact]
+    public void Bad_input_errors_name_file_line_and_column()
+    {
+        Directory.CreateDirectory(_dir);
+        var csv = Path.Combine(_dir, "bad.csv");
+        File.WriteAllText(csv, "id,amount\n1,10\n2,abc\n");
+        var s = AccelSession.Builder().Create();
+        var ex = Assert.Throws<AccelException>(() => s.Read().Option("header", "true").Schema("id INT, amount INT").Csv(csv).Collect());
+        Assert.Contains("bad.csv:3", ex.Message);
+        Assert.Contains("'amount'", ex.Message);
+        Assert.Contains("'abc'", ex.Message);
+        var missing = Assert.Throws<AccelException>(() => s.Read().Parquet(Path.Combine(_dir, "nope.parquet")));
+        Assert.Contains("path does not exist", missing.Message);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
+    }
+}
