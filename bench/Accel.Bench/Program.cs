@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Accel.Bench.OperatorBenchmarks).Assembly).Run(args);
