@@ -62,6 +62,12 @@ public sealed class ExplainAndPathTests : IDisposable
         Assert.Contains("HashAggregateExec cannot run on the simd path", ex2.Message);
         Assert.Contains("string key", ex2.Message);
 
+        var words = Fact("scalar").Select(Col("id"), Split(Col("s"), " ").Alias("w")).Cache();
+        words.Session.Conf().Set("accel.path", "simd");
+        var exploded = words.Select(Col("id"), Explode(Col("w")));
+        var ex4 = Assert.Throws<AccelException>(() => exploded.Collect());
+        Assert.Contains("ExplodeExec cannot run on the simd path: no simd implementation of ExplodeExec yet", ex4.Message);
+
         var decimalMath = Fact("gpu").Select((Col("amt") * 2).Alias("a"));
         var ex3 = Assert.Throws<AccelException>(() => decimalMath.Collect());
         Assert.Contains("ProjectExec cannot run on the gpu path", ex3.Message);

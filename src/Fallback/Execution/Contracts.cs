@@ -119,3 +119,10 @@ public interface ISortImpl : IOperatorImpl<SortSpec>
 /// <summary>Explode: one output row per element of an array column (rows with NULL or empty arrays are
 /// dropped unless <see cref="Outer"/>). Output: the input columns, with the array column replaced by its element.</summary>
 public sealed record ExplodeSpec(Schema Input, int ArrayOrdinal, bool Outer, Schema Output);
+
+/// <summary>Explode implementation.</summary>
+public interface IExplodeImpl : IOperatorImpl<ExplodeSpec>
+{
+    /// <summary>Explodes the array column of the live rows.</summary>
+    ColumnBatch Explode(ColumnBatch input, ExplodeSpec spec);
+}

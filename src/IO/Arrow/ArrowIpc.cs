@@ -54,9 +54,9 @@ public static class ArrowIpc
     {
         var cols = ordinals ?? Enumerable.Range(0, schema.Count).ToArray();
         var outSchema = new Schema(cols.Select(c => schema[c]));
-        var r = Guard(file, () => Open(file, out var _s) is var rr ? (rr, _s) : default);
-        using var reader = r.rr;
-        using var stream = r._s;
+        Stream stream = null!;
+        using var reader = Guard(file, () => Open(file, out stream));
+        using var ownedStream = stream;
         while (true)
         {
             var batch = Guard(file, reader.Next);

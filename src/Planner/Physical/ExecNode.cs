@@ -110,6 +110,7 @@ public abstract class ExecNode
         IOperatorImpl<AggregateSpec> a => a.Path,
         IOperatorImpl<JoinSpec> j => j.Path,
         IOperatorImpl<SortSpec> s => s.Path,
+        IOperatorImpl<ExplodeSpec> x => x.Path,
         _ => ExecPath.Scalar,
     };
 }

@@ -17,6 +17,8 @@ public sealed class Implementations
     public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateGpu(), new HashAggregateSimd(), new HashAggregateScalar()];
     /// <summary>Hash join: scalar only so far.</summary>
     public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinScalar()];
+    /// <summary>Explode: scalar only so far.</summary>
+    public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
     /// <summary>Sort and top-N: scalar only so far.</summary>
     public IReadOnlyList<ISortImpl> Sort { get; } = [new SortScalar()];
 }

@@ -144,7 +144,9 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
     private ExecNode PlanGenerate(GenerateNode g)
     {
         var child = Plan(g.Child, null);
-        return new ExplodeExec(child, new ExplodeSpec(child.Output, g.ArrayOrdinal, g.Outer, g.Output), child.EstimatedRows * 2);
+        var spec = new ExplodeSpec(child.Output, g.ArrayOrdinal, g.Outer, g.Output);
+        var decision = PathChooser.Choose("ExplodeExec", spec, impls.Explode, new ExecEnvironment(child.EstimatedRows), setting);
+        return new ExplodeExec(child, spec, impls.Explode, decision, child.EstimatedRows * 2);
     }
 
     private ExecNode PlanJoin(JoinNode j, HashSet<long>? required, bool broadcastLeft)

@@ -4,9 +4,16 @@ using Accel.Execution;
 namespace Accel.Operators;
 
 /// <summary>The scalar reference explode: one row per array element, other columns repeated.</summary>
-public sealed class ExplodeScalar
+public sealed class ExplodeScalar : IExplodeImpl
 {
-    /// <summary>Explodes column <see cref="ExplodeSpec.ArrayOrdinal"/> of the live rows of <paramref name="input"/>.</summary>
+    /// <inheritdoc />
+    public ExecPath Path => ExecPath.Scalar;
+    /// <inheritdoc />
+    public Support CanRun(ExplodeSpec spec, ExecEnvironment env) => Support.Yes;
+    /// <inheritdoc />
+    public CostEstimate Estimate(ExplodeSpec spec, ExecEnvironment env) => new(env.EstimatedRows * ScalarCostModel.NsPerRowPerNode * 4 / 1e6, 0, 0);
+
+    /// <inheritdoc />
     public ColumnBatch Explode(ColumnBatch input, ExplodeSpec spec)
     {
         var list = (ListVector)input[spec.ArrayOrdinal];
