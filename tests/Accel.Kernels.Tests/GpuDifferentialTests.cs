@@ -51,6 +51,17 @@ public sealed class GpuDifferentialTests
     }
 
     [Fact]
+    public void Filter_and_project_equal_scalar_for_every_size_0_to_257()
+    {
+        for (int n = 0; n <= 257; n++)
+        {
+            var batch = DifferentialCases.Batch(n, n % 3 == 0 ? 0.0 : 0.15, seed: 9000 + n);
+            Assert.Null(DifferentialCases.CompareFilter(new FilterGpu(), batch, DifferentialCases.Predicates[n % DifferentialCases.Predicates.Length]));
+            Assert.Null(DifferentialCases.CompareProject(new ProjectGpu(), batch, DifferentialCases.Projections[n % DifferentialCases.Projections.Length]));
+        }
+    }
+
+    [Fact]
     public void Selftest_on_the_cpu_accelerator_reports_every_kernel_equal()
     {
         var output = new StringWriter();
