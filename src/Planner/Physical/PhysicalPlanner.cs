@@ -154,7 +154,8 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var condRefs = j.Condition is null ? new HashSet<long>() : RefsOf([j.Condition], new Schema(j.Left.Output.Fields.Concat(j.Right.Output.Fields)));
         HashSet<long>? Need(LogicalPlan side) => required is null ? null
             : new HashSet<long>(required.Concat(condRefs).Where(id => side.Output.IndexOfId(id) >= 0));
-        var left = Plan(j.Left, j.Type is JoinType.LeftSemi or JoinType.LeftAnti && required is not null ? new HashSet<long>(required.Concat(condRefs).Where(id => j.Left.Output.IndexOfId(id) >= 0)) : Need(j.Left));
+        var left = Plan(j.Left, Need(j.Left));
+        // A semi or anti join outputs only left columns: the right side needs just the condition's columns.
         var right = Plan(j.Right, j.Type is JoinType.LeftSemi or JoinType.LeftAnti ? new HashSet<long>(condRefs.Where(id => j.Right.Output.IndexOfId(id) >= 0)) : Need(j.Right));
 
         // Split the condition into equi-keys (left expr = right expr) and a residual.
