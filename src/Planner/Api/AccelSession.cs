@@ -62,6 +62,17 @@ public sealed class AccelSession : IDisposable
         return CreateDataFrame(schema, [new ColumnBatch(schema, [new PrimitiveVector<long>(DataType.Int64, values)])]);
     }
 
+    /// <summary>Runs Spark SQL over the registered views: a query gives its DataFrame; EXPLAIN [ANALYZE] gives
+    /// one row with the plan in a string column "plan".</summary>
+    public DataFrame Sql(string sqlText)
+    {
+        var stmt = Accel.Planner.Sql.SqlParser.Parse(sqlText, name => _views.TryGetValue(name, out var df) ? df.Plan : null);
+        var df = new DataFrame(this, stmt.Plan);
+        if (!stmt.Explain) return df;
+        var schema = new Schema([new Field("plan", DataType.Utf8)]);
+        return CreateDataFrame([[df.ExplainString(analyze: stmt.Analyze)]], schema);
+    }
+
     /// <summary>A DataFrame registered with CreateOrReplaceTempView.</summary>
     public DataFrame Table(string name) => _views.TryGetValue(name, out var df) ? df
         : throw new AccelException($"table or view not found: {name}; registered: [{string.Join(", ", _views.Keys)}]");
