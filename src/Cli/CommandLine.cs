@@ -17,6 +17,8 @@ public static class CommandLine
             {
                 "demo" => DemoCommand.Run(args[1..]),
                 "selftest" => SelfTestCommand.Run(args[1..]),
+                "query" => QueryCommand.Run(args[1..], Console.Out, explainOnly: false),
+                "explain" => QueryCommand.Run(args[1..], Console.Out, explainOnly: true),
                 
                 _ => Unknown(args[0]),
             };
@@ -41,6 +43,10 @@ public static class CommandLine
         usage:
           accel demo [--rows N] [--out DIR] [--path auto|gpu|simd|scalar]
               generate a small sales dataset, run DataFrame queries, print results and plans
+          accel query [--table NAME=PATH]... [--path auto|gpu|simd|scalar] [--format table|csv|json] [--analyze] "<SQL>"
+              run Spark SQL over CSV (header, inferred schema), Parquet or Arrow files or directories of them
+          accel explain [--table NAME=PATH]... [--path ...] "<SQL>"
+              print the physical plan: the path of every operator and why the others were not taken
           accel selftest [--rows N]
               report the GPU found (or why none was), then check every GPU kernel against the scalar path
               (ACCEL_GPU=cpu runs the kernels on ILGPU's CPU accelerator)
