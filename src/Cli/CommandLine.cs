@@ -19,6 +19,7 @@ public static class CommandLine
                 "selftest" => SelfTestCommand.Run(args[1..]),
                 "query" => QueryCommand.Run(args[1..], Console.Out, explainOnly: false),
                 "explain" => QueryCommand.Run(args[1..], Console.Out, explainOnly: true),
+                "sqllogictest" => SqlLogicTestCommand(args[1..]),
                 
                 _ => Unknown(args[0]),
             };
@@ -28,6 +29,23 @@ public static class CommandLine
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;
         }
+    }
+
+    // accel sqllogictest <dir or file> [--path auto|gpu|simd|scalar]: runs .test files, prints one line per file.
+    private static int SqlLogicTestCommand(string[] args)
+    {
+        if (args.Length == 0) throw new AccelException("usage: accel sqllogictest <dir or .test file> [--path auto|gpu|simd|scalar]");
+        var path = Option(args, "--path", "auto")!;
+        var files = Directory.Exists(args[0]) ? Directory.GetFiles(args[0], "*.test").Order().ToArray() : [args[0]];
+        int failed = 0;
+        foreach (var f in files)
+        {
+            var r = Accel.Planner.Sql.SqlLogicTest.Run(f, path);
+            Console.WriteLine($"{Path.GetFileName(f)} [{path}]: {r.Passed} passed, {r.Unsupported} unsupported on this path, {r.Failures.Count} failed");
+            foreach (var msg in r.Failures) Console.WriteLine("  " + msg);
+            failed += r.Failures.Count;
+        }
+        return failed == 0 ? 0 : 1;
     }
 
     private static int Unknown(string cmd)
@@ -47,6 +65,8 @@ public static class CommandLine
               run Spark SQL over CSV (header, inferred schema), Parquet or Arrow files or directories of them
           accel explain [--table NAME=PATH]... [--path ...] "<SQL>"
               print the physical plan: the path of every operator and why the others were not taken
+          accel sqllogictest <dir|file.test> [--path auto|gpu|simd|scalar]
+              run sqllogictest files (tests/sql) under one path
           accel selftest [--rows N]
               report the GPU found (or why none was), then check every GPU kernel against the scalar path
               (ACCEL_GPU=cpu runs the kernels on ILGPU's CPU accelerator)

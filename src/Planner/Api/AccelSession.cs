@@ -68,6 +68,11 @@ public sealed class AccelSession : IDisposable
     {
         var stmt = Accel.Planner.Sql.SqlParser.Parse(sqlText, name => _views.TryGetValue(name, out var df) ? df.Plan : null);
         var df = new DataFrame(this, stmt.Plan);
+        if (stmt.CreateView is not null)
+        {
+            RegisterView(stmt.CreateView, df);
+            return CreateDataFrame(Array.Empty<object?[]>(), new Schema([]));
+        }
         if (!stmt.Explain) return df;
         var schema = new Schema([new Field("plan", DataType.Utf8)]);
         return CreateDataFrame([[df.ExplainString(analyze: stmt.Analyze)]], schema);

@@ -6,8 +6,8 @@ using Accel.Planner.Logical;
 
 namespace Accel.Planner.Sql;
 
-/// <summary>A parsed statement: a query, or EXPLAIN [ANALYZE] of one.</summary>
-public sealed record SqlStatement(LogicalPlan Plan, bool Explain, bool Analyze);
+/// <summary>A parsed statement: a query, EXPLAIN [ANALYZE] of one, or CREATE [OR REPLACE] TEMP VIEW name AS query.</summary>
+public sealed record SqlStatement(LogicalPlan Plan, bool Explain, bool Analyze, string? CreateView = null);
 
 /// <summary>Recursive-descent parser for the subset of Spark SQL Accel runs, building the same logical plan
 /// as the DataFrame API. Errors give the line and column, the token found and what was expected.</summary>
@@ -28,6 +28,18 @@ public sealed class SqlParser
     public static SqlStatement Parse(string sql, Func<string, LogicalPlan?> catalog)
     {
         var p = new SqlParser(sql, catalog);
+        if (p.Accept("CREATE"))
+        {
+            if (p.Accept("OR")) p.Expect("REPLACE");
+            if (!p.Accept("TEMP")) p.Accept("TEMPORARY");
+            p.Expect("VIEW");
+            var name = p.Identifier("a view name");
+            p.Expect("AS");
+            var body = p.Query();
+            p.AcceptSymbol(";");
+            if (p.Peek.Kind != TokenKind.End) throw p.Error("end of statement");
+            return new SqlStatement(body, false, false, name);
+        }
         bool explain = false, analyze = false;
         if (p.Accept("EXPLAIN"))
         {
@@ -313,10 +325,20 @@ public sealed class SqlParser
         string alias;
         if (AcceptSymbol("("))
         {
-            plan = Query();
+            bool values = Peek.Is("VALUES");
+            plan = values ? Values() : Query();
             ExpectSymbol(")");
             Accept("AS");
             alias = Identifier("an alias for the subquery");
+            if (AcceptSymbol("("))
+            {
+                var names = new List<string>();
+                do names.Add(Identifier("a column name")); while (AcceptSymbol(","));
+                ExpectSymbol(")");
+                if (names.Count != plan.Output.Count)
+                    throw new AccelException($"alias {alias} names {names.Count} columns but the relation has {plan.Output.Count}");
+                plan = new ProjectNode(plan, plan.Output.Fields.Select((f, i) => (Expr)new AliasExpr(new ColumnRef(f.Name, f.Id), names[i])).ToArray());
+            }
         }
         else
         {
@@ -330,6 +352,30 @@ public sealed class SqlParser
             if (broadcast.Contains(name) || broadcast.Contains(alias)) plan = new BroadcastHintNode(plan);
         }
         return (plan, new Scope([(alias, plan.Output)]));
+    }
+
+    // VALUES (1, 'a'), (2, NULL): an inline table of constant rows; column types are widened across rows.
+    private LogicalPlan Values()
+    {
+        Expect("VALUES");
+        var rows = new List<List<Expr>>();
+        do
+        {
+            ExpectSymbol("(");
+            var row = new List<Expr>();
+            do row.Add(Expression()); while (AcceptSymbol(","));
+            ExpectSymbol(")");
+            if (rows.Count > 0 && row.Count != rows[0].Count)
+                throw new AccelException($"line {Peek.Line}: VALUES rows must have the same number of columns ({rows[0].Count} and {row.Count})");
+            rows.Add(row);
+        } while (AcceptSymbol(","));
+        var empty = new Schema([]);
+        var bound = rows.Select(r => r.Select(e => Binder.Bind(e, empty)).ToArray()).ToArray();
+        var types = Enumerable.Range(0, bound[0].Length).Select(c => bound.Select(r => r[c].Type).Aggregate(Coercion.CommonType)).Select(t => t.Id == TypeId.Null ? DataType.Int32 : t).ToArray();
+        var schema = new Schema(types.Select((t, i) => new Field($"col{i + 1}", t)));
+        var one = new ColumnBatch(empty, [], 1);
+        var data = bound.Select(r => r.Select((e, c) => ScalarEvaluator.Evaluate(Binder.CastTo(e, types[c]), one).GetValue(0)).ToArray());
+        return new ScanNode(new InMemorySource(schema, [ColumnBatch.FromRows(schema, data)], "values"));
     }
 
     // ---------------- ORDER BY ----------------
