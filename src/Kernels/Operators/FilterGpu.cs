@@ -31,11 +31,10 @@ public sealed class FilterGpu : IFilterImpl
     /// <inheritdoc />
     public ColumnBatch Filter(ColumnBatch input, FilterSpec spec)
     {
-        var compact = input.Selection is null ? input : input.Compact();
-        int n = compact.PhysicalRows;
+        int n = input.RowCount;
         if (n == 0) return input.WithSelection([]);
         var program = ExprProgram.Compile(spec.Predicate);
-        var (data, valid) = DeviceColumns.Stage(compact.Columns, program.Columns, n);
+        var (data, valid) = DeviceColumns.Stage(input.Columns, program.Columns, n, input.Selection);
         var positions = GpuDevice.Runtime.Run((a, k) =>
         {
             var cfg = GpuRuntime.GridFor(a, n);

@@ -2,6 +2,7 @@ using Accel.Data;
 using Accel.Execution;
 using Accel.Expressions;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 
 namespace Accel.Kernels;
@@ -38,6 +39,9 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         GpuCostModel.Estimate(env.EstimatedRows, spec.KeyOrdinals.Count + spec.Aggregates.Count(a => a.InputOrdinal >= 0), 0,
             2 + spec.Aggregates.Count * 4, 3 + spec.Aggregates.Count, env.InputOnDevice);
 
+    /// <summary>Per-group accumulators of one input column, read back for the occupied slots only.</summary>
+    private sealed record ColumnState(long[] Count, long[] LongSum, long[] SumHigh, double[] DoubleSum, long[] Min, long[] Max);
+
     /// <inheritdoc />
     public ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec)
     {
@@ -51,6 +55,7 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         return GpuDevice.Runtime.Run((a, k) =>
         {
             var cfg = GpuRuntime.GridFor(a, Math.Max(1, n));
+            var slotCfg = GpuRuntime.GridFor(a, slots);
             using var rowSlot = a.Allocate1D<int>(Math.Max(1, n));
             using var table = a.Allocate1D<long>(Math.Max(1, capacity));
             if (keyed && n > 0)
@@ -66,7 +71,43 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
             rows.MemSetToZero();
             if (n > 0) k.CountRows(cfg, rowSlot.View, n, rows.View);
 
-            var perColumn = new Dictionary<int, (long[] Count, long[] LongSum, double[] DoubleSum, long[] Min, long[] Max)>();
+            // The groups are the occupied slots (a global aggregate always has its one group, slot 0). They are
+            // compacted on the device so that only O(groups), not the whole 2n-slot table, comes back.
+            int[] groupSlots;
+            using var dGroups = a.Allocate1D<int>(slots);
+            if (keyed)
+            {
+                using var flags = a.Allocate1D<int>(slots);
+                using var offsets = a.Allocate1D<int>(slots);
+                using var temp = a.Allocate1D<int>(a.ComputeScanTempStorageSize<int>(slots));
+                k.Occupied(slotCfg, rows.View, slots, flags.View);
+                k.ExclusiveScan(a.DefaultStream, flags.View, offsets.View, temp.View);
+                k.Scatter(slotCfg, flags.View, offsets.View, slots, dGroups.View);
+                a.Synchronize();
+                var tail = new int[2];
+                offsets.View.AsContiguous().SubView(slots - 1, 1).CopyToCPU(tail.AsSpan(0, 1));
+                flags.View.AsContiguous().SubView(slots - 1, 1).CopyToCPU(tail.AsSpan(1, 1));
+                groupSlots = new int[tail[0] + tail[1]];
+                if (groupSlots.Length > 0) dGroups.View.AsContiguous().SubView(0, groupSlots.Length).CopyToCPU(groupSlots);
+            }
+            else
+            {
+                groupSlots = [0];
+                dGroups.MemSetToZero();
+            }
+            int g = groupSlots.Length;
+            using var gathered = a.Allocate1D<long>(Math.Max(1, g));
+            long[] ReadBack(MemoryBuffer1D<long, Stride1D.Dense> src, int offset)
+            {
+                if (g == 0) return [];
+                k.Gather(GpuRuntime.GridFor(a, g), src.View, dGroups.View, g, offset, gathered.View);
+                a.Synchronize();
+                var r = new long[g];
+                gathered.View.AsContiguous().SubView(0, g).CopyToCPU(r);
+                return r;
+            }
+
+            var perColumn = new Dictionary<int, ColumnState>();
             foreach (var ord in valueOrdinals)
             {
                 bool floating = spec.Input[ord].Type.IsFloating;
@@ -74,77 +115,76 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
                 using var dValues = a.Allocate1D(values);
                 using var dValid = a.Allocate1D(valid);
                 using var count = a.Allocate1D<long>(slots);
-                using var lsum = a.Allocate1D<long>(slots);
-                using var dsum = a.Allocate1D<long>(slots);
+                using var sum = a.Allocate1D<long>(slots);
+                using var sumHigh = a.Allocate1D<long>(slots);
                 using var min = a.Allocate1D<long>(slots);
                 using var max = a.Allocate1D<long>(slots);
                 count.MemSetToZero();
-                lsum.MemSetToZero();
-                dsum.MemSetToZero();
-                var slotCfg = GpuRuntime.GridFor(a, slots);
+                sum.MemSetToZero();
+                sumHigh.MemSetToZero();
                 k.Fill(slotCfg, min.View, floating ? BitConverter.DoubleToInt64Bits(double.NaN) : long.MaxValue, slots);
                 k.Fill(slotCfg, max.View, floating ? BitConverter.DoubleToInt64Bits(double.NegativeInfinity) : long.MinValue, slots);
                 if (n > 0)
                 {
-                    if (floating) k.UpdateDouble(cfg, dValues.View, dValid.View, rowSlot.View, n, count.View, dsum.View, min.View, max.View);
-                    else k.UpdateLong(cfg, dValues.View, dValid.View, rowSlot.View, n, count.View, lsum.View, min.View, max.View);
+                    if (floating) k.UpdateDouble(cfg, dValues.View, dValid.View, rowSlot.View, n, count.View, sum.View, min.View, max.View);
+                    else k.UpdateLong(cfg, dValues.View, dValid.View, rowSlot.View, n, count.View, sum.View, sumHigh.View, min.View, max.View);
                 }
-                a.Synchronize();
-                perColumn[ord] = (count.GetAsArray1D(), lsum.GetAsArray1D(), dsum.GetAsArray1D().Select(BitConverter.Int64BitsToDouble).ToArray(), min.GetAsArray1D(), max.GetAsArray1D());
+                var sums = ReadBack(sum, 0);
+                perColumn[ord] = new ColumnState(ReadBack(count, 0), floating ? [] : sums, floating ? [] : ReadBack(sumHigh, 0),
+                    floating ? sums.Select(BitConverter.Int64BitsToDouble).ToArray() : [], ReadBack(min, 0), ReadBack(max, 0));
             }
-            a.Synchronize();
-            var rowCounts = rows.GetAsArray1D();
-            var tableKeys = keyed ? table.GetAsArray1D() : [];
-            return Assemble(spec, keyed, rowCounts, tableKeys, perColumn);
+            var rowCounts = ReadBack(rows, 0);
+            // Table slot s+2 holds the key of group slot s; slots 0 (NULL key) and 1 (the sentinel value) read 0.
+            var groupKeys = keyed ? ReadBack(table, 2) : [];
+            return Assemble(spec, keyed, groupSlots, rowCounts, groupKeys, perColumn);
         });
     }
 
-    private static ColumnBatch Assemble(AggregateSpec spec, bool keyed, long[] rowCounts, long[] tableKeys,
-        Dictionary<int, (long[] Count, long[] LongSum, double[] DoubleSum, long[] Min, long[] Max)> perColumn)
+    private static ColumnBatch Assemble(AggregateSpec spec, bool keyed, int[] groupSlots, long[] rowCounts, long[] groupKeys,
+        Dictionary<int, ColumnState> perColumn)
     {
-        // Occupied slots are the groups; a global aggregate always has its one group (slot 0).
-        var groups = keyed ? Enumerable.Range(0, rowCounts.Length).Where(s => rowCounts[s] > 0).ToArray() : [0];
+        int g = groupSlots.Length;
         var columns = new List<ColumnVector>();
         if (keyed)
         {
             var kt = spec.Output[0].Type;
-            var b = ColumnBuilder.Create(kt, groups.Length);
-            foreach (var s in groups)
+            var b = ColumnBuilder.Create(kt, g);
+            for (int j = 0; j < g; j++)
             {
-                if (s == 0) { b.AppendNull(); continue; }
-                long key = s == 1 ? KernelSet.EmptyKey : tableKeys[s - 2];
+                if (groupSlots[j] == 0) { b.AppendNull(); continue; }
+                long key = groupSlots[j] == 1 ? KernelSet.EmptyKey : groupKeys[j];
                 b.Append(kt.Id switch { TypeId.Int64 => key, TypeId.Date32 => ValueConversions.ToDate((int)key), _ => (object)(int)key });
             }
             columns.Add(b.Build());
         }
         foreach (var call in spec.Aggregates)
         {
-            var b = ColumnBuilder.Create(call.ResultType, groups.Length);
+            var b = ColumnBuilder.Create(call.ResultType, g);
             if (call.InputOrdinal < 0)
             {
-                foreach (var s in groups) b.Append(rowCounts[s]);
+                for (int j = 0; j < g; j++) b.Append(rowCounts[j]);
                 columns.Add(b.Build());
                 continue;
             }
             var t = spec.Input[call.InputOrdinal].Type;
             var st = perColumn[call.InputOrdinal];
-            foreach (var s in groups)
+            for (int j = 0; j < g; j++)
             {
-                long c = st.Count[s];
+                long c = st.Count[j];
                 object? v = call.Func switch
                 {
                     AggFunc.Count => c,
                     _ when c == 0 => null,
-                    AggFunc.Sum => t.IsFloating ? st.DoubleSum[s] : st.LongSum[s],
-                    AggFunc.Avg => (t.IsFloating ? st.DoubleSum[s] : (double)st.LongSum[s]) / c,
-                    AggFunc.Min => Value(t, st.Min[s]),
-                    _ => Value(t, st.Max[s]),
+                    AggFunc.Sum => t.IsFloating ? st.DoubleSum[j] : st.LongSum[j],
+                    AggFunc.Avg => (t.IsFloating ? st.DoubleSum[j] : (double)new Int128((ulong)st.SumHigh[j], (ulong)st.LongSum[j])) / c,
+                    AggFunc.Min => Value(t, st.Min[j]),
+                    _ => Value(t, st.Max[j]),
                 };
                 b.Append(v);
             }
             columns.Add(b.Build());
         }
-        return new ColumnBatch(spec.Output, columns, groups.Length);
+        return new ColumnBatch(spec.Output, columns, g);
     }
 
     private static object Value(DataType t, long stored) => t.Id switch

@@ -36,23 +36,23 @@ public sealed class ProjectGpu : IProjectImpl
     /// <inheritdoc />
     public ColumnBatch Project(ColumnBatch input, ProjectSpec spec)
     {
-        var compact = input.Compact();
-        int n = compact.PhysicalRows;
+        int n = input.RowCount;
         var cols = new ColumnVector[spec.Exprs.Count];
         for (int i = 0; i < cols.Length; i++)
         {
             var e = spec.Exprs[i];
-            if (e is BoundColumn c) { cols[i] = compact[c.Ordinal]; continue; }
-            cols[i] = n == 0 ? ColumnBuilder.Create(e.Type, 0).Build() : Evaluate(e, compact, n);
+            // Only pass-through columns are gathered through the selection; computed ones read it while staging.
+            if (e is BoundColumn c) { cols[i] = input.Selection is { } sel ? input[c.Ordinal].Gather(sel) : input[c.Ordinal]; continue; }
+            cols[i] = n == 0 ? ColumnBuilder.Create(e.Type, 0).Build() : Evaluate(e, input, n);
         }
         return new ColumnBatch(spec.Output, cols, n);
     }
 
-    /// <summary>Evaluates one expression on the device over the first <paramref name="n"/> rows.</summary>
-    internal static ColumnVector Evaluate(BoundExpr e, ColumnBatch compact, int n)
+    /// <summary>Evaluates one expression on the device over the <paramref name="n"/> live rows of <paramref name="input"/>.</summary>
+    internal static ColumnVector Evaluate(BoundExpr e, ColumnBatch input, int n)
     {
         var program = ExprProgram.Compile(e);
-        var (data, valid) = DeviceColumns.Stage(compact.Columns, program.Columns, n);
+        var (data, valid) = DeviceColumns.Stage(input.Columns, program.Columns, n, input.Selection);
         var (values, validity) = GpuDevice.Runtime.Run((a, k) =>
         {
             var code = program.Code;

@@ -7,26 +7,39 @@ namespace Accel.Kernels;
 /// floating columns as double bits, booleans as 0/1, validity one byte per row; column-major.</summary>
 internal static class DeviceColumns
 {
-    public static (long[] Data, byte[] Valid) Stage(IReadOnlyList<ColumnVector> columns, IReadOnlyList<int> ordinals, int n)
+    /// <summary>Stages the live rows (<paramref name="selection"/> when given, else the first <paramref name="n"/>
+    /// physical rows) of the columns at <paramref name="ordinals"/>, so a filtered batch is gathered only for
+    /// the columns a kernel reads instead of being compacted whole.</summary>
+    public static (long[] Data, byte[] Valid) Stage(IReadOnlyList<ColumnVector> columns, IReadOnlyList<int> ordinals, int n, int[]? selection = null)
     {
-        var data = new long[Math.Max(1, ordinals.Count * n)];
-        var valid = new byte[Math.Max(1, ordinals.Count * n)];
+        if (selection is not null && selection.Length != n) throw new ArgumentException($"selection has {selection.Length} rows, expected {n}");
+        long total = (long)ordinals.Count * n;
+        if (total > Array.MaxLength)
+            throw new AccelException($"gpu: {ordinals.Count} columns x {n} rows exceed one staging buffer; split the batch");
+        var data = new long[Math.Max(1, total)];
+        var valid = new byte[Math.Max(1, total)];
         for (int k = 0; k < ordinals.Count; k++)
         {
             var c = columns[ordinals[k]];
             var d = data.AsSpan(k * n, n);
             switch (c)
             {
-                case PrimitiveVector<long> v: v.Values.AsSpan(0, n).CopyTo(d); break;
-                case PrimitiveVector<int> v: for (int i = 0; i < n; i++) d[i] = v.Values[i]; break;
-                case PrimitiveVector<double> v: System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(v.Values.AsSpan(0, n)).CopyTo(d); break;
-                case PrimitiveVector<float> v: for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[i]); break;
-                case PrimitiveVector<bool> v: for (int i = 0; i < n; i++) d[i] = v.Values[i] ? 1 : 0; break;
+                case PrimitiveVector<long> v:
+                    if (selection is null) v.Values.AsSpan(0, n).CopyTo(d);
+                    else for (int i = 0; i < n; i++) d[i] = v.Values[selection[i]];
+                    break;
+                case PrimitiveVector<int> v: for (int i = 0; i < n; i++) d[i] = v.Values[selection is null ? i : selection[i]]; break;
+                case PrimitiveVector<double> v:
+                    if (selection is null) System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(v.Values.AsSpan(0, n)).CopyTo(d);
+                    else for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[selection[i]]);
+                    break;
+                case PrimitiveVector<float> v: for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[selection is null ? i : selection[i]]); break;
+                case PrimitiveVector<bool> v: for (int i = 0; i < n; i++) d[i] = v.Values[selection is null ? i : selection[i]] ? 1 : 0; break;
                 default: throw new AccelException($"gpu: cannot stage a {c.Type} column");
             }
             var vs = valid.AsSpan(k * n, n);
             if (c.Validity is null) vs.Fill(1);
-            else for (int i = 0; i < n; i++) vs[i] = c.IsNull(i) ? (byte)0 : (byte)1;
+            else for (int i = 0; i < n; i++) vs[i] = c.IsNull(selection is null ? i : selection[i]) ? (byte)0 : (byte)1;
         }
         return (data, valid);
     }

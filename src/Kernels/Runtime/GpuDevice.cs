@@ -33,8 +33,19 @@ public static class GpuDevice
     private static readonly object s_lock = new();
     private static GpuRuntime? s_runtime;
     private static string? s_unavailable;
-    private static GpuMode s_mode = ParseMode(Environment.GetEnvironmentVariable("ACCEL_GPU"));
+    private static GpuMode s_mode;
+    private static string? s_modeError;
     private static bool s_resolverInstalled;
+
+    // A bad ACCEL_GPU must not break the type initializer (that would take every query down with a
+    // TypeInitializationException); it makes the GPU unavailable with the reason instead.
+    static GpuDevice()
+    {
+        var v = Environment.GetEnvironmentVariable("ACCEL_GPU");
+        if (TryParseMode(v, out s_mode)) return;
+        s_mode = GpuMode.Off;
+        s_modeError = $"ACCEL_GPU must be auto, cuda, cpu or off, got '{v}'";
+    }
 
     /// <summary>Messages about the device (the first-use description), by default to standard error.</summary>
     public static Action<string> Log { get; set; } = m => Console.Error.WriteLine(m);
@@ -42,14 +53,20 @@ public static class GpuDevice
     /// <summary>The current mode (ACCEL_GPU=auto|cuda|cpu|off, default auto).</summary>
     public static GpuMode Mode => s_mode;
 
-    private static GpuMode ParseMode(string? v) => v?.ToLowerInvariant() switch
+    /// <summary>Parses an ACCEL_GPU value (auto|cuda|gpu|cpu|off|none, case-insensitive; empty means auto).</summary>
+    public static bool TryParseMode(string? value, out GpuMode mode)
     {
-        null or "" or "auto" => GpuMode.Auto,
-        "cuda" or "gpu" => GpuMode.Cuda,
-        "cpu" => GpuMode.Cpu,
-        "off" or "none" => GpuMode.Off,
-        _ => throw new AccelException($"ACCEL_GPU must be auto, cuda, cpu or off, got '{v}'"),
-    };
+        GpuMode? m = value?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "auto" => GpuMode.Auto,
+            "cuda" or "gpu" => GpuMode.Cuda,
+            "cpu" => GpuMode.Cpu,
+            "off" or "none" => GpuMode.Off,
+            _ => null,
+        };
+        mode = m ?? GpuMode.Auto;
+        return m is not null;
+    }
 
     /// <summary>Switches the accelerator (tests select <see cref="GpuMode.Cpu"/>); the previous one is disposed.</summary>
     public static void Use(GpuMode mode)
@@ -60,6 +77,7 @@ public static class GpuDevice
             s_runtime?.Dispose();
             s_runtime = null;
             s_unavailable = null;
+            s_modeError = null;
             s_mode = mode;
         }
     }
@@ -89,6 +107,7 @@ public static class GpuDevice
 
     private static void Initialize()
     {
+        if (s_modeError is not null) { s_unavailable = s_modeError; return; }
         if (s_mode == GpuMode.Off) { s_unavailable = "disabled by ACCEL_GPU=off"; return; }
         try
         {
@@ -100,10 +119,11 @@ public static class GpuDevice
             else
             {
                 InstallCudaResolver();
-                if (!NativeLibrary.TryLoad("libcuda.so.1", out _) && !NativeLibrary.TryLoad("/usr/local/nvidia/lib64/libcuda.so.1", out _)
-                    && !NativeLibrary.TryLoad("nvcuda.dll", out _))
+                if (LoadCudaDriver() == IntPtr.Zero)
                 {
-                    s_unavailable = "no CUDA driver (libcuda.so.1 not found)";
+                    s_unavailable = OperatingSystem.IsWindows()
+                        ? "no CUDA device: nvcuda.dll not found"
+                        : $"no CUDA device: libcuda.so.1 not found (tried {string.Join(", ", CudaDriverCandidates)})";
                     return;
                 }
                 var ctx = Context.Create(b => b.Cuda().EnableAlgorithms());
@@ -116,7 +136,6 @@ public static class GpuDevice
                 }
                 s_runtime = new GpuRuntime(ctx, devices[0].CreateAccelerator(ctx));
             }
-            Log($"accel gpu: {s_runtime.Info}");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -131,12 +150,19 @@ public static class GpuDevice
         if (s_resolverInstalled) return;
         s_resolverInstalled = true;
         AssemblyLoadContext.Default.ResolvingUnmanagedDll += (Assembly _, string name) =>
-        {
-            if (name != "cuda" && name != "libcuda") return IntPtr.Zero;
-            foreach (var candidate in new[] { "libcuda.so.1", "/usr/local/nvidia/lib64/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib64/libcuda.so.1" })
-                if (NativeLibrary.TryLoad(candidate, out var handle)) return handle;
-            return IntPtr.Zero;
-        };
+            name is "cuda" or "libcuda" or "nvcuda" ? LoadCudaDriver() : IntPtr.Zero;
+    }
+
+    /// <summary>Where the NVIDIA driver library is looked for, in order (the soname first, so LD_LIBRARY_PATH wins).</summary>
+    internal static readonly string[] CudaDriverCandidates = OperatingSystem.IsWindows()
+        ? ["nvcuda.dll"]
+        : ["libcuda.so.1", "/usr/local/nvidia/lib64/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib64/libcuda.so.1", "/usr/lib/wsl/lib/libcuda.so.1"];
+
+    private static IntPtr LoadCudaDriver()
+    {
+        foreach (var candidate in CudaDriverCandidates)
+            if (NativeLibrary.TryLoad(candidate, out var handle)) return handle;
+        return IntPtr.Zero;
     }
 }
 
@@ -144,6 +170,7 @@ public static class GpuDevice
 public sealed class GpuRuntime : IDisposable
 {
     private readonly object _launch = new();
+    private bool _announced;
 
     internal GpuRuntime(Context context, Accelerator accelerator)
     {
@@ -169,6 +196,11 @@ public sealed class GpuRuntime : IDisposable
     {
         lock (_launch)
         {
+            if (!_announced)
+            {
+                _announced = true;
+                GpuDevice.Log($"accel gpu: {Info}");
+            }
             using var binding = Accelerator.BindScoped();
             return work(Accelerator, Kernels);
         }

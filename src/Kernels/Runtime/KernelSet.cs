@@ -17,7 +17,9 @@ public sealed class KernelSet
         Fill = a.LoadStreamKernel<ArrayView<long>, long, int>(FillKernel);
         Insert = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, int, ArrayView<long>, int, ArrayView<int>>(InsertKernel);
         CountRows = a.LoadStreamKernel<ArrayView<int>, int, ArrayView<long>>(CountRowsKernel);
-        UpdateLong = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>>(UpdateLongKernel);
+        UpdateLong = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>>(UpdateLongKernel);
+        Occupied = a.LoadStreamKernel<ArrayView<long>, int, ArrayView<int>>(OccupiedKernel);
+        Gather = a.LoadStreamKernel<ArrayView<long>, ArrayView<int>, int, int, ArrayView<long>>(GatherKernel);
         UpdateDouble = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>>(UpdateDoubleKernel);
         ExclusiveScan = a.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Exclusive);
     }
@@ -28,7 +30,9 @@ public sealed class KernelSet
     internal Action<KernelConfig, ArrayView<long>, long, int> Fill { get; }
     internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, int, ArrayView<long>, int, ArrayView<int>> Insert { get; }
     internal Action<KernelConfig, ArrayView<int>, int, ArrayView<long>> CountRows { get; }
-    internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>> UpdateLong { get; }
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>> UpdateLong { get; }
+    internal Action<KernelConfig, ArrayView<long>, int, ArrayView<int>> Occupied { get; }
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<int>, int, int, ArrayView<long>> Gather { get; }
     internal Action<KernelConfig, ArrayView<long>, ArrayView<byte>, ArrayView<int>, int, ArrayView<long>, ArrayView<long>, ArrayView<long>, ArrayView<long>> UpdateDouble { get; }
     internal Scan<int, Stride1D.Dense, Stride1D.Dense> ExclusiveScan { get; }
 
@@ -157,8 +161,10 @@ public sealed class KernelSet
         for (int i = Grid.GlobalIndex.X; i < n; i += Stride) Atomic.Add(ref counts[rowSlot[i]], 1L);
     }
 
+    /// <summary>Integer aggregates; the sum is exact in 128 bits (low word wraps like Spark's long sum, the
+    /// high word lets AVG divide the true sum as the scalar path's double sum does, even past overflow).</summary>
     private static void UpdateLongKernel(ArrayView<long> values, ArrayView<byte> valid, ArrayView<int> rowSlot, int n,
-        ArrayView<long> count, ArrayView<long> sum, ArrayView<long> min, ArrayView<long> max)
+        ArrayView<long> count, ArrayView<long> sum, ArrayView<long> sumHigh, ArrayView<long> min, ArrayView<long> max)
     {
         for (int i = Grid.GlobalIndex.X; i < n; i += Stride)
         {
@@ -166,9 +172,27 @@ public sealed class KernelSet
             int s = rowSlot[i];
             long v = values[i];
             Atomic.Add(ref count[s], 1L);
-            Atomic.Add(ref sum[s], v);
+            ulong before = (ulong)Atomic.Add(ref sum[s], v);
+            // Carry out of the low word of this addition, minus the sign extension of v: exact under any interleaving.
+            long high = (before + (ulong)v < before ? 1L : 0L) - (v < 0 ? 1L : 0L);
+            if (high != 0) Atomic.Add(ref sumHigh[s], high);
             Atomic.Min(ref min[s], v);
             Atomic.Max(ref max[s], v);
+        }
+    }
+
+    private static void OccupiedKernel(ArrayView<long> rows, int n, ArrayView<int> flags)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) flags[i] = rows[i] > 0 ? 1 : 0;
+    }
+
+    /// <summary>dst[j] = src[idx[j] - offset] (0 where that is negative): reads back only the occupied slots.</summary>
+    private static void GatherKernel(ArrayView<long> src, ArrayView<int> idx, int count, int offset, ArrayView<long> dst)
+    {
+        for (int j = Grid.GlobalIndex.X; j < count; j += Stride)
+        {
+            int s = idx[j] - offset;
+            dst[j] = s >= 0 ? src[s] : 0;
         }
     }
 
