@@ -175,7 +175,8 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
                 {
                     AggFunc.Count => c,
                     _ when c == 0 => null,
-                    AggFunc.Sum => t.IsFloating ? st.DoubleSum[j] : st.LongSum[j],
+                    // Boxed per branch: a ?: of double and long would round every long sum through a double.
+                    AggFunc.Sum => t.IsFloating ? st.DoubleSum[j] : (object)st.LongSum[j],
                     AggFunc.Avg => (t.IsFloating ? st.DoubleSum[j] : (double)new Int128((ulong)st.SumHigh[j], (ulong)st.LongSum[j])) / c,
                     AggFunc.Min => Value(t, st.Min[j]),
                     _ => Value(t, st.Max[j]),
@@ -189,7 +190,8 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
 
     private static object Value(DataType t, long stored) => t.Id switch
     {
-        TypeId.Float64 => BitConverter.Int64BitsToDouble(stored),
+        // Each arm boxed on its own: the switch's natural type would otherwise be double, rounding longs past 2^53.
+        TypeId.Float64 => (object)BitConverter.Int64BitsToDouble(stored),
         TypeId.Float32 => (float)BitConverter.Int64BitsToDouble(stored),
         TypeId.Int32 or TypeId.Date32 => (int)stored,
         _ => stored,

@@ -55,10 +55,21 @@ internal sealed class ExprProgram
             };
             if (why is not null) return $"{why} has no GPU kernel yet";
         }
-        return Depth(e) > Op.MaxStack ? $"expression nests deeper than the kernel stack ({Op.MaxStack})" : null;
+        int depth = StackDepth(e);
+        return depth > Op.MaxStack ? $"expression needs a stack of {depth} values, deeper than the kernel stack ({Op.MaxStack})" : null;
     }
 
-    private static int Depth(BoundExpr e) => 1 + e.Children.Select(Depth).DefaultIfEmpty(0).Max();
+    /// <summary>The evaluation stack <see cref="Emit"/>'s program needs: a left-deep chain (a + b + c + ...) needs 2
+    /// however long, while every right operand that is itself a subtree holds one more value on the stack.</summary>
+    internal static int StackDepth(BoundExpr e) => e switch
+    {
+        BoundColumn or BoundLiteral => 1,
+        BoundCast c => StackDepth(c.Child),
+        BoundUnary { Op: UnaryOp.Negate } u => 1 + StackDepth(u.Child),
+        BoundUnary u => StackDepth(u.Child),
+        BoundBinary b => Math.Max(StackDepth(b.Left), 1 + StackDepth(b.Right)),
+        _ => 1 + e.Children.Select(StackDepth).DefaultIfEmpty(0).Max(),
+    };
 
     private static bool IsKernelType(DataType t) => t.Id is TypeId.Boolean or TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64
         or TypeId.Date32 or TypeId.Timestamp or TypeId.Decimal;
@@ -73,6 +84,9 @@ internal sealed class ExprProgram
     {
         var p = new ExprProgram();
         p.Emit(e);
+        // The kernel's stack is fixed-size local memory: overflowing it would write out of bounds on the device.
+        if (p._maxDepth > Op.MaxStack)
+            throw new AccelException($"gpu: expression needs a stack of {p._maxDepth} values, the kernel has {Op.MaxStack}");
         p.ResultIsDouble = IsDouble(e.Type);
         return p;
     }
