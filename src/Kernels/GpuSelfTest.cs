@@ -17,6 +17,11 @@ public static class GpuSelfTest
         if (!ok)
         {
             output.WriteLine($"GPU: none — {why}");
+            if (GpuDevice.Mode is GpuMode.Auto or GpuMode.Cuda)
+            {
+                output.WriteLine($"  looked for the NVIDIA driver at: {string.Join(", ", GpuDevice.DriverSearchPaths)}");
+                output.WriteLine("  (ACCEL_GPU=cpu runs these checks on ILGPU's CPU accelerator instead)");
+            }
             return 2;
         }
         var info = GpuDevice.Runtime.Info;

@@ -19,9 +19,14 @@ public sealed class GpuAvailabilityTests
             {
                 var (ok, why) = GpuDevice.Availability;
                 Assert.False(ok);
-                Assert.Contains("libcuda.so.1 not found", why);
+                Assert.Equal("no CUDA device: libcuda.so.1 not found", why);
                 Assert.Equal(2, GpuSelfTest.Run(text));
-                Assert.Contains("GPU: none", text.ToString());
+                Assert.Contains("GPU: none — no CUDA device: libcuda.so.1 not found", text.ToString());
+                Assert.Contains("looked for the NVIDIA driver at: libcuda.so.1, /usr/local/nvidia/lib64/libcuda.so.1", text.ToString());
+                Assert.DoesNotContain("EQUAL", text.ToString());
+                var s = DifferentialCases.Schema;
+                var r = new FilterGpu().CanRun(new Accel.Execution.FilterSpec(s, Accel.Expressions.Binder.Bind(DifferentialCases.Predicates[0], s)), new Accel.Execution.ExecEnvironment(10));
+                Assert.Equal("no GPU: no CUDA device: libcuda.so.1 not found", r.Reason);
             }
             finally { GpuDevice.Use(GpuMode.Cpu); }
         }

@@ -123,7 +123,7 @@ public static class GpuDevice
                 {
                     s_unavailable = OperatingSystem.IsWindows()
                         ? "no CUDA device: nvcuda.dll not found"
-                        : $"no CUDA device: libcuda.so.1 not found (tried {string.Join(", ", CudaDriverCandidates)})";
+                        : "no CUDA device: libcuda.so.1 not found";
                     return;
                 }
                 var ctx = Context.Create(b => b.Cuda().EnableAlgorithms());
@@ -154,7 +154,9 @@ public static class GpuDevice
     }
 
     /// <summary>Where the NVIDIA driver library is looked for, in order (the soname first, so LD_LIBRARY_PATH wins).</summary>
-    internal static readonly string[] CudaDriverCandidates = OperatingSystem.IsWindows()
+    public static IReadOnlyList<string> DriverSearchPaths => CudaDriverCandidates;
+
+    private static readonly string[] CudaDriverCandidates = OperatingSystem.IsWindows()
         ? ["nvcuda.dll"]
         : ["libcuda.so.1", "/usr/local/nvidia/lib64/libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib64/libcuda.so.1", "/usr/lib/wsl/lib/libcuda.so.1"];
 
