@@ -12,7 +12,7 @@ public static class GpuSelfTest
     /// <summary>Runs the checks; returns 0 when all agree, 1 when any differs, 2 when no GPU is available.</summary>
     public static int Run(TextWriter output, int rows = 0, int seed = 20261123)
     {
-        output.WriteLine($"accel selftest (ACCEL_GPU={GpuDevice.Mode.ToString().ToLowerInvariant()})");
+        output.WriteLine($"accel selftest (accelerator mode {GpuDevice.Mode.ToString().ToLowerInvariant()}; ACCEL_GPU={Environment.GetEnvironmentVariable("ACCEL_GPU") ?? "unset"})");
         var (ok, why) = GpuDevice.Availability;
         if (!ok)
         {
