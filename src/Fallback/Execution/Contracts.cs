@@ -72,7 +72,7 @@ public interface IProjectImpl : IOperatorImpl<ProjectSpec>
 /// <param name="InputOrdinal">Input column ordinal; -1 for count(*).</param>
 /// <param name="Distinct">Aggregate over distinct non-null values only.</param>
 /// <param name="ResultType">The output type, from <see cref="AggregateTypes.ResultType"/>.</param>
-public sealed record AggregateCall(AggFunc Func, int InputOrdinal, bool Distinct, DataType ResultType);
+public sealed record AggregateCall(AggFunc Func, int InputOrdinal, bool Distinct, DataType ResultType, int SecondInputOrdinal = -1, double Fraction = 0.5);
 
 /// <summary>Hash aggregate: group by key columns (none = one global group), output keys then aggregates.
 /// NULL keys form one group. Over empty input, a global aggregate returns one row (count 0, others NULL).</summary>
@@ -125,4 +125,20 @@ public interface IExplodeImpl : IOperatorImpl<ExplodeSpec>
 {
     /// <summary>Explodes the array column of the live rows.</summary>
     ColumnBatch Explode(ColumnBatch input, ExplodeSpec spec);
+}
+
+/// <summary>The kind of a window function.</summary>
+public enum WindowFunction { RowNumber, Rank, DenseRank, Lag, Lead, Aggregate }
+
+/// <summary>One window function over partitions (rows with equal partition keys) ordered by the order keys.
+/// Output: the input columns, then the function's result. <see cref="ArgOrdinal"/> is lag/lead's value column;
+/// <see cref="Offset"/> and <see cref="Default"/> are their offset and the value when it leaves the partition.</summary>
+public sealed record WindowSpec(Schema Input, IReadOnlyList<int> PartitionKeys, IReadOnlyList<SortKey> OrderKeys, WindowFunction Function,
+    AggregateCall? Aggregate, int ArgOrdinal, int Offset, object? Default, WindowFrame Frame, Schema Output);
+
+/// <summary>Window implementation.</summary>
+public interface IWindowImpl : IOperatorImpl<WindowSpec>
+{
+    /// <summary>Computes the function for every row of the (materialized) input.</summary>
+    ColumnBatch Window(ColumnBatch input, WindowSpec spec);
 }

@@ -15,7 +15,7 @@ public static class AggregateTypes
                 return DataType.Int64;
             case AggFunc.Min or AggFunc.Max:
                 return input!;
-            case AggFunc.StdDev or AggFunc.StdDevPop or AggFunc.Variance or AggFunc.VariancePop:
+            case AggFunc.StdDev or AggFunc.StdDevPop or AggFunc.Variance or AggFunc.VariancePop or AggFunc.Median or AggFunc.Percentile or AggFunc.Corr:
                 RequireNumeric(func, input!);
                 return DataType.Float64;
             case AggFunc.Sum:

@@ -19,6 +19,7 @@ public static class Binder
         CaseWhenExpr c => BindCase(c, input),
         CastExpr c => BindCast(c, input),
         FunctionCall f => FunctionCatalog.Bind(f.Name.ToLowerInvariant(), f.Args.Select(a => Bind(a, input)).ToArray(), f),
+        OuterRef o => new BoundLiteral(null, o.Type),
         AggregateExpr a => throw new AccelException($"aggregate function {a.DisplayName} is only allowed in an aggregation (GroupBy(..).Agg(..) or a global Agg(..))"),
         _ => throw new AccelException($"unsupported expression {expr.DisplayName}"),
     };

@@ -140,10 +140,20 @@ public sealed record FunctionCall(string Name, IReadOnlyList<Expr> Args) : Expr
 }
 
 /// <summary>Aggregate functions.</summary>
-public enum AggFunc { Count, CountStar, Sum, Avg, Min, Max, StdDev, StdDevPop, Variance, VariancePop }
+public enum AggFunc
+{
+    Count, CountStar, Sum, Avg, Min, Max, StdDev, StdDevPop, Variance, VariancePop,
+    /// <summary>Exact median (percentile 0.5 with linear interpolation), a double.</summary>
+    Median,
+    /// <summary>Exact percentile at <see cref="AggregateExpr.Fraction"/> with linear interpolation, a double.</summary>
+    Percentile,
+    /// <summary>Pearson correlation of Arg and Arg2 over rows where both are non-NULL.</summary>
+    Corr,
+}
 
-/// <summary>An aggregate call; only valid in an aggregation's output list.</summary>
-public sealed record AggregateExpr(AggFunc Func, Expr? Arg, bool Distinct = false) : Expr
+/// <summary>An aggregate call; only valid in an aggregation's output list. <paramref name="Arg2"/> is the
+/// second input of two-argument aggregates (corr); <paramref name="Fraction"/> is percentile's fraction.</summary>
+public sealed record AggregateExpr(AggFunc Func, Expr? Arg, bool Distinct = false, Expr? Arg2 = null, double Fraction = 0.5) : Expr
 {
     /// <summary>Spark's lower-case name of the function.</summary>
     public static string NameOf(AggFunc f) => f switch
@@ -157,7 +167,21 @@ public sealed record AggregateExpr(AggFunc Func, Expr? Arg, bool Distinct = fals
     };
 
     /// <inheritdoc />
-    public override string DisplayName => Func == AggFunc.CountStar ? "count(1)" : $"{NameOf(Func)}({(Distinct ? "DISTINCT " : "")}{Arg!.DisplayName})";
+    public override string DisplayName => Func switch
+    {
+        AggFunc.CountStar => "count(1)",
+        AggFunc.Corr => $"corr({Arg!.DisplayName}, {Arg2!.DisplayName})",
+        AggFunc.Percentile => $"percentile({Arg!.DisplayName}, {ValueConversions.Format(Fraction)})",
+        _ => $"{NameOf(Func)}({(Distinct ? "DISTINCT " : "")}{Arg!.DisplayName})",
+    };
+}
+
+/// <summary>A reference from inside a subquery to a column of the enclosing query (a correlation).
+/// It binds as a typed placeholder; the planner decorrelates every subquery into a join before anything runs.</summary>
+public sealed record OuterRef(string Name, long Id, DataType Type) : Expr
+{
+    /// <inheritdoc />
+    public override string DisplayName => $"outer({Name})";
 }
 
 /// <summary>expr AS name.</summary>
@@ -175,4 +199,47 @@ public sealed record SortOrder(Expr Child, bool Ascending = true, bool? NullsFir
 
     /// <inheritdoc />
     public override string DisplayName => $"{Child.DisplayName} {(Ascending ? "ASC" : "DESC")} NULLS {(EffectiveNullsFirst ? "FIRST" : "LAST")}";
+}
+
+/// <summary>A window frame: ROWS (physical offsets) or RANGE (peers of the current row's ORDER BY value).
+/// <paramref name="Start"/>/<paramref name="End"/> are offsets from the current row (negative: preceding,
+/// 0: current row); null is UNBOUNDED.</summary>
+public sealed record WindowFrame(bool Rows, long? Start, long? End)
+{
+    /// <summary>The whole partition.</summary>
+    public static readonly WindowFrame Unbounded = new(true, null, null);
+    /// <summary>Spark's default with ORDER BY: RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW.</summary>
+    public static readonly WindowFrame RunningWithPeers = new(false, null, 0);
+
+    private static string Bound(long? b, bool start) => b switch
+    {
+        null => start ? "UNBOUNDED PRECEDING" : "UNBOUNDED FOLLOWING",
+        0 => "CURRENT ROW",
+        < 0 => $"{-b} PRECEDING",
+        _ => $"{b} FOLLOWING",
+    };
+
+    /// <summary>SQL spelling.</summary>
+    public override string ToString() => $"{(Rows ? "ROWS" : "RANGE")} BETWEEN {Bound(Start, true)} AND {Bound(End, false)}";
+}
+
+/// <summary>function OVER (PARTITION BY ... ORDER BY ... frame). <paramref name="Function"/> is an
+/// <see cref="AggregateExpr"/> or a call to row_number, rank, dense_rank, lag or lead.</summary>
+public sealed record WindowExpr(Expr Function, IReadOnlyList<Expr> PartitionBy, IReadOnlyList<SortOrder> OrderBy, WindowFrame? Frame = null) : Expr
+{
+    /// <summary>The frame in effect: the given one, else Spark's default for the presence of ORDER BY.</summary>
+    public WindowFrame EffectiveFrame => Frame ?? (OrderBy.Count == 0 ? WindowFrame.Unbounded : WindowFrame.RunningWithPeers);
+
+    /// <inheritdoc />
+    public override string DisplayName
+    {
+        get
+        {
+            var parts = new List<string>();
+            if (PartitionBy.Count > 0) parts.Add("PARTITION BY " + string.Join(", ", PartitionBy.Select(p => p.DisplayName)));
+            if (OrderBy.Count > 0) parts.Add("ORDER BY " + string.Join(", ", OrderBy.Select(o => o.DisplayName)));
+            parts.Add(EffectiveFrame.ToString());
+            return $"{Function.DisplayName} OVER ({string.Join(" ", parts)})";
+        }
+    }
 }

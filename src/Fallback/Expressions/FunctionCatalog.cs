@@ -14,7 +14,7 @@ public static class FunctionCatalog
     public static readonly IReadOnlyCollection<string> Names =
     [
         "coalesce", "round", "abs", "lower", "upper", "length", "substring", "substr", "concat", "trim", "ltrim", "rtrim",
-        "like", "rlike", "split", "size", "year", "month", "dayofmonth", "day", "date_add", "date_sub", "datediff", "to_date",
+        "like", "rlike", "split", "size", "year", "month", "dayofmonth", "day", "date_add", "date_sub", "add_months", "datediff", "to_date",
         "explode", "explode_outer",
     ];
 
@@ -83,7 +83,7 @@ public static class FunctionCatalog
             case "year" or "month" or "dayofmonth" or "day":
                 Arity(1, 1);
                 return new BoundFunction(name == "day" ? "dayofmonth" : name, [Date(args[0])], DataType.Int32);
-            case "date_add" or "date_sub":
+            case "date_add" or "date_sub" or "add_months":
                 Arity(2, 2);
                 return F(DataType.Date32, Date(args[0]), Int(args[1]));
             case "datediff":
@@ -209,6 +209,17 @@ public static class FunctionCatalog
                 var r = new int[rows];
                 for (int i = 0; i < rows; i++) r[i] = f.Name == "date_add" ? unchecked(d.Values[i] + n.Values[i]) : unchecked(d.Values[i] - n.Values[i]);
                 return new PrimitiveVector<int>(DataType.Date32, r, ValidityBitmap.And(d.Validity, n.Validity));
+            }
+            case "add_months":
+            {
+                // Spark 3 semantics: the day is kept, clamped to the length of the resulting month.
+                var d = (PrimitiveVector<int>)args[0];
+                var n = (PrimitiveVector<int>)args[1];
+                var validity = ValidityBitmap.And(d.Validity, n.Validity);
+                var r = new int[rows];
+                for (int i = 0; i < rows; i++)
+                    if (validity is null || validity.IsValid(i)) r[i] = ValueConversions.FromDate(ValueConversions.ToDate(d.Values[i]).AddMonths(n.Values[i]));
+                return new PrimitiveVector<int>(DataType.Date32, r, validity);
             }
             case "datediff":
             {

@@ -53,6 +53,12 @@ public static class Functions
     public static Column Variance(Column c) => Agg(AggFunc.Variance, c);
     /// <summary>Population variance.</summary>
     public static Column VarPop(Column c) => Agg(AggFunc.VariancePop, c);
+    /// <summary>Exact median (linear interpolation between the middle values), a double.</summary>
+    public static Column Median(Column c) => Agg(AggFunc.Median, c);
+    /// <summary>Exact percentile at <paramref name="fraction"/> (0..1) with linear interpolation, a double.</summary>
+    public static Column Percentile(Column c, double fraction) => new(new AggregateExpr(AggFunc.Percentile, c.Expr, Fraction: fraction));
+    /// <summary>Pearson correlation coefficient of two columns.</summary>
+    public static Column Corr(Column x, Column y) => new(new AggregateExpr(AggFunc.Corr, x.Expr, Arg2: y.Expr));
 
     /// <summary>Rounds HALF_UP to <paramref name="scale"/> decimal places.</summary>
     public static Column Round(Column c, int scale = 0) => F("round", c, Lit(scale));
@@ -108,6 +114,8 @@ public static class Functions
     public static Column DateAdd(Column start, int days) => F("date_add", start, Lit(days));
     /// <summary>Date minus days.</summary>
     public static Column DateSub(Column start, int days) => F("date_sub", start, Lit(days));
+    /// <summary>The date <paramref name="months"/> months later (day clamped to the month's length).</summary>
+    public static Column AddMonths(Column start, int months) => F("add_months", start, Lit(months));
     /// <summary>Days from start to end.</summary>
     public static Column DateDiff(Column end, Column start) => F("datediff", end, start);
     /// <summary>Parses a yyyy-MM-dd string into a date.</summary>

@@ -10,7 +10,7 @@ namespace Accel.Planner.Logical;
 public sealed record AggregatePlan(
     IReadOnlyList<Expr> PreProjection,
     int KeyCount,
-    IReadOnlyList<(AggFunc Func, int ArgOrdinal, bool Distinct, DataType ResultType, string Name)> Calls,
+    IReadOnlyList<(AggFunc Func, int ArgOrdinal, bool Distinct, DataType ResultType, string Name, int Arg2Ordinal, double Fraction)> Calls,
     Schema AggregateSchema,
     IReadOnlyList<Expr> PostProjection,
     Schema OutputSchema);
@@ -41,26 +41,32 @@ public static class AggregatePlanner
         var argOrdinal = new Dictionary<string, int>();
         foreach (var c in calls)
         {
-            if (c.Arg is null || IsCountStar(c) || argOrdinal.ContainsKey(c.Arg.DisplayName)) continue;
-            if (ExprTransform.Nodes(c.Arg).Skip(1).Any(n => n is AggregateExpr) || c.Arg is AggregateExpr)
-                throw new AccelException($"it is not allowed to use an aggregate function in the argument of another aggregate function: {c.DisplayName}");
-            argOrdinal[c.Arg.DisplayName] = pre.Count;
-            pre.Add(c.Arg);
-            preNames.Add($"_a{pre.Count - 1}");
+            if (c.Arg is null || IsCountStar(c)) continue;
+            foreach (var arg in c.Arg2 is null ? [c.Arg] : new[] { c.Arg, c.Arg2 })
+            {
+                if (argOrdinal.ContainsKey(arg.DisplayName)) continue;
+                if (ExprTransform.Nodes(arg).Any(n => n is AggregateExpr))
+                    throw new AccelException($"it is not allowed to use an aggregate function in the argument of another aggregate function: {c.DisplayName}");
+                argOrdinal[arg.DisplayName] = pre.Count;
+                pre.Add(arg);
+                preNames.Add($"_a{pre.Count - 1}");
+            }
         }
         var preSchema = Analyzer.ProjectSchema(pre.Select((e, i) => (Expr)new AliasExpr(e, preNames[i])).ToArray(), input);
 
         var aggFields = new List<Field>();
         for (int i = 0; i < keys.Count; i++)
             aggFields.Add(preSchema[i] with { Name = ExprTransform.OutputName(keys[i]), Id = Field.NewId() });
-        var callInfos = new List<(AggFunc, int, bool, DataType, string)>();
+        var callInfos = new List<(AggFunc, int, bool, DataType, string, int, double)>();
         foreach (var c in calls)
         {
             var func = IsCountStar(c) ? AggFunc.CountStar : c.Func;
             int ord = c.Arg is null || func == AggFunc.CountStar ? -1 : argOrdinal[c.Arg.DisplayName];
             var argType = ord < 0 ? null : preSchema[ord].Type;
             var rt = AggregateTypes.ResultType(func, argType);
-            callInfos.Add((func, ord, c.Distinct, rt, c.DisplayName));
+            int ord2 = c.Arg2 is null ? -1 : argOrdinal[c.Arg2.DisplayName];
+            if (ord2 >= 0) AggregateTypes.ResultType(func, preSchema[ord2].Type);
+            callInfos.Add((func, ord, c.Distinct, rt, c.DisplayName, ord2, c.Fraction));
             aggFields.Add(new Field(c.DisplayName, rt, func is not (AggFunc.Count or AggFunc.CountStar), Field.NewId()));
         }
         var aggSchema = new Schema(aggFields);

@@ -12,6 +12,17 @@ public abstract class LogicalPlan
     public abstract Schema Output { get; }
     /// <summary>Inputs of this node.</summary>
     public abstract IReadOnlyList<LogicalPlan> Children { get; }
+
+    /// <summary>The same node over new inputs (with the same output columns), keeping the attribute ids of
+    /// the columns this node creates, so references from above still resolve.</summary>
+    public abstract LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children);
+
+    /// <summary>Output fields computed for a rebuilt node, renamed and re-identified as the original's.</summary>
+    protected static Schema KeepIds(Schema computed, Schema original)
+    {
+        if (computed.Count != original.Count) throw new AccelException($"internal: rebuilt node has {computed.Count} columns, expected {original.Count}");
+        return new Schema(computed.Fields.Select((f, i) => f with { Name = original[i].Name, Id = original[i].Id }));
+    }
 }
 
 /// <summary>Rows read from a table source (a file, a directory of files, or in-memory batches).</summary>
@@ -23,6 +34,8 @@ public sealed class ScanNode(ITableSource source) : LogicalPlan
     public override Schema Output => Source.Schema;
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this;
 }
 
 /// <summary>Rows where the condition is TRUE.</summary>
@@ -36,6 +49,8 @@ public sealed class FilterNode(LogicalPlan child, Expr condition) : LogicalPlan
     public override Schema Output => Child.Output;
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new FilterNode(children[0], Condition);
 }
 
 /// <summary>One output column per named expression.</summary>
@@ -48,6 +63,13 @@ public sealed class ProjectNode : LogicalPlan
         Exprs = exprs;
         Output = Analyzer.ProjectSchema(exprs, child.Output);
     }
+    /// <summary>A projection whose output keeps the names and attribute ids of <paramref name="output"/>.</summary>
+    public ProjectNode(LogicalPlan child, IReadOnlyList<Expr> exprs, Schema output)
+    {
+        Child = child;
+        Exprs = exprs;
+        Output = KeepIds(Analyzer.ProjectSchema(exprs, child.Output), output);
+    }
     /// <summary>Input.</summary>
     public LogicalPlan Child { get; }
     /// <summary>The expressions (possibly aliased).</summary>
@@ -56,6 +78,8 @@ public sealed class ProjectNode : LogicalPlan
     public override Schema Output { get; }
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new ProjectNode(children[0], Exprs, Output);
 }
 
 /// <summary>Grouping with aggregate output expressions (each may combine aggregates and grouping keys).</summary>
@@ -70,6 +94,11 @@ public sealed class AggregateNode : LogicalPlan
         Plan = AggregatePlanner.Analyze(keys, outputs, child.Output);
         Output = Plan.OutputSchema;
     }
+    /// <summary>An aggregation whose output keeps the names and attribute ids of <paramref name="output"/>.</summary>
+    public AggregateNode(LogicalPlan child, IReadOnlyList<Expr> keys, IReadOnlyList<Expr> outputs, Schema output) : this(child, keys, outputs)
+    {
+        Output = KeepIds(Output, output);
+    }
     /// <summary>Input.</summary>
     public LogicalPlan Child { get; }
     /// <summary>Grouping expressions.</summary>
@@ -82,6 +111,8 @@ public sealed class AggregateNode : LogicalPlan
     public override Schema Output { get; }
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new AggregateNode(children[0], Keys, Outputs, Output);
 }
 
 /// <summary>A join of two inputs.</summary>
@@ -112,6 +143,8 @@ public sealed class JoinNode : LogicalPlan
     public override Schema Output { get; }
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Left, Right];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new JoinNode(children[0], children[1], Type, Condition);
 }
 
 /// <summary>Marks its child as small enough to broadcast to every join (Spark's broadcast() hint).</summary>
@@ -123,6 +156,8 @@ public sealed class BroadcastHintNode(LogicalPlan child) : LogicalPlan
     public override Schema Output => Child.Output;
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new BroadcastHintNode(children[0]);
 }
 
 /// <summary>Total order by sort keys.</summary>
@@ -143,6 +178,8 @@ public sealed class SortNode : LogicalPlan
     public override Schema Output => Child.Output;
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new SortNode(children[0], Orders);
 }
 
 /// <summary>The first n rows.</summary>
@@ -156,6 +193,8 @@ public sealed class LimitNode(LogicalPlan child, int count) : LogicalPlan
     public override Schema Output => Child.Output;
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new LimitNode(children[0], Count);
 }
 
 /// <summary>UNION ALL by column position (Spark's union): types are widened to a common type.</summary>
@@ -171,6 +210,7 @@ public sealed class UnionNode : LogicalPlan
         Output = new Schema(left.Output.Fields.Select((f, i) =>
             new Field(f.Name, Coercion.CommonType(f.Type, right.Output[i].Type), f.Nullable || right.Output[i].Nullable)));
     }
+    private UnionNode(LogicalPlan left, LogicalPlan right, Schema output) : this(left, right) => Output = KeepIds(Output, output);
     /// <summary>First input.</summary>
     public LogicalPlan Left { get; }
     /// <summary>Second input.</summary>
@@ -179,6 +219,8 @@ public sealed class UnionNode : LogicalPlan
     public override Schema Output { get; }
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Left, Right];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new UnionNode(children[0], children[1], Output);
 }
 
 /// <summary>Distinct rows.</summary>
@@ -190,6 +232,8 @@ public sealed class DistinctNode(LogicalPlan child) : LogicalPlan
     public override Schema Output => Child.Output;
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new DistinctNode(children[0]);
 }
 
 /// <summary>explode(array) in a select list: other expressions are projected alongside each element.</summary>
@@ -216,4 +260,6 @@ public sealed class GenerateNode : LogicalPlan
     public override Schema Output { get; }
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new GenerateNode(children[0], ArrayOrdinal, Outer);
 }

@@ -47,7 +47,16 @@ public abstract class ExecNode
     /// <summary>The operator's arguments, rendered for explain.</summary>
     public abstract string Detail { get; }
     /// <summary>Output columns.</summary>
-    public Schema Output { get; }
+    public Schema Output { get; private set; }
+
+    /// <summary>Gives the output columns new names and attribute ids (same types, same order), which is how
+    /// a projection that only renames costs nothing: the planner relabels its input instead of running it.</summary>
+    internal void Relabel(Schema output)
+    {
+        if (output.Count != Output.Count || output.Fields.Zip(Output.Fields).Any(x => x.First.Type != x.Second.Type))
+            throw new AccelException("internal: a relabelled output must keep the column types");
+        Output = output;
+    }
     /// <summary>Inputs.</summary>
     public IReadOnlyList<ExecNode> Children { get; }
     /// <summary>The planner's path choice and reasons.</summary>

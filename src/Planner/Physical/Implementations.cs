@@ -19,6 +19,8 @@ public sealed class Implementations
     public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinScalar()];
     /// <summary>Explode: scalar only so far.</summary>
     public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
+    /// <summary>Window functions: scalar only so far.</summary>
+    public IReadOnlyList<IWindowImpl> Window { get; } = [new WindowScalar()];
     /// <summary>Sort and top-N: scalar only so far.</summary>
     public IReadOnlyList<ISortImpl> Sort { get; } = [new SortScalar()];
 }

@@ -30,6 +30,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         UnionNode u => PlanUnion(u),
         DistinctNode d => PlanDistinct(d),
         GenerateNode g => PlanGenerate(g),
+        WindowNode w => PlanWindow(w, required),
         _ => throw new AccelException($"no physical operator for {plan.GetType().Name}"),
     };
 
@@ -62,7 +63,9 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var exprs = keep.Select(i => p.Exprs[i]).ToArray();
         var output = new Schema(keep.Select(i => p.Output[i]));
         var child = Plan(p.Child, RefsOf(exprs, p.Child.Output));
-        return IsIdentity(exprs, child.Output) ? child : PlanProject(child, exprs, output);
+        if (!IsIdentity(exprs, child.Output, checkNames: false)) return PlanProject(child, exprs, output);
+        child.Relabel(output);
+        return child;
     }
 
     private ProjectExec PlanProject(ExecNode child, IReadOnlyList<Expr> exprs, Schema output)
@@ -80,7 +83,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var preNames = ap.PreProjection.Select((e, i) => (Expr)new AliasExpr(e, i < ap.KeyCount ? $"_k{i}" : $"_a{i}")).ToArray();
         var preSchema = Analyzer.ProjectSchema(preNames, child.Output);
         ExecNode input = IsIdentity(ap.PreProjection, child.Output) ? child : PlanProject(child, preNames, preSchema);
-        var calls = ap.Calls.Select(c => new AggregateCall(c.Func, c.ArgOrdinal, c.Distinct, c.ResultType)).ToArray();
+        var calls = ap.Calls.Select(c => new AggregateCall(c.Func, c.ArgOrdinal, c.Distinct, c.ResultType, c.Arg2Ordinal, c.Fraction)).ToArray();
         var aggSchema = ap.AggregateSchema;
         var spec = new AggregateSpec(input.Output, Enumerable.Range(0, ap.KeyCount).ToArray(), calls, aggSchema);
         long rows = ap.KeyCount == 0 ? 1 : Math.Max(1, Math.Min(input.EstimatedRows, 100_000));
@@ -147,6 +150,59 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var spec = new ExplodeSpec(child.Output, g.ArrayOrdinal, g.Outer, g.Output);
         var decision = PathChooser.Choose("ExplodeExec", spec, impls.Explode, new ExecEnvironment(child.EstimatedRows), setting);
         return new ExplodeExec(child, spec, impls.Explode, decision, child.EstimatedRows * 2);
+    }
+
+    private ExecNode PlanWindow(WindowNode w, HashSet<long>? required)
+    {
+        var win = w.Window;
+        var call = win.Function;
+        var args = call switch
+        {
+            AggregateExpr a => new[] { a.Arg, a.Arg2 }.Where(x => x is not null && !(a.Func == AggFunc.CountStar || (a.Func == AggFunc.Count && x is Literal { Value: not null }))).Select(x => x!).ToArray(),
+            FunctionCall { Name: "lag" or "lead" } f => [f.Args[0]],
+            _ => [],
+        };
+        var used = win.PartitionBy.Concat(win.OrderBy.Select(o => o.Child)).Concat(args).ToArray();
+        var need = required is null ? null : new HashSet<long>(required.Where(id => w.Child.Output.IndexOfId(id) >= 0).Concat(RefsOf(used, w.Child.Output)));
+        var child = Plan(w.Child, need);
+
+        // Partition keys, order keys and arguments that are not plain columns are computed into extra columns.
+        var extra = new List<Expr>();
+        int Column(Expr e)
+        {
+            if (Binder.Bind(e, child.Output) is BoundColumn c) return c.Ordinal;
+            extra.Add(new AliasExpr(e, $"_w{extra.Count}"));
+            return child.Output.Count + extra.Count - 1;
+        }
+        var partition = win.PartitionBy.Select(Column).ToArray();
+        var order = win.OrderBy.Select(o => new SortKey(Column(o.Child), o.Ascending, o.EffectiveNullsFirst)).ToArray();
+        var argOrds = args.Select(Column).ToArray();
+        ExecNode input = child;
+        if (extra.Count > 0)
+        {
+            var all = child.Output.Fields.Select(f => (Expr)new ColumnRef(f.Name, f.Id)).Concat(extra).ToArray();
+            input = PlanProject(child, all, Analyzer.ProjectSchema(all, child.Output));
+        }
+        var result = w.Output[^1];
+        var output = new Schema([.. input.Output.Fields, result]);
+        WindowSpec spec = call switch
+        {
+            AggregateExpr a => new WindowSpec(input.Output, partition, order, WindowFunction.Aggregate,
+                new AggregateCall(argOrds.Length == 0 ? AggFunc.CountStar : a.Func, argOrds.Length == 0 ? -1 : argOrds[0], false, result.Type, argOrds.Length > 1 ? argOrds[1] : -1, a.Fraction),
+                -1, 0, null, win.EffectiveFrame, output),
+            FunctionCall { Name: "lag" or "lead" } f => new WindowSpec(input.Output, partition, order, f.Name == "lag" ? WindowFunction.Lag : WindowFunction.Lead, null, argOrds[0],
+                f.Args.Count > 1 ? (int)((Literal)f.Args[1]).Value! : 1,
+                f.Args.Count > 2 ? ScalarEvaluator.Evaluate(Binder.CastTo(Binder.Bind(f.Args[2], new Schema([])), result.Type), new ColumnBatch(new Schema([]), [], 1)).GetValue(0) : null,
+                win.EffectiveFrame, output),
+            FunctionCall f => new WindowSpec(input.Output, partition, order, f.Name switch { "row_number" => WindowFunction.RowNumber, "rank" => WindowFunction.Rank, _ => WindowFunction.DenseRank },
+                null, -1, 0, null, win.EffectiveFrame, output),
+            _ => throw new AccelException($"not a window function: {call.DisplayName}"),
+        };
+        var decision = PathChooser.Choose("WindowExec", spec, impls.Window, new ExecEnvironment(input.EstimatedRows), setting);
+        ExecNode node = new WindowExec(input, spec, impls.Window, decision, input.EstimatedRows);
+        if (extra.Count == 0) return node;
+        var keep = child.Output.Fields.Append(result).Select(f => (Expr)new ColumnRef(f.Name, f.Id)).ToArray();
+        return PlanProject(node, keep, new Schema([.. child.Output.Fields, result]));
     }
 
     private ExecNode PlanJoin(JoinNode j, HashSet<long>? required, bool broadcastLeft)
@@ -270,7 +326,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         _ => op,
     };
 
-    private static bool IsIdentity(IReadOnlyList<Expr> exprs, Schema input)
+    private static bool IsIdentity(IReadOnlyList<Expr> exprs, Schema input, bool checkNames = true)
     {
         if (exprs.Count != input.Count) return false;
         for (int i = 0; i < exprs.Count; i++)
@@ -278,7 +334,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
             var e = ExprTransform.StripAlias(exprs[i]);
             if (e is not ColumnRef) return false;
             if (Binder.Bind(e, input) is not BoundColumn c || c.Ordinal != i) return false;
-            if (ExprTransform.OutputName(exprs[i]) != input[i].Name) return false;
+            if (checkNames && ExprTransform.OutputName(exprs[i]) != input[i].Name) return false;
         }
         return true;
     }

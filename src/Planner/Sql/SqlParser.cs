@@ -17,6 +17,9 @@ public sealed class SqlParser
     private int _p;
     private readonly Func<string, LogicalPlan?> _catalog;
     private readonly Dictionary<string, LogicalPlan> _ctes = new(StringComparer.OrdinalIgnoreCase);
+    // Scopes of the queries enclosing the expression being parsed, innermost last: a subquery resolves a
+    // name it does not have against them, as a correlation.
+    private readonly List<Scope> _scopes = [];
 
     private SqlParser(string sql, Func<string, LogicalPlan?> catalog)
     {
@@ -50,6 +53,7 @@ public sealed class SqlParser
         var plan = p.Query();
         p.AcceptSymbol(";");
         if (p.Peek.Kind != TokenKind.End) throw p.Error("end of statement");
+        if (SubqueryRewriter.HasOuterRefs(plan)) throw new AccelException("a correlated reference could not be decorrelated in this position");
         return new SqlStatement(plan, explain, analyze);
     }
 
@@ -144,8 +148,10 @@ public sealed class SqlParser
         var hints = Hints();
         bool distinct = Accept("DISTINCT");
         if (!distinct) Accept("ALL");
-        var rawItems = new List<Expr>();
-        do rawItems.Add(SelectItem()); while (AcceptSymbol(","));
+        // The select list is parsed after FROM, so that subqueries in it see the FROM clause's columns.
+        int itemsStart = _p;
+        SkipSelectList();
+        int itemsEnd = _p;
 
         Scope scope;
         LogicalPlan input;
@@ -156,42 +162,98 @@ public sealed class SqlParser
             input = new ScanNode(new InMemorySource(one, [ColumnBatch.FromRows(one, [[1]])], "one row"));
             scope = new Scope([]);
         }
-
-        var where = Accept("WHERE") ? Expression() : null;
-        var groupBy = new List<Expr>();
-        if (Accept("GROUP"))
+        scope.Parent = _scopes.Count > 0 ? _scopes[^1] : null;
+        _scopes.Add(scope);
+        try
         {
-            Expect("BY");
-            do groupBy.Add(Expression()); while (AcceptSymbol(","));
+            var where = Accept("WHERE") ? Expression() : null;
+            var groupBy = new List<Expr>();
+            if (Accept("GROUP"))
+            {
+                Expect("BY");
+                do groupBy.Add(Expression()); while (AcceptSymbol(","));
+            }
+            var having = Accept("HAVING") ? Expression() : null;
+            int clausesEnd = _p;
+            _p = itemsStart;
+            var rawItems = new List<Expr>();
+            do rawItems.Add(SelectItem()); while (AcceptSymbol(","));
+            if (_p != itemsEnd) throw Error("',' or FROM");
+            _p = clausesEnd;
+            return BuildSelect(input, scope, rawItems, where, groupBy, having, distinct);
         }
-        var having = Accept("HAVING") ? Expression() : null;
+        finally
+        {
+            _scopes.RemoveAt(_scopes.Count - 1);
+        }
+    }
 
-        if (where is not null) input = new FilterNode(input, scope.Resolve(where));
+    // Moves past the select list: to the first clause keyword or closing parenthesis at nesting depth 0.
+    private void SkipSelectList()
+    {
+        int depth = 0;
+        while (Peek.Kind != TokenKind.End)
+        {
+            var t = Peek;
+            if (t.IsSymbol("(")) depth++;
+            else if (t.IsSymbol(")")) { if (depth == 0) return; depth--; }
+            else if (depth == 0 && (t.IsSymbol(";") || t.Is("FROM") || t.Is("WHERE") || t.Is("GROUP") || t.Is("HAVING") || t.Is("ORDER")
+                || t.Is("LIMIT") || t.Is("UNION"))) return;
+            _p++;
+        }
+    }
+
+    private (LogicalPlan, SelectInfo) BuildSelect(LogicalPlan input, Scope scope, List<Expr> rawItems, Expr? where, List<Expr> groupBy, Expr? having, bool distinct)
+    {
+        if (where is not null) input = SubqueryRewriter.Filter(input, scope.Resolve(where));
         var items = rawItems.SelectMany(i => scope.Expand(i, input.Output)).Select(scope.Resolve).ToList();
         // GROUP BY 1 refers to the first select item.
         var keys = groupBy.Select(g => g is Literal { Value: int ord } ? StripAlias(items[ord - 1]) : scope.Resolve(g)).ToList();
         bool aggregated = keys.Count > 0 || having is not null || items.Any(HasAggregate);
+        var resolvedHaving = having is null ? null : ResolveAliases(scope.Resolve(having), items);
 
         LogicalPlan plan;
         if (aggregated)
         {
-            if (having is null) plan = new AggregateNode(input, keys, items);
+            if (items.Any(WindowPlanner.HasWindow) || (resolvedHaving is not null && WindowPlanner.HasWindow(resolvedHaving)))
+                throw new AccelException("window functions in an aggregating SELECT are not supported yet; aggregate in a subquery and apply the window outside it");
+            // Uncorrelated scalar subqueries are joined onto the input as one-row columns and grouped by,
+            // which leaves the groups unchanged and makes their value usable outside aggregates.
+            var scalarUsers = items.Concat(resolvedHaving is null ? [] : [resolvedHaving]).ToList();
+            if (scalarUsers.Any(SubqueryRewriter.HasSubquery))
+            {
+                int before = input.Output.Count;
+                input = SubqueryRewriter.AttachScalars(input, scalarUsers, out var rewritten);
+                items = rewritten.Take(items.Count).ToList();
+                if (resolvedHaving is not null) resolvedHaving = rewritten[^1];
+                keys.AddRange(input.Output.Fields.Skip(before).Select(f => (Expr)SubqueryRewriter.Ref(f)));
+            }
+            if (resolvedHaving is null) plan = new AggregateNode(input, keys, items);
             else
             {
-                var outputs = items.Append(new AliasExpr(ResolveAliases(scope.Resolve(having), items), "__having")).ToList();
+                var outputs = items.Append(new AliasExpr(resolvedHaving, "__having")).ToList();
                 plan = new AggregateNode(input, keys, outputs);
                 plan = new FilterNode(plan, new ColumnRef("__having", plan.Output[items.Count].Id));
                 plan = new ProjectNode(plan, plan.Output.Fields.Take(items.Count).Select(f => (Expr)new ColumnRef(f.Name, f.Id)).ToArray());
             }
         }
-        else plan = ProjectWithGenerator(input, items);
+        else
+        {
+            if (items.Any(SubqueryRewriter.HasSubquery))
+            {
+                input = SubqueryRewriter.AttachScalars(input, items, out var rewritten);
+                items = rewritten.ToList();
+            }
+            (input, items) = WindowPlanner.Extract(input, items);
+            plan = ProjectWithGenerator(input, items);
+        }
         if (distinct) plan = new DistinctNode(plan);
         return (plan, new SelectInfo(input, items, aggregated, scope));
     }
 
     private static Expr StripAlias(Expr e) => ExprTransform.StripAlias(e);
 
-    private static bool HasAggregate(Expr e) => ExprTransform.Nodes(e).Any(n => n is AggregateExpr);
+    private static bool HasAggregate(Expr e) => WindowPlanner.HasBareAggregate(e);
 
     // HAVING may name a select alias (HAVING total > 10): replace it by the aliased expression.
     private static Expr ResolveAliases(Expr e, IReadOnlyList<Expr> items) => ExprTransform.Transform(e, x =>
@@ -250,21 +312,44 @@ public sealed class SqlParser
     {
         public List<(string Alias, Schema Columns)> Relations { get; } = relations;
 
+        /// <summary>The scope of the enclosing query, for correlated references.</summary>
+        public Scope? Parent { get; set; }
+
         public Scope Concat(Scope other) => new([.. Relations, .. other.Relations]);
 
-        /// <summary>Turns qualified references (t.col) into references pinned to that relation's column.</summary>
+        private bool HasColumn(string name) => Relations.Any(r => r.Columns.IndexOf(name) >= 0);
+
+        private (string Alias, Schema Columns) Relation(string alias) =>
+            Relations.FirstOrDefault(r => string.Equals(r.Alias, alias, StringComparison.OrdinalIgnoreCase));
+
+        /// <summary>Turns qualified references (t.col) into references pinned to that relation's column, and
+        /// names only an enclosing query has into outer references.</summary>
         public Expr Resolve(Expr e) => ExprTransform.Transform(e, x =>
         {
-            if (x is not ColumnRef { Id: 0 } c || !c.Name.Contains('.')) return null;
+            if (x is not ColumnRef { Id: 0 } c) return null;
+            if (!c.Name.Contains('.'))
+                return HasColumn(c.Name) || c.Name == "*" ? null : Parent?.Outer(null, c.Name);
             int dot = c.Name.LastIndexOf('.');
             var (qualifier, name) = (c.Name[..dot], c.Name[(dot + 1)..]);
-            var rel = Relations.FirstOrDefault(r => string.Equals(r.Alias, qualifier, StringComparison.OrdinalIgnoreCase));
+            var rel = Relation(qualifier);
             if (rel.Columns is null)
-                throw new AccelException($"table or alias '{qualifier}' is not in the FROM clause; known: [{string.Join(", ", Relations.Select(r => r.Alias))}]");
+                return Parent?.Outer(qualifier, name)
+                    ?? throw new AccelException($"table or alias '{qualifier}' is not in the FROM clause; known: [{string.Join(", ", Relations.Select(r => r.Alias))}]");
             int i = rel.Columns.IndexOf(name);
             if (i < 0) throw new AccelException($"column '{name}' does not exist in '{qualifier}'; available columns: [{string.Join(", ", rel.Columns.Fields.Select(f => f.Name))}]");
             return new ColumnRef(rel.Columns[i].Name, rel.Columns[i].Id);
         });
+
+        // A column of this (enclosing) scope or of one further out, as seen from a subquery.
+        private OuterRef? Outer(string? qualifier, string name)
+        {
+            foreach (var rel in qualifier is null ? Relations : Relations.Where(r => string.Equals(r.Alias, qualifier, StringComparison.OrdinalIgnoreCase)))
+            {
+                int i = rel.Columns.IndexOf(name);
+                if (i >= 0) return new OuterRef(rel.Columns[i].Name, rel.Columns[i].Id, rel.Columns[i].Type);
+            }
+            return Parent?.Outer(qualifier, name);
+        }
 
         /// <summary>Expands * and t.* into the columns they stand for.</summary>
         public IEnumerable<Expr> Expand(Expr item, Schema input)
@@ -346,6 +431,8 @@ public sealed class SqlParser
             var name = Identifier("a table name");
             plan = _ctes.TryGetValue(name, out var cte) ? cte : _catalog(name)
                 ?? throw new AccelException($"table or view not found: {name} (line {nameTok.Line}, column {nameTok.Column})");
+            // Each mention of a table is its own relation (t1 JOIN t1, or t in a subquery of a query over t).
+            plan = new ProjectNode(plan, plan.Output.Fields.Select(f => (Expr)new AliasExpr(SubqueryRewriter.Ref(f), f.Name)).ToArray());
             alias = name;
             if (Accept("AS")) alias = Identifier("an alias after AS");
             else if (Peek.Kind == TokenKind.QuotedIdentifier || (Peek.Kind == TokenKind.Identifier && !s_reserved.Contains(Peek.Text))) alias = Next().Text;
@@ -383,15 +470,7 @@ public sealed class SqlParser
     private LogicalPlan OrderBy(LogicalPlan plan, SelectInfo? info)
     {
         var orders = new List<SortOrder>();
-        do
-        {
-            var e = Expression();
-            bool asc = !Accept("DESC");
-            if (asc) Accept("ASC");
-            bool? nullsFirst = null;
-            if (Accept("NULLS")) nullsFirst = Accept("FIRST") ? true : Accept("LAST") ? false : throw Error("FIRST or LAST");
-            orders.Add(new SortOrder(e, asc, nullsFirst));
-        } while (AcceptSymbol(","));
+        do orders.Add(SortItem()); while (AcceptSymbol(","));
 
         var output = plan.Output;
         var resolved = new List<SortOrder>();
@@ -484,7 +563,14 @@ public sealed class SqlParser
             if (Accept("IN"))
             {
                 ExpectSymbol("(");
-                if (Peek.Is("SELECT")) throw new AccelException($"line {Peek.Line}, column {Peek.Column}: IN (subquery) is not supported yet");
+                if (Peek.Is("SELECT") || Peek.Is("WITH"))
+                {
+                    var sub = Query();
+                    ExpectSymbol(")");
+                    Expr inq = new InSubqueryExpr(e, sub);
+                    e = negated ? new UnaryExpr(UnaryOp.Not, inq) : inq;
+                    continue;
+                }
                 var list = new List<Expr>();
                 do list.Add(Expression()); while (AcceptSymbol(","));
                 ExpectSymbol(")");
@@ -515,9 +601,12 @@ public sealed class SqlParser
         }
     }
 
-    private static Expr AddOrInterval(Expr left, Expr right, bool add) => right is FunctionCall { Name: "__interval_days" } iv
-        ? new FunctionCall(add ? "date_add" : "date_sub", [left, iv.Args[0]])
-        : new BinaryExpr(add ? BinaryOp.Add : BinaryOp.Subtract, left, right);
+    private static Expr AddOrInterval(Expr left, Expr right, bool add) => right switch
+    {
+        FunctionCall { Name: "__interval_days" } iv => new FunctionCall(add ? "date_add" : "date_sub", [left, iv.Args[0]]),
+        FunctionCall { Name: "__interval_months" } iv => new FunctionCall("add_months", [left, add ? iv.Args[0] : Negate((Literal)iv.Args[0])]),
+        _ => new BinaryExpr(add ? BinaryOp.Add : BinaryOp.Subtract, left, right),
+    };
 
     private Expr Multiplicative()
     {
@@ -562,7 +651,12 @@ public sealed class SqlParser
             case TokenKind.Symbol when tok.Text == "(":
             {
                 _p++;
-                if (Peek.Is("SELECT")) throw new AccelException($"line {Peek.Line}, column {Peek.Column}: scalar subqueries are not supported yet");
+                if (Peek.Is("SELECT") || Peek.Is("WITH"))
+                {
+                    var sub = Query();
+                    ExpectSymbol(")");
+                    return new ScalarSubqueryExpr(sub);
+                }
                 var e = Expression();
                 ExpectSymbol(")");
                 return e;
@@ -586,6 +680,13 @@ public sealed class SqlParser
                 return Literal.Of(CastKernels.ParseTimestamp(text.Text) ?? throw new AccelException($"line {text.Line}, column {text.Column}: invalid timestamp literal '{text.Text}'"));
             }
             if (tok.Is("INTERVAL")) return Interval();
+            if (tok.Is("EXISTS") && PeekAt(1).IsSymbol("("))
+            {
+                _p += 2;
+                var sub = Query();
+                ExpectSymbol(")");
+                return new ExistsExpr(sub);
+            }
             if (tok.Is("CASE")) return Case();
             if (tok.Is("CAST") && PeekAt(1).IsSymbol("("))
             {
@@ -609,7 +710,14 @@ public sealed class SqlParser
         }
         _p++;
         var name = tok.Text;
-        if (AcceptSymbol("(")) return FunctionCall(name, tok);
+        if (AcceptSymbol("("))
+        {
+            var call = FunctionCall(name, tok);
+            if (Accept("OVER")) return Over(call);
+            if (call is FunctionCall { Name: var fn } && WindowPlanner.RankingFunctions.Contains(fn))
+                throw new AccelException($"window function {fn} at line {tok.Line}, column {tok.Column} needs an OVER (...) clause");
+            return call;
+        }
         if (AcceptSymbol("."))
         {
             var column = Identifier("a column name after '.'");
@@ -623,10 +731,16 @@ public sealed class SqlParser
         _p++;
         var amount = Next();
         if (amount.Kind is not (TokenKind.String or TokenKind.Number) || !int.TryParse(amount.Text.Trim(), out int n)) { _p--; throw Error("an integer amount after INTERVAL"); }
-        var unit = Identifier("DAY");
-        if (!unit.StartsWith("day", StringComparison.OrdinalIgnoreCase))
-            throw new AccelException($"line {amount.Line}, column {amount.Column}: INTERVAL '{n}' {unit.ToUpperInvariant()} is not supported yet (only DAY)");
-        return new FunctionCall("__interval_days", [Literal.Of(n)]);
+        var unitTok = Peek;
+        var unit = Identifier("DAY, MONTH or YEAR").ToLowerInvariant().TrimEnd('s');
+        return unit switch
+        {
+            "day" => new FunctionCall("__interval_days", [Literal.Of(n)]),
+            "week" => new FunctionCall("__interval_days", [Literal.Of(7 * n)]),
+            "month" => new FunctionCall("__interval_months", [Literal.Of(n)]),
+            "year" => new FunctionCall("__interval_months", [Literal.Of(12 * n)]),
+            _ => throw new AccelException($"line {unitTok.Line}, column {unitTok.Column}: INTERVAL unit {unitTok.Text.ToUpperInvariant()} is not supported for date arithmetic (DAY, WEEK, MONTH, YEAR)"),
+        };
     }
 
     private Expr Case()
@@ -669,6 +783,8 @@ public sealed class SqlParser
 
     private Expr FunctionCall(string name, Token at)
     {
+        if (name.ToLowerInvariant() is "median" or "percentile" or "percentile_cont" or "corr")
+            return TwoArgumentAggregate(name.ToLowerInvariant(), at);
         if (s_aggregates.TryGetValue(name, out var agg))
         {
             if (agg == AggFunc.Count && AcceptSymbol("*")) { ExpectSymbol(")"); return new AggregateExpr(AggFunc.CountStar, null); }
@@ -684,9 +800,85 @@ public sealed class SqlParser
             ExpectSymbol(")");
         }
         var lower = name.ToLowerInvariant();
-        if (lower is not ("explode" or "explode_outer") && !FunctionCatalog.Names.Contains(lower))
+        if (lower is not ("explode" or "explode_outer") && !FunctionCatalog.Names.Contains(lower) && !WindowPlanner.RankingFunctions.Contains(lower))
             throw new AccelException($"undefined function: '{name}' at line {at.Line}, column {at.Column}; known functions: {string.Join(", ", FunctionCatalog.Names.Concat(s_aggregates.Keys).Order())}");
         return new FunctionCall(lower, args);
+    }
+
+    // OVER ([PARTITION BY e, ...] [ORDER BY k [ASC|DESC] [NULLS FIRST|LAST], ...] [ROWS|RANGE frame])
+    private Expr Over(Expr function)
+    {
+        ExpectSymbol("(");
+        var partition = new List<Expr>();
+        if (Accept("PARTITION"))
+        {
+            Expect("BY");
+            do partition.Add(Expression()); while (AcceptSymbol(","));
+        }
+        var orders = new List<SortOrder>();
+        if (Accept("ORDER"))
+        {
+            Expect("BY");
+            do orders.Add(SortItem()); while (AcceptSymbol(","));
+        }
+        WindowFrame? frame = null;
+        if (Peek.Is("ROWS") || Peek.Is("RANGE"))
+        {
+            bool rows = Next().Is("ROWS");
+            long? start, end = 0;
+            if (Accept("BETWEEN"))
+            {
+                start = FrameBound(isStart: true);
+                Expect("AND");
+                end = FrameBound(isStart: false);
+            }
+            else start = FrameBound(isStart: true);
+            if (start is not null && end is not null && start > end) throw new AccelException($"line {Peek.Line}: the window frame starts after it ends");
+            frame = new WindowFrame(rows, start, end);
+        }
+        ExpectSymbol(")");
+        return new WindowExpr(function, partition, orders, frame);
+    }
+
+    private long? FrameBound(bool isStart)
+    {
+        if (Accept("UNBOUNDED"))
+        {
+            if (Accept(isStart ? "PRECEDING" : "FOLLOWING")) return null;
+            throw Error(isStart ? "PRECEDING after UNBOUNDED at the frame start" : "FOLLOWING after UNBOUNDED at the frame end");
+        }
+        if (Accept("CURRENT")) { Expect("ROW"); return 0; }
+        var n = Next();
+        if (n.Kind != TokenKind.Number || !long.TryParse(n.Text, out long k)) { _p--; throw Error("UNBOUNDED, CURRENT ROW or a row count"); }
+        if (Accept("PRECEDING")) return -k;
+        if (Accept("FOLLOWING")) return k;
+        throw Error("PRECEDING or FOLLOWING");
+    }
+
+    private SortOrder SortItem()
+    {
+        var e = Expression();
+        bool asc = !Accept("DESC");
+        if (asc) Accept("ASC");
+        bool? nullsFirst = null;
+        if (Accept("NULLS")) nullsFirst = Accept("FIRST") ? true : Accept("LAST") ? false : throw Error("FIRST or LAST");
+        return new SortOrder(e, asc, nullsFirst);
+    }
+
+    // median(x), percentile(x, fraction), corr(x, y).
+    private Expr TwoArgumentAggregate(string name, Token at)
+    {
+        var arg = Expression();
+        if (name == "median") { ExpectSymbol(")"); return new AggregateExpr(AggFunc.Median, arg); }
+        ExpectSymbol(",");
+        var second = Expression();
+        ExpectSymbol(")");
+        if (name == "corr") return new AggregateExpr(AggFunc.Corr, arg, Arg2: second);
+        if (second is not Literal { Value: decimal or double or int } lit)
+            throw new AccelException($"line {at.Line}, column {at.Column}: the percentage of {name} must be a numeric literal between 0.0 and 1.0, got {second.DisplayName}");
+        double fraction = Convert.ToDouble(lit.Value, CultureInfo.InvariantCulture);
+        if (fraction is < 0 or > 1) throw new AccelException($"line {at.Line}, column {at.Column}: the percentage of {name} must be between 0.0 and 1.0, got {fraction}");
+        return new AggregateExpr(AggFunc.Percentile, arg, Fraction: fraction);
     }
 
     private static Literal NumberLiteral(Token t)
