@@ -23,6 +23,7 @@ public static class ExprTransform
             AggregateExpr a => a with { Arg = a.Arg is null ? null : T(a.Arg) },
             AliasExpr a => a with { Child = T(a.Child) },
             SortOrder s => s with { Child = T(s.Child) },
+            InSubqueryExpr q => q with { Value = T(q.Value) },
             WindowExpr w => w with { Function = T(w.Function), PartitionBy = w.PartitionBy.Select(T).ToArray(), OrderBy = w.OrderBy.Select(o => (SortOrder)T(o)).ToArray() },
             _ => e,
         };

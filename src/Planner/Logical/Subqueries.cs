@@ -39,6 +39,8 @@ public static class SubqueryRewriter
     public static LogicalPlan Filter(LogicalPlan input, Expr condition)
     {
         if (!HasSubquery(condition)) return new FilterNode(input, condition);
+        // Names are pinned to the input's columns before the condition is split across joins.
+        condition = Pin(condition, input.Output);
         var conjuncts = Conjuncts(condition).ToList();
         var plain = conjuncts.Where(c => !HasSubquery(c)).ToList();
         var plan = plain.Count == 0 ? input : new FilterNode(input, And(plain));
@@ -64,17 +66,71 @@ public static class SubqueryRewriter
     /// and returns the widened input; <paramref name="rewritten"/> reads those results as columns.</summary>
     public static LogicalPlan AttachScalars(LogicalPlan input, IReadOnlyList<Expr> exprs, out Expr[] rewritten)
     {
+        exprs = exprs.Select(e => Pin(e, input.Output)).ToArray();
         var plan = input;
-        var replaced = new Dictionary<ScalarSubqueryExpr, Expr>(ReferenceEqualityComparer.Instance);
+        var replaced = new Dictionary<Expr, Expr>(ReferenceEqualityComparer.Instance);
         foreach (var e in exprs)
             foreach (var n in ExprTransform.Nodes(e))
             {
-                if (n is ExistsExpr or InSubqueryExpr)
-                    throw new AccelException($"{n.DisplayName} is only supported as an AND-ed term of WHERE (found inside '{e.DisplayName}')");
-                if (n is ScalarSubqueryExpr s && !replaced.ContainsKey(s)) (plan, replaced[s]) = ScalarJoin(plan, s.Plan);
+                if (replaced.ContainsKey(n)) continue;
+                switch (n)
+                {
+                    case ScalarSubqueryExpr s: (plan, replaced[n]) = ScalarJoin(plan, s.Plan); break;
+                    case ExistsExpr ex: (plan, replaced[n]) = ExistsMark(plan, ex.Plan); break;
+                    case InSubqueryExpr inq: (plan, replaced[n]) = InMark(plan, inq.Value, inq.Plan); break;
+                }
             }
-        rewritten = exprs.Select(e => ExprTransform.Transform(e, n => n is ScalarSubqueryExpr s ? replaced[s] : null)).ToArray();
+        rewritten = exprs.Select(e => ExprTransform.Transform(e, n => replaced.TryGetValue(n, out var r) ? r : null)).ToArray();
         return plan;
+    }
+
+    // EXISTS as a value (e.g. under OR): a left join against the distinct correlation keys with a marker.
+    private static (LogicalPlan, Expr) ExistsMark(LogicalPlan outer, LogicalPlan sub)
+    {
+        while (sub is ProjectNode p && !p.Exprs.Any(HasOuter)) sub = p.Child;
+        var (inner, preds) = Decorrelate(sub);
+        if (preds.Count == 0)
+        {
+            var count = new AggregateNode(inner, [], [new AliasExpr(new AggregateExpr(AggFunc.CountStar, null), "__exists_rows")]);
+            return (new JoinNode(outer, count, JoinType.Cross, null), new BinaryExpr(BinaryOp.GreaterThan, Ref(count.Output[0]), Literal.Of(0L)));
+        }
+        var sides = preds.Select(p => EqualitySides(p, "EXISTS")).ToList();
+        var keys = sides.Select(x => x.Inner).ToList();
+        var marked = new AggregateNode(inner, keys, [.. keys.Select((k, i) => (Expr)new AliasExpr(k, $"__exists_key{i}")), new AliasExpr(Literal.Of(true), "__exists")]);
+        var on = And(sides.Select((x, i) => (Expr)new BinaryExpr(BinaryOp.Equal, Unpin(x.Outer), Ref(marked.Output[i]))));
+        return (new JoinNode(outer, marked, JoinType.LeftOuter, on), new UnaryExpr(UnaryOp.IsNotNull, Ref(marked.Output[^1])));
+    }
+
+    // value IN (subquery) as a three-valued value: TRUE on a match; otherwise NULL when the value is NULL
+    // or the subquery holds a NULL (and is not empty); otherwise FALSE.
+    private static (LogicalPlan, Expr) InMark(LogicalPlan outer, Expr value, LogicalPlan sub)
+    {
+        if (sub.Output.Count != 1)
+            throw new AccelException($"the IN subquery must return one column, but it returns {sub.Output.Count}: [{string.Join(", ", sub.Output.Fields.Select(f => f.Name))}]");
+        var (inner, preds) = Decorrelate(sub);
+        if (preds.Count > 0)
+            throw new AccelException("a correlated IN subquery is only supported as an AND-ed term of WHERE");
+        var col = Ref(inner.Output[0]);
+        var marked = new AggregateNode(inner, [col], [new AliasExpr(col, "__in_key"), new AliasExpr(Literal.Of(true), "__in_match")]);
+        var stats = new AggregateNode(inner, [], [new AliasExpr(new AggregateExpr(AggFunc.CountStar, null), "__in_rows"), new AliasExpr(new AggregateExpr(AggFunc.Count, col), "__in_values")]);
+        var joined = new JoinNode(new JoinNode(outer, marked, JoinType.LeftOuter, new BinaryExpr(BinaryOp.Equal, value, Ref(marked.Output[0]))), stats, JoinType.Cross, null);
+        Expr rows = Ref(stats.Output[0]), values = Ref(stats.Output[1]);
+        var result = new CaseWhenExpr([
+            (new UnaryExpr(UnaryOp.IsNotNull, Ref(marked.Output[1])), Literal.Of(true)),
+            (new BinaryExpr(BinaryOp.Equal, rows, Literal.Of(0L)), Literal.Of(false)),
+            (new BinaryExpr(BinaryOp.Or, new UnaryExpr(UnaryOp.IsNull, value), new BinaryExpr(BinaryOp.NotEqual, rows, values)), new Literal(null, DataType.Boolean)),
+        ], Literal.Of(false));
+        return (joined, result);
+    }
+
+    private static (Expr Inner, Expr Outer) EqualitySides(Expr pred, string what)
+    {
+        if (pred is BinaryExpr { Op: BinaryOp.Equal } eq)
+        {
+            if (!HasOuter(eq.Left) && OnlyOuter(eq.Right)) return (eq.Left, eq.Right);
+            if (!HasOuter(eq.Right) && OnlyOuter(eq.Left)) return (eq.Right, eq.Left);
+        }
+        throw new AccelException($"correlated predicate '{pred.DisplayName}' of an {what} subquery used as a value must be an equality between an inner expression and outer columns");
     }
 
     private static LogicalPlan ExistsJoin(LogicalPlan outer, LogicalPlan sub, bool anti)
@@ -171,14 +227,7 @@ public static class SubqueryRewriter
                 var keys = a.Keys.ToList();
                 var outputs = a.Outputs.ToList();
                 var sides = new List<(Expr Inner, Expr Outer)>();
-                foreach (var pred in preds)
-                {
-                    if (pred is not BinaryExpr { Op: BinaryOp.Equal } eq)
-                        throw new AccelException($"correlated predicate '{pred.DisplayName}' under an aggregate must be an equality between an inner and an outer column");
-                    if (!HasOuter(eq.Left) && OnlyOuter(eq.Right)) sides.Add((eq.Left, eq.Right));
-                    else if (!HasOuter(eq.Right) && OnlyOuter(eq.Left)) sides.Add((eq.Right, eq.Left));
-                    else throw new AccelException($"correlated predicate '{pred.DisplayName}' under an aggregate must compare an inner expression with outer columns");
-                }
+                foreach (var pred in preds) sides.Add(EqualitySides(pred, "aggregating"));
                 for (int i = 0; i < sides.Count; i++)
                 {
                     keys.Add(sides[i].Inner);

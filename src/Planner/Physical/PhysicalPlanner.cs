@@ -89,7 +89,9 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         long rows = ap.KeyCount == 0 ? 1 : Math.Max(1, Math.Min(input.EstimatedRows, 100_000));
         var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, new ExecEnvironment(input.EstimatedRows), setting);
         ExecNode agg = new HashAggregateExec(input, spec, impls.Aggregate, decision, rows);
-        return IsIdentity(ap.PostProjection, aggSchema) ? agg : PlanProject(agg, ap.PostProjection, a.Output);
+        if (!IsIdentity(ap.PostProjection, aggSchema)) return PlanProject(agg, ap.PostProjection, a.Output);
+        agg.Relabel(a.Output);
+        return agg;
     }
 
     private ExecNode PlanDistinct(DistinctNode d)

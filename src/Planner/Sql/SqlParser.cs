@@ -197,7 +197,7 @@ public sealed class SqlParser
             var t = Peek;
             if (t.IsSymbol("(")) depth++;
             else if (t.IsSymbol(")")) { if (depth == 0) return; depth--; }
-            else if (depth == 0 && (t.IsSymbol(";") || t.Is("FROM") || t.Is("WHERE") || t.Is("GROUP") || t.Is("HAVING") || t.Is("ORDER")
+            else if (depth == 0 && (t.IsSymbol(";") || t.Is("FROM") || t.Is("WHERE") || (t.Is("GROUP") && !_t[Math.Max(0, _p - 1)].Is("WITHIN")) || t.Is("HAVING") || t.Is("ORDER")
                 || t.Is("LIMIT") || t.Is("UNION"))) return;
             _p++;
         }
@@ -870,15 +870,34 @@ public sealed class SqlParser
     {
         var arg = Expression();
         if (name == "median") { ExpectSymbol(")"); return new AggregateExpr(AggFunc.Median, arg); }
+        if (name == "percentile_cont")
+        {
+            // percentile_cont(fraction) WITHIN GROUP (ORDER BY x [ASC|DESC])
+            ExpectSymbol(")");
+            Expect("WITHIN");
+            Expect("GROUP");
+            ExpectSymbol("(");
+            Expect("ORDER");
+            Expect("BY");
+            var key = SortItem();
+            ExpectSymbol(")");
+            double f = Fraction(arg, name, at);
+            return new AggregateExpr(AggFunc.Percentile, key.Child, Fraction: key.Ascending ? f : 1 - f);
+        }
         ExpectSymbol(",");
         var second = Expression();
         ExpectSymbol(")");
         if (name == "corr") return new AggregateExpr(AggFunc.Corr, arg, Arg2: second);
-        if (second is not Literal { Value: decimal or double or int } lit)
-            throw new AccelException($"line {at.Line}, column {at.Column}: the percentage of {name} must be a numeric literal between 0.0 and 1.0, got {second.DisplayName}");
+        return new AggregateExpr(AggFunc.Percentile, arg, Fraction: Fraction(second, name, at));
+    }
+
+    private static double Fraction(Expr e, string name, Token at)
+    {
+        if (e is not Literal { Value: decimal or double or int } lit)
+            throw new AccelException($"line {at.Line}, column {at.Column}: the percentage of {name} must be a numeric literal between 0.0 and 1.0, got {e.DisplayName}");
         double fraction = Convert.ToDouble(lit.Value, CultureInfo.InvariantCulture);
         if (fraction is < 0 or > 1) throw new AccelException($"line {at.Line}, column {at.Column}: the percentage of {name} must be between 0.0 and 1.0, got {fraction}");
-        return new AggregateExpr(AggFunc.Percentile, arg, Fraction: fraction);
+        return fraction;
     }
 
     private static Literal NumberLiteral(Token t)
