@@ -19,6 +19,7 @@ public static class CommandLine
                 "selftest" => SelfTestCommand.Run(args[1..]),
                 "query" => QueryCommand.Run(args[1..], Console.Out, explainOnly: false),
                 "explain" => QueryCommand.Run(args[1..], Console.Out, explainOnly: true),
+                "sql" => SqlShell.Run(args[1..]),
                 "sqllogictest" => SqlLogicTestCommand(args[1..]),
                 
                 _ => Unknown(args[0]),
@@ -63,6 +64,8 @@ public static class CommandLine
               generate a small sales dataset, run DataFrame queries, print results and plans
           accel query [--table NAME=PATH]... [--path auto|gpu|simd|scalar] [--format table|csv|json] [--analyze] "<SQL>"
               run Spark SQL over CSV (header, inferred schema), Parquet or Arrow files or directories of them
+          accel sql [--table NAME=PATH]... [--path ...] [--format ...] ["<SQL>"]
+              without SQL: an interactive prompt (statements end with ';', SET accel.path=simd; history in ~/.accel_history)
           accel explain [--table NAME=PATH]... [--path ...] "<SQL>"
               print the physical plan: the path of every operator and why the others were not taken
           accel sqllogictest <dir|file.test> [--path auto|gpu|simd|scalar]

@@ -9,8 +9,54 @@ namespace Accel.Cli;
 /// <summary>`accel query` and `accel explain`: Spark SQL over files registered with --table NAME=PATH.</summary>
 public static class QueryCommand
 {
+    /// <summary>The options of query, explain and sql.</summary>
+    public sealed record Options(List<(string Name, string Path)> Tables, string Path, string Format, bool Analyze, string? Sql);
+
     /// <summary>Runs a query (or, with <paramref name="explainOnly"/>, prints its plan).</summary>
     public static int Run(string[] args, TextWriter output, bool explainOnly)
+    {
+        var o = ParseOptions(args);
+        if (o.Sql is null) throw new AccelException("no SQL given: accel query [--table NAME=PATH]... \"SELECT ...\"");
+        var session = CreateSession(o);
+        if (explainOnly)
+        {
+            var df = session.Sql(o.Sql);
+            output.Write(df.Schema()[0].Name == "plan" && df.Columns.Count == 1 ? df.Collect().Single().GetAs<string>(0) : df.ExplainString());
+            return 0;
+        }
+        Execute(session, o.Sql, o.Format, o.Analyze, output);
+        return 0;
+    }
+
+    /// <summary>A session with the tables of the options registered as views and the path set.</summary>
+    public static AccelSession CreateSession(Options o)
+    {
+        var session = AccelSession.Builder().AppName("accel-cli").Create();
+        session.Conf().Set("accel.path", o.Path);
+        foreach (var (name, p) in o.Tables) Load(session, p).CreateOrReplaceTempView(name);
+        return session;
+    }
+
+    /// <summary>Runs one statement and prints its result in <paramref name="format"/>.</summary>
+    public static void Execute(AccelSession session, string sql, string format, bool analyze, TextWriter output)
+    {
+        var df = session.Sql(sql);
+        var batch = df.ToBatch();
+        switch (format)
+        {
+            case "csv": WriteCsv(output, batch); break;
+            case "json": WriteJson(output, batch); break;
+            default: WriteTable(output, batch); break;
+        }
+        if (analyze && df.LastExecutedPlan is not null)
+        {
+            output.WriteLine();
+            output.Write(Accel.Planner.Physical.Explain.Render(df.LastExecutedPlan, analyze: true));
+        }
+    }
+
+    /// <summary>Parses --table, --path, --format, --analyze and the SQL argument.</summary>
+    public static Options ParseOptions(string[] args)
     {
         var tables = new List<(string Name, string Path)>();
         string path = "auto", format = "table";
@@ -38,31 +84,9 @@ public static class QueryCommand
                     break;
             }
         }
-        if (sql is null) throw new AccelException("no SQL given: accel query [--table NAME=PATH]... \"SELECT ...\"");
         if (format is not ("table" or "csv" or "json")) throw new AccelException($"--format must be table, csv or json, got '{format}'");
-
-        var session = AccelSession.Builder().AppName("accel-cli").Create();
-        session.Conf().Set("accel.path", path);
-        foreach (var (name, p) in tables) Load(session, p).CreateOrReplaceTempView(name);
-        var df = session.Sql(sql);
-        if (explainOnly)
-        {
-            output.Write(df.Schema()[0].Name == "plan" && df.Columns.Count == 1 ? df.Collect().Single().GetAs<string>(0) : df.ExplainString());
-            return 0;
-        }
-        var batch = df.ToBatch();
-        switch (format)
-        {
-            case "csv": WriteCsv(output, batch); break;
-            case "json": WriteJson(output, batch); break;
-            default: WriteTable(output, batch); break;
-        }
-        if (analyze)
-        {
-            output.WriteLine();
-            output.Write(Accel.Planner.Physical.Explain.Render(df.LastExecutedPlan!, analyze: true));
-        }
-        return 0;
+        if (path is not ("auto" or "gpu" or "simd" or "scalar")) throw new AccelException($"--path must be auto, gpu, simd or scalar, got '{path}'");
+        return new Options(tables, path, format, analyze, sql);
     }
 
     /// <summary>A file or directory as a DataFrame, by extension: .csv (header, inferred schema), .parquet, .arrow/.ipc/.feather, .txt.</summary>

@@ -13,7 +13,7 @@ public static class FunctionCatalog
     /// <summary>The functions this catalog knows.</summary>
     public static readonly IReadOnlyCollection<string> Names =
     [
-        "coalesce", "round", "abs", "lower", "upper", "length", "substring", "substr", "concat", "trim", "ltrim", "rtrim",
+        "coalesce", "round", "abs", "pow", "power", "sqrt", "lower", "upper", "length", "substring", "substr", "concat", "trim", "ltrim", "rtrim",
         "like", "rlike", "split", "size", "year", "month", "dayofmonth", "day", "date_add", "date_sub", "add_months", "datediff", "to_date",
         "explode", "explode_outer",
     ];
@@ -59,6 +59,15 @@ public static class FunctionCatalog
                 Arity(1, 1);
                 if (!args[0].Type.IsNumeric) throw new AccelException($"function abs needs a numeric argument, got {args[0].Type}");
                 return F(args[0].Type, args[0]);
+            case "pow" or "power":
+                Arity(2, 2);
+                if (!args[0].Type.IsNumeric && args[0].Type.Id != TypeId.Null || !args[1].Type.IsNumeric && args[1].Type.Id != TypeId.Null)
+                    throw new AccelException($"function {name} needs numeric arguments, got {args[0].Type} and {args[1].Type}");
+                return new BoundFunction("pow", [Binder.CastTo(args[0], DataType.Float64), Binder.CastTo(args[1], DataType.Float64)], DataType.Float64);
+            case "sqrt":
+                Arity(1, 1);
+                if (!args[0].Type.IsNumeric && args[0].Type.Id != TypeId.Null) throw new AccelException($"function sqrt needs a numeric argument, got {args[0].Type}");
+                return F(DataType.Float64, Binder.CastTo(args[0], DataType.Float64));
             case "lower" or "upper" or "trim" or "ltrim" or "rtrim":
                 Arity(1, 1);
                 return F(DataType.Utf8, Str(args[0]));
@@ -126,6 +135,15 @@ public static class FunctionCatalog
                     decimal x => Math.Abs(x),
                     _ => v,
                 });
+            case "pow":
+            {
+                var x = (PrimitiveVector<double>)args[0];
+                var y = (PrimitiveVector<double>)args[1];
+                var r = new double[rows];
+                for (int i = 0; i < rows; i++) r[i] = Math.Pow(x.Values[i], y.Values[i]);
+                return new PrimitiveVector<double>(DataType.Float64, r, ValidityBitmap.And(x.Validity, y.Validity));
+            }
+            case "sqrt": return Map(args[0], DataType.Float64, v => Math.Sqrt((double)v));
             case "lower": return MapString(args[0], s => s.ToLowerInvariant());
             case "upper": return MapString(args[0], s => s.ToUpperInvariant());
             // Spark's trim functions strip the space character only.

@@ -39,6 +39,9 @@ public static class JoinReorder
     private static LogicalPlan Build(JoinNode original, List<LogicalPlan> leaves, List<Expr> conditions)
     {
         var uses = conditions.Select(c => LeavesOf(c, leaves)).ToList();
+        // An equality with its two sides over different inputs can be a hash-join key.
+        var equi = conditions.Select(c => c is BinaryExpr { Op: BinaryOp.Equal } eq && LeavesOf(eq.Left, leaves).Count > 0 && LeavesOf(eq.Right, leaves).Count > 0
+            && !LeavesOf(eq.Left, leaves).Overlaps(LeavesOf(eq.Right, leaves))).ToList();
         var estimates = leaves.Select(Estimate).ToList();
         var remaining = Enumerable.Range(0, leaves.Count).ToList();
         int first = remaining.OrderByDescending(i => estimates[i]).ThenBy(i => i).First();
@@ -48,8 +51,9 @@ public static class JoinReorder
         var used = new bool[conditions.Count];
         while (remaining.Count > 0)
         {
-            bool Connected(int i) => uses.Any(u => u.Contains(i) && u.Overlaps(joined) && u.All(x => x == i || joined.Contains(x)));
-            var candidates = remaining.Where(Connected).ToList();
+            bool Connected(int i, bool equiOnly) => uses.Where((u, c) => !equiOnly || equi[c]).Any(u => u.Contains(i) && u.Overlaps(joined) && u.All(x => x == i || joined.Contains(x)));
+            var candidates = remaining.Where(i => Connected(i, true)).ToList();
+            if (candidates.Count == 0) candidates = remaining.Where(i => Connected(i, false)).ToList();
             if (candidates.Count == 0) candidates = remaining;
             int next = candidates.OrderBy(i => estimates[i]).ThenBy(i => i).First();
             remaining.Remove(next);

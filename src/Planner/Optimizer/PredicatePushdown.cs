@@ -17,7 +17,7 @@ public static class PredicatePushdown
         switch (plan)
         {
             case FilterNode f:
-                return Push(f.Child, [.. pending, .. SubqueryRewriter.Conjuncts(f.Condition)]);
+                return Push(f.Child, [.. pending, .. SubqueryRewriter.Conjuncts(f.Condition).SelectMany(FactorOr)]);
             case ProjectNode p:
                 return PushThroughProject(p, pending);
             case JoinNode j:
@@ -107,6 +107,23 @@ public static class PredicatePushdown
         var join = new JoinNode(Push(j.Left, left), Push(j.Right, right), type, condition.Count == 0 ? null : SubqueryRewriter.And(condition));
         return LogicalOptimizer.Filter(join, above);
     }
+
+    /// <summary>(a AND b) OR (a AND c) is a AND (b OR c): conjuncts common to every branch of an OR are
+    /// pulled out, so a join key written inside each branch (TPC-H Q19) still makes an equi-join.</summary>
+    public static IEnumerable<Expr> FactorOr(Expr e)
+    {
+        if (e is not BinaryExpr { Op: BinaryOp.Or }) return [e];
+        var branches = Disjuncts(e).Select(b => SubqueryRewriter.Conjuncts(b).ToList()).ToList();
+        var common = branches[0].Where(c => branches.Skip(1).All(b => b.Any(x => x == c))).Distinct().ToList();
+        if (common.Count == 0) return [e];
+        var rest = branches.Select(b => b.Where(c => !common.Contains(c)).ToList()).ToList();
+        // A branch left empty is TRUE, which makes the whole OR true.
+        if (rest.Any(b => b.Count == 0)) return common;
+        var or = rest.Select(b => SubqueryRewriter.And(b)).Aggregate((a, b) => new BinaryExpr(BinaryOp.Or, a, b));
+        return [.. common, or];
+    }
+
+    private static IEnumerable<Expr> Disjuncts(Expr e) => e is BinaryExpr { Op: BinaryOp.Or } o ? Disjuncts(o.Left).Concat(Disjuncts(o.Right)) : [e];
 
     private enum Side { None, Left, Right, Both }
 
