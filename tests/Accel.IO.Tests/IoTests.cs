@@ -93,6 +93,23 @@ public sealed class IoTests : IDisposable
     }
 
     [Fact]
+    public void Parquet_decimal_pruning_reads_integer_literals_as_values_not_unscaled_digits()
+    {
+        var path = Path.Combine(_dir, "dec.parquet");
+        var s = new Schema([new Field("q", DataType.Decimal(15, 2))]);
+        var batch = ColumnBatch.FromRows(s, Enumerable.Range(1, 500).Select(i => new object?[] { (decimal)(i % 50 + 1) }));
+        AtomicFile.Write(path, st => ParquetTableWriter.Write(st, s, [batch], rowGroupRows: 100));
+        var t = FileTable.Open(path, "parquet", NoOptions);
+        var metrics = new ScanMetrics();
+        // q < 24 holds in every group (values 1..50 each); reading 24 as 0.24 would skip them all.
+        Assert.Equal(230, t.Read(null, [new ColumnPredicate("q", "<", 24)], metrics).Sum(b => Enumerable.Range(0, b.RowCount).Count(r => (decimal)b.Compact()[0].GetValue(r)! < 24)));
+        Assert.Equal(0, metrics.RowGroupsSkipped);
+        var high = new ScanMetrics();
+        Assert.Empty(t.Read(null, [new ColumnPredicate("q", ">", 50L)], high));
+        Assert.Equal(5, high.RowGroupsSkipped);
+    }
+
+    [Fact]
     public void A_directory_is_one_table_and_save_modes_behave_like_spark()
     {
         var dir = Path.Combine(_dir, "parts");

@@ -29,12 +29,14 @@ public static class WorkloadResults
         if (a is null || b is null) return a is null && b is null;
         if (IsNumber(a) && IsNumber(b))
         {
-            double x = Convert.ToDouble(a, CultureInfo.InvariantCulture), y = Convert.ToDouble(b, CultureInfo.InvariantCulture);
+            double x = ToDouble(a), y = ToDouble(b);
             if (double.IsNaN(x) || double.IsNaN(y)) return double.IsNaN(x) && double.IsNaN(y);
             return Math.Abs(x - y) <= 1e-6 * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)));
         }
         return DuckDbReference.NormalizeValue(a) == DuckDbReference.NormalizeValue(b);
     }
+
+    private static double ToDouble(object v) => v is System.Numerics.BigInteger bi ? (double)bi : Convert.ToDouble(v, CultureInfo.InvariantCulture);
 
     private static bool IsNumber(object v) => v is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal or System.Numerics.BigInteger;
 }

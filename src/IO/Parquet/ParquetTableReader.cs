@@ -172,7 +172,8 @@ public static class ParquetTableReader
         var type = schema[ord].Type;
         var min = Comparable(st.MinValue, type);
         var max = Comparable(st.MaxValue, type);
-        var v = Comparable(p.Value, type);
+        // The literal is a plain CLR value (24 means 24), unlike integer statistics of a decimal column, which are unscaled.
+        var v = type.Id == TypeId.Decimal && p.Value is int or long ? Convert.ToDecimal(p.Value, System.Globalization.CultureInfo.InvariantCulture) : Comparable(p.Value, type);
         if (min is null || max is null || v is null) return false;
         int Cmp(IComparable a, IComparable b) => a.CompareTo(b);
         return p.Op switch

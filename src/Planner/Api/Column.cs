@@ -123,6 +123,10 @@ public sealed class Column
     public Column Name(string name) => Alias(name);
     /// <summary>Ascending sort order (NULLS FIRST).</summary>
     public Column Asc() => new(new SortOrder(Expr, true));
+    /// <summary>This aggregate or ranking function evaluated over a window (row_number().Over(Window.PartitionBy(..).OrderBy(..))).</summary>
+    public Column Over(WindowSpec window) => new(new WindowExpr(Expr, window.Partition, window.Order, window.Frame));
+    /// <summary>This aggregate over the whole input as one window (every row sees the total).</summary>
+    public Column Over() => Over(new WindowSpec([], [], null));
     /// <summary>Ascending, NULLS FIRST.</summary>
     public Column AscNullsFirst() => new(new SortOrder(Expr, true, true));
     /// <summary>Ascending, NULLS LAST.</summary>

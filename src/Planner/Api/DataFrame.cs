@@ -67,9 +67,10 @@ public sealed class DataFrame
         int gen = exprs.FindIndex(IsGenerator);
         if (gen < 0)
         {
-            if (exprs.Any(e => ExprTransform.Nodes(e).OfType<AggregateExpr>().Any()))
+            if (exprs.Any(WindowPlanner.HasBareAggregate))
                 return With(new AggregateNode(Plan, [], exprs));
-            return With(new ProjectNode(Plan, exprs));
+            var (input, items) = WindowPlanner.Extract(Plan, exprs);
+            return With(new ProjectNode(input, items));
         }
         if (exprs.Skip(gen + 1).Any(IsGenerator))
             throw new AccelException("only one generator (explode) is allowed per Select");

@@ -53,6 +53,16 @@ public static class Functions
     public static Column Variance(Column c) => Agg(AggFunc.Variance, c);
     /// <summary>Population variance.</summary>
     public static Column VarPop(Column c) => Agg(AggFunc.VariancePop, c);
+    /// <summary>The row's position in its window partition (1, 2, ...); use with .Over(window).</summary>
+    public static Column RowNumber() => F("row_number");
+    /// <summary>Rank with gaps after ties; use with .Over(window).</summary>
+    public static Column Rank() => F("rank");
+    /// <summary>Rank without gaps; use with .Over(window).</summary>
+    public static Column DenseRank() => F("dense_rank");
+    /// <summary>The value <paramref name="offset"/> rows before in the window partition, else <paramref name="defaultValue"/>.</summary>
+    public static Column Lag(Column c, int offset = 1, object? defaultValue = null) => F("lag", c, Lit(offset), Lit(defaultValue));
+    /// <summary>The value <paramref name="offset"/> rows after in the window partition, else <paramref name="defaultValue"/>.</summary>
+    public static Column Lead(Column c, int offset = 1, object? defaultValue = null) => F("lead", c, Lit(offset), Lit(defaultValue));
     /// <summary>Exact median (linear interpolation between the middle values), a double.</summary>
     public static Column Median(Column c) => Agg(AggFunc.Median, c);
     /// <summary>Exact percentile at <paramref name="fraction"/> (0..1) with linear interpolation, a double.</summary>

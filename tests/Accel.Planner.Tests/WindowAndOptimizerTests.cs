@@ -1,0 +1,121 @@
+using Accel.Sql;
+using static Accel.Sql.Functions;
+
+namespace Accel.Tests;
+
+/// <summary>The DataFrame window and statistics API against DuckDB; what the optimizer does to plans
+/// (pushdown, comma joins turned into hash joins, join order, constant folding) as explain shows it;
+/// and the errors that subqueries and windows report.</summary>
+public sealed class WindowAndOptimizerTests : IClassFixture<DataFrameVsDuckDbTests.Tables>
+{
+    private readonly DataFrameVsDuckDbTests.Tables _t;
+    public WindowAndOptimizerTests(DataFrameVsDuckDbTests.Tables t) => _t = t;
+
+    private (AccelSession S, DataFrame Fact, DataFrame Dim) Session(string path = "auto")
+    {
+        var s = AccelSession.Builder().Create();
+        TestPaths.Configure(s, path);
+        s.Conf().Set("accel.batchSize", "257");
+        var fact = s.CreateDataFrame(_t.FactRows, TestData.FactSchema);
+        var dim = s.CreateDataFrame(TestData.Dim(), TestData.DimSchema);
+        fact.CreateOrReplaceTempView("fact");
+        dim.CreateOrReplaceTempView("dim");
+        return (s, fact, dim);
+    }
+
+    private void AssertSame(DataFrame df, string sql)
+    {
+        var actual = df.Collect().Select(r => r.Values).ToList();
+        WorkloadResults.AssertSame(sql, _t.Duck.Query(sql), actual, ordered: false);
+    }
+
+    [Fact]
+    public void Window_functions_through_the_dataframe_api_match_duckdb()
+    {
+        var (_, fact, _) = Session();
+        var byK = Window.PartitionBy("k").OrderBy(Col("v").Desc(), Col("id"));
+        var df = fact.Select(Col("id"), RowNumber().Over(byK).As("rn"), Rank().Over(Window.PartitionBy("k").OrderBy(Col("g").AscNullsFirst())).As("rk"),
+            Lag(Col("v"), 1, -1.0).Over(Window.PartitionBy("g").OrderBy("id")).As("prev"),
+            Sum(Col("x")).Over(Window.PartitionBy("k")).As("total"),
+            Avg(Col("v")).Over(Window.OrderBy("id").RowsBetween(-2, 0)).As("moving"));
+        AssertSame(df, """
+            SELECT id, row_number() OVER (PARTITION BY k ORDER BY v DESC NULLS LAST, id) AS rn,
+                   rank() OVER (PARTITION BY k ORDER BY g NULLS FIRST) AS rk,
+                   lag(v, 1, -1.0) OVER (PARTITION BY g ORDER BY id) AS prev,
+                   sum(x) OVER (PARTITION BY k) AS total,
+                   avg(v) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS moving
+            FROM fact
+            """);
+    }
+
+    [Fact]
+    public void Median_percentile_and_corr_through_the_dataframe_api_match_duckdb()
+    {
+        var (_, fact, _) = Session();
+        var df = fact.GroupBy(Col("g")).Agg(Median(Col("v")).As("med"), Percentile(Col("amt"), 0.9).As("p90"), Corr(Col("v"), Col("x")).As("c"));
+        AssertSame(df, "SELECT g, median(v), quantile_cont(amt, 0.9), corr(v, x) FROM fact GROUP BY g");
+    }
+
+    [Fact]
+    public void Comma_joins_become_hash_joins_with_filters_pushed_into_the_scans()
+    {
+        var (s, _, _) = Session();
+        var plan = s.Sql("SELECT f.id, d.name FROM fact f, dim d, dim e WHERE f.k = d.k AND d.k = e.k AND f.v > 10 AND e.weight < 5").ExplainString();
+        Assert.DoesNotContain("Cross", plan);
+        Assert.Equal(2, plan.Split('\n').Count(l => l.Contains("HashJoinExec")));
+        // The filters sit directly on the scans they read, below the joins.
+        var lines = plan.Split('\n');
+        int vFilter = Array.FindIndex(lines, l => l.Contains("FilterExec") && l.Contains("(v > "));
+        int wFilter = Array.FindIndex(lines, l => l.Contains("FilterExec") && l.Contains("(weight < "));
+        Assert.True(vFilter > 0 && lines[vFilter + 1].Contains("ScanExec"), plan);
+        Assert.True(wFilter > 0 && lines[wFilter + 1].Contains("ScanExec"), plan);
+    }
+
+    [Fact]
+    public void Join_reordering_puts_the_largest_input_on_the_probe_side_and_joins_connected_inputs_first()
+    {
+        var (s, _, _) = Session();
+        // Written with the two small tables first and no condition between them: a cross product as written.
+        var df = s.Sql("SELECT count(*) FROM dim a, dim b, fact f WHERE a.k = f.k AND b.k = f.k");
+        var plan = df.ExplainString();
+        Assert.DoesNotContain("Cross", plan);
+        Assert.Equal(_t.Duck.Query("SELECT count(*) FROM dim a, dim b, fact f WHERE a.k = f.k AND b.k = f.k")[0][0], df.Collect().First().Values[0]);
+    }
+
+    [Fact]
+    public void Constant_date_arithmetic_is_folded_and_pushed_like_a_literal()
+    {
+        var (s, _, _) = Session();
+        var plan = s.Sql("SELECT id FROM fact WHERE d < DATE '2024-01-01' + INTERVAL '1' MONTH").ExplainString();
+        Assert.Contains("(d < DATE '2024-02-01')", plan);
+        Assert.DoesNotContain("add_months", plan);
+    }
+
+    [Fact]
+    public void Correlated_subqueries_run_as_joins_not_row_by_row()
+    {
+        var (s, _, _) = Session();
+        var plan = s.Sql("SELECT id FROM fact f WHERE v > (SELECT avg(v) FROM fact i WHERE i.k = f.k) AND EXISTS (SELECT 1 FROM dim d WHERE d.k = f.k)").ExplainString();
+        Assert.Contains("LeftSemi", plan);
+        Assert.Contains("LeftOuter", plan);
+        Assert.Contains("HashAggregateExec", plan);
+    }
+
+    [Theory]
+    [InlineData("SELECT id FROM fact WHERE k IN (SELECT k, name FROM dim)", "IN subquery must return one column")]
+    [InlineData("SELECT (SELECT k, name FROM dim) FROM fact", "scalar subquery must return one column")]
+    [InlineData("SELECT row_number() FROM fact", "needs an OVER (...) clause")]
+    [InlineData("SELECT row_number() OVER (PARTITION BY k) FROM fact", "requires an ORDER BY")]
+    [InlineData("SELECT sum(x) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING) FROM fact", "starts after it ends")]
+    [InlineData("SELECT id FROM fact WHERE EXISTS (SELECT * FROM dim WHERE dim.k = fact.k LIMIT 1)", "correlated subquery")]
+    [InlineData("SELECT id FROM fact WHERE v > (SELECT avg(v) FROM fact i WHERE i.k > outer_k)", "outer_k")]
+    [InlineData("SELECT percentile(v, 1.5) FROM fact", "between 0.0 and 1.0")]
+    [InlineData("SELECT id FROM fact WHERE d < DATE '2024-01-01' + INTERVAL '1' HOUR", "INTERVAL unit HOUR")]
+    [InlineData("SELECT id FROM fact WHERE k IN (SELECT k FROM dim", "line 1, column 50: found end of input")]
+    public void Subquery_and_window_errors_name_the_problem(string sql, string expected)
+    {
+        var (s, _, _) = Session();
+        var ex = Assert.ThrowsAny<AccelException>(() => s.Sql(sql).Collect());
+        Assert.Contains(expected, ex.Message);
+    }
+}
