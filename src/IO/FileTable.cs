@@ -104,6 +104,21 @@ public sealed class FileTable
         _ => Math.Max(1, _files.Sum(f => new FileInfo(f).Length) / Math.Max(8, 6 * Schema.Count)),
     };
 
+    /// <summary>An upper bound on the distinct values of an integer or date column (max - min + 1 from
+    /// Parquet statistics), or null when the format or the column gives none.</summary>
+    public long? DistinctBound(string column)
+    {
+        if (Format != "parquet") return null;
+        long min = long.MaxValue, max = long.MinValue;
+        foreach (var f in _files)
+        {
+            if (ParquetTableReader.IntegerRange(f, column) is not { } range) return null;
+            min = Math.Min(min, range.Min);
+            max = Math.Max(max, range.Max);
+        }
+        return _files.Length == 0 ? null : max - min + 1;
+    }
+
     /// <summary>Reads the table in batches, limited to <paramref name="columns"/> (null: all), skipping
     /// Parquet row groups that <paramref name="predicates"/> rule out.</summary>
     public IEnumerable<ColumnBatch> Read(IReadOnlyList<string>? columns, IReadOnlyList<ColumnPredicate> predicates, ScanMetrics metrics, int batchSize = 65536)

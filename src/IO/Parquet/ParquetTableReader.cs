@@ -25,6 +25,33 @@ public static class ParquetTableReader
         return r.RowGroups.Sum(g => g.RowCount);
     }
 
+    /// <summary>The smallest and largest value of an integer or date column over all row groups, from the
+    /// footer's statistics; null when a row group has none or the column is of another type.</summary>
+    public static (long Min, long Max)? IntegerRange(string file, string column)
+    {
+        using var r = Open(file);
+        var f = r.Schema.DataFields.FirstOrDefault(x => string.Equals(x.Name, column, StringComparison.OrdinalIgnoreCase));
+        if (f is null) return null;
+        long min = long.MaxValue, max = long.MinValue;
+        for (int g = 0; g < r.RowGroupCount; g++)
+        {
+            Parquet.Data.DataColumnStatistics? st;
+            try { st = r.RowGroups[g].GetStatistics(f); } catch (Exception ex) when (ex is not OutOfMemoryException) { return null; }
+            if (AsLong(st?.MinValue) is not long lo || AsLong(st?.MaxValue) is not long hi) return null;
+            min = Math.Min(min, lo);
+            max = Math.Max(max, hi);
+        }
+        return r.RowGroupCount == 0 ? null : (min, max);
+    }
+
+    private static long? AsLong(object? v) => v switch
+    {
+        int i => i,
+        long l => l,
+        DateOnly d => ValueConversions.FromDate(d),
+        _ => null,
+    };
+
     // Parquet.Net's reader only disposes asynchronously; the engine's scans are synchronous iterators.
     private sealed class OpenFile(ParquetReader reader) : IDisposable
     {

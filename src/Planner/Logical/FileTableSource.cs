@@ -21,5 +21,13 @@ public sealed class FileTableSource(FileTable table, int batchSize = 65536) : IT
     /// <inheritdoc />
     public bool SupportsPredicatePushdown => Table.Format == "parquet";
     /// <inheritdoc />
+    public long? DistinctBound(string column)
+    {
+        lock (_bounds) return _bounds.TryGetValue(column, out var b) ? b : _bounds[column] = Table.DistinctBound(column);
+    }
+
+    private readonly Dictionary<string, long?> _bounds = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <inheritdoc />
     public IEnumerable<ColumnBatch> Scan(ScanRequest request, ScanMetrics metrics) => Table.Read(request.Columns, request.Predicates, metrics, batchSize);
 }

@@ -19,6 +19,9 @@ public interface ITableSource
     long EstimatedRows { get; }
     /// <summary>Whether this source can use pushed predicates to skip data.</summary>
     bool SupportsPredicatePushdown { get; }
+    /// <summary>An upper bound on the distinct non-NULL values of a column, when cheaply known (for join
+    /// ordering), else null.</summary>
+    long? DistinctBound(string column) => null;
     /// <summary>Reads the table in batches, limited to the requested columns (in schema order).</summary>
     IEnumerable<ColumnBatch> Scan(ScanRequest request, ScanMetrics metrics);
 }
@@ -38,6 +41,33 @@ public sealed class InMemorySource(Schema schema, IReadOnlyList<ColumnBatch> bat
     public long EstimatedRows => Batches.Sum(b => (long)b.RowCount);
     /// <inheritdoc />
     public bool SupportsPredicatePushdown => false;
+
+    /// <summary>max - min + 1 over the integer or date column's values, computed once per column.</summary>
+    public long? DistinctBound(string column)
+    {
+        lock (_bounds)
+        {
+            if (_bounds.TryGetValue(column, out var known)) return known;
+            int ord = Schema.IndexOf(column);
+            long? bound = null;
+            if (ord >= 0 && Schema[ord].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32)
+            {
+                long min = long.MaxValue, max = long.MinValue;
+                foreach (var b in Batches)
+                    for (int r = 0; r < b.RowCount; r++)
+                        if (b.Compact()[ord].GetValue(r) is { } v)
+                        {
+                            long x = v is DateOnly d ? ValueConversions.FromDate(d) : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
+                            min = Math.Min(min, x);
+                            max = Math.Max(max, x);
+                        }
+                bound = min <= max ? max - min + 1 : 0;
+            }
+            return _bounds[column] = bound;
+        }
+    }
+
+    private readonly Dictionary<string, long?> _bounds = new(StringComparer.OrdinalIgnoreCase);
 
     /// <inheritdoc />
     public IEnumerable<ColumnBatch> Scan(ScanRequest request, ScanMetrics metrics)

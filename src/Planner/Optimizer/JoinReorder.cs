@@ -4,11 +4,11 @@ using Accel.Planner.Logical;
 
 namespace Accel.Planner.Optimizer;
 
-/// <summary>Reorders trees of inner joins greedily: the largest input (the fact table) is the probe side of a
-/// left-deep chain, and at each step the smallest input connected to the joined set by a condition is
-/// joined next, so every hash table is built on a small, filtered input and no cross product is formed
-/// while a connected input remains. Without statistics, a key-foreign-key join is estimated to keep the
-/// larger side's rows.</summary>
+/// <summary>Reorders trees of inner joins greedily: the largest input (the fact table) starts a left-deep
+/// chain, and at each step the input whose join yields the fewest estimated rows is joined next, so
+/// selective dimensions come first, no join fans out on a low-cardinality key while a key join remains,
+/// and no cross product is formed while a connected input remains. A join's rows are estimated as
+/// |S| * |R| / max(distinct keys), with distinct counts bounded by Parquet min/max statistics.</summary>
 public static class JoinReorder
 {
     /// <summary>The plan with every inner-join tree of three or more inputs reordered.</summary>
@@ -39,25 +39,24 @@ public static class JoinReorder
     private static LogicalPlan Build(JoinNode original, List<LogicalPlan> leaves, List<Expr> conditions)
     {
         var uses = conditions.Select(c => LeavesOf(c, leaves)).ToList();
-        // An equality with its two sides over different inputs can be a hash-join key.
-        var equi = conditions.Select(c => c is BinaryExpr { Op: BinaryOp.Equal } eq && LeavesOf(eq.Left, leaves).Count > 0 && LeavesOf(eq.Right, leaves).Count > 0
-            && !LeavesOf(eq.Left, leaves).Overlaps(LeavesOf(eq.Right, leaves))).ToList();
         var estimates = leaves.Select(Estimate).ToList();
         var remaining = Enumerable.Range(0, leaves.Count).ToList();
         int first = remaining.OrderByDescending(i => estimates[i]).ThenBy(i => i).First();
         remaining.Remove(first);
         var joined = new HashSet<int> { first };
         var plan = leaves[first];
+        double rows = estimates[first];
         var used = new bool[conditions.Count];
         while (remaining.Count > 0)
         {
-            bool Connected(int i, bool equiOnly) => uses.Where((u, c) => !equiOnly || equi[c]).Any(u => u.Contains(i) && u.Overlaps(joined) && u.All(x => x == i || joined.Contains(x)));
-            var candidates = remaining.Where(i => Connected(i, true)).ToList();
-            if (candidates.Count == 0) candidates = remaining.Where(i => Connected(i, false)).ToList();
-            if (candidates.Count == 0) candidates = remaining;
-            int next = candidates.OrderBy(i => estimates[i]).ThenBy(i => i).First();
+            // Next: the input whose join gives the fewest rows (the conditions' key cardinalities bound the
+            // fan-out); an input with no condition to the joined set only when nothing else is left.
+            var scored = remaining.Select(i => (Leaf: i, Rows: JoinRows(rows, i, joined, leaves, estimates, conditions, uses, used)))
+                .OrderBy(x => x.Rows is null).ThenBy(x => x.Rows ?? estimates[x.Leaf]).ThenBy(x => estimates[x.Leaf]).ThenBy(x => x.Leaf).First();
+            int next = scored.Leaf;
             remaining.Remove(next);
             joined.Add(next);
+            rows = scored.Rows ?? rows * estimates[next];
             var on = new List<Expr>();
             for (int c = 0; c < conditions.Count; c++)
                 if (!used[c] && uses[c].All(joined.Contains)) { on.Add(conditions[c]); used[c] = true; }
@@ -67,6 +66,56 @@ public static class JoinReorder
         var leftover = conditions.Where((_, c) => !used[c]).ToList();
         plan = LogicalOptimizer.Filter(plan, leftover);
         return SubqueryRewriter.Columns(plan, original.Output);
+    }
+
+    // Estimated rows of joining leaf `i` to the joined set (of `rows` rows): |S| * |i| / max(ndv) per equality
+    // between them; null when no equality connects them.
+    private static double? JoinRows(double rows, int i, HashSet<int> joined, List<LogicalPlan> leaves, List<double> estimates,
+        List<Expr> conditions, List<HashSet<int>> uses, bool[] used)
+    {
+        double result = rows * estimates[i];
+        bool connected = false;
+        for (int c = 0; c < conditions.Count; c++)
+        {
+            if (used[c] || !uses[c].Contains(i) || !uses[c].All(x => x == i || joined.Contains(x))) continue;
+            if (conditions[c] is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnRef a, Right: ColumnRef b })
+            {
+                var (mine, theirs) = LeavesOf(a, leaves).Contains(i) ? (a, b) : (b, a);
+                int other = LeavesOf(theirs, leaves).FirstOrDefault(-1);
+                if (other < 0 || other == i) continue;
+                double ndv = Math.Max(DistinctValues(leaves[i], mine), DistinctValues(leaves[other], theirs));
+                result /= Math.Max(1, ndv);
+                connected = true;
+            }
+            else result *= Selectivity(conditions[c]);
+        }
+        return connected ? Math.Max(1, result) : null;
+    }
+
+    /// <summary>Estimated distinct values of a column of a plan: the source's bound (Parquet min/max) for a
+    /// scanned column, capped by the plan's estimated rows; the rows themselves when nothing better is known.</summary>
+    public static double DistinctValues(LogicalPlan p, ColumnRef column)
+    {
+        double rows = Math.Max(1, Estimate(p));
+        int i = column.Id != 0 ? p.Output.IndexOfId(column.Id) : p.Output.IndexOf(column.Name);
+        if (i < 0) return rows;
+        var field = p.Output[i];
+        double below = p switch
+        {
+            ScanNode s => s.Source.DistinctBound(field.Name) ?? rows,
+            FilterNode or BroadcastHintNode or SortNode or LimitNode or DistinctNode => DistinctValues(p.Children[0], new ColumnRef(field.Name, field.Id)),
+            ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef c => DistinctValues(pr.Child, Resolve(c, pr.Child)),
+            JoinNode j => j.Left.Output.IndexOfId(field.Id) >= 0 ? DistinctValues(j.Left, new ColumnRef(field.Name, field.Id))
+                : j.Right.Output.IndexOfId(field.Id) >= 0 ? DistinctValues(j.Right, new ColumnRef(field.Name, field.Id)) : rows,
+            _ => rows,
+        };
+        return Math.Min(rows, below);
+    }
+
+    private static ColumnRef Resolve(ColumnRef c, LogicalPlan child)
+    {
+        int i = c.Id != 0 ? child.Output.IndexOfId(c.Id) : child.Output.IndexOf(c.Name);
+        return i < 0 ? c : new ColumnRef(child.Output[i].Name, child.Output[i].Id);
     }
 
     // The leaves whose columns a condition reads.

@@ -158,8 +158,9 @@ public sealed class SqlParser
         if (Accept("FROM")) (input, scope) = From(hints);
         else
         {
-            var one = new Schema([new Field("__dummy", DataType.Int32)]);
-            input = new ScanNode(new InMemorySource(one, [ColumnBatch.FromRows(one, [[1]])], "one row"));
+            // SELECT without FROM reads one row of no columns.
+            var none = new Schema([]);
+            input = new ScanNode(new InMemorySource(none, [new ColumnBatch(none, [], 1)], "one row"));
             scope = new Scope([]);
         }
         scope.Parent = _scopes.Count > 0 ? _scopes[^1] : null;
@@ -354,7 +355,7 @@ public sealed class SqlParser
         /// <summary>Expands * and t.* into the columns they stand for.</summary>
         public IEnumerable<Expr> Expand(Expr item, Schema input)
         {
-            if (item is ColumnRef { Name: "*", Id: 0 }) return input.Fields.Where(f => f.Name != "__dummy").Select(f => (Expr)new ColumnRef(f.Name, f.Id));
+            if (item is ColumnRef { Name: "*", Id: 0 }) return input.Fields.Select(f => (Expr)new ColumnRef(f.Name, f.Id));
             if (item is ColumnRef { Id: 0 } c && c.Name.EndsWith(".*"))
             {
                 var q = c.Name[..^2];

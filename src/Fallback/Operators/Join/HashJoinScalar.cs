@@ -66,6 +66,11 @@ public sealed class HashJoinScalar : IHashJoinImpl
         bool buildLeft = spec.Build == BuildSide.Left;
         var (build, buildKeys) = buildLeft ? (left, spec.LeftKeys) : (right, spec.RightKeys);
         var (probe, probeKeys) = buildLeft ? (right, spec.RightKeys) : (left, spec.LeftKeys);
+        if (buildKeys.Count == 1 && IntegralKey(build[buildKeys[0]]) is { } bk && IntegralKey(probe[probeKeys[0]]) is { } pk)
+        {
+            IntegralPairs(bk, pk, buildLeft, li, ri);
+            return (li, ri);
+        }
         var buildCols = buildKeys.Select(k => build[k]).ToArray();
         var table = new Dictionary<RowKey, List<int>>();
         for (int r = 0; r < build.PhysicalRows; r++)
@@ -87,6 +92,40 @@ public sealed class HashJoinScalar : IHashJoinImpl
             }
         }
         return (li, ri);
+    }
+
+    // A single integer-like key (int, bigint, date, decimal) hashes its values unboxed: NULLs are skipped via the validity.
+    private static (long[] Values, ValidityBitmap? Validity)? IntegralKey(ColumnVector c) => c switch
+    {
+        PrimitiveVector<long> l => (l.Values, l.Validity),
+        PrimitiveVector<int> i => (Array.ConvertAll(i.Values, v => (long)v), i.Validity),
+        _ => null,
+    };
+
+    private static void IntegralPairs((long[] Values, ValidityBitmap? Validity) build, (long[] Values, ValidityBitmap? Validity) probe, bool buildLeft, List<int> li, List<int> ri)
+    {
+        // Rows with equal keys are chained through `next`, newest first; the chain is walked backwards to keep build order.
+        var head = new Dictionary<long, int>();
+        var next = new int[build.Values.Length];
+        for (int r = 0; r < build.Values.Length; r++)
+        {
+            if (build.Validity is { } bv && !bv.IsValid(r)) continue;
+            next[r] = head.TryGetValue(build.Values[r], out int h) ? h : -1;
+            head[build.Values[r]] = r;
+        }
+        var chain = new List<int>();
+        for (int p = 0; p < probe.Values.Length; p++)
+        {
+            if (probe.Validity is { } pv && !pv.IsValid(p)) continue;
+            if (!head.TryGetValue(probe.Values[p], out int b)) continue;
+            chain.Clear();
+            for (; b >= 0; b = next[b]) chain.Add(b);
+            for (int k = chain.Count - 1; k >= 0; k--)
+            {
+                li.Add(buildLeft ? chain[k] : p);
+                ri.Add(buildLeft ? p : chain[k]);
+            }
+        }
     }
 
     private static (List<int>, List<int>) ApplyResidual(ColumnBatch left, ColumnBatch right, List<int> li, List<int> ri, JoinSpec spec)
