@@ -21,7 +21,8 @@ public static class CommandLine
                 "explain" => QueryCommand.Run(args[1..], Console.Out, explainOnly: true),
                 "sql" => SqlShell.Run(args[1..]),
                 "sqllogictest" => SqlLogicTestCommand(args[1..]),
-                
+                // The progress bar redraws one line with \r, which only makes sense on a terminal.
+                "gen" => GenCommand.Run(args[1..], Console.Out, Console.IsErrorRedirected ? null : Console.Error),
                 _ => Unknown(args[0]),
             };
         }
@@ -73,7 +74,7 @@ public static class CommandLine
           accel selftest [--rows N]
               report the GPU found (or why none was), then check every GPU kernel against the scalar path
               (ACCEL_GPU=cpu runs the kernels on ILGPU's CPU accelerator)
-        """);
+        """ + "\n" + GenCommand.Usage);
 
     /// <summary>Value of "--name value" in args, or the default.</summary>
     public static string? Option(string[] args, string name, string? defaultValue = null)

@@ -110,6 +110,22 @@ public sealed class IoTests : IDisposable
     }
 
     [Fact]
+    public void Parquet_row_groups_may_span_batches_with_selections_and_nulls()
+    {
+        var path = Path.Combine(_dir, "spans.parquet");
+        var first = Sample(50);
+        // Every third row of the second batch is live, so row groups mix a whole batch and a filtered one.
+        var second = Sample(90);
+        var live = Enumerable.Range(0, 90).Where(i => i % 3 == 1).ToArray();
+        AtomicFile.Write(path, st => ParquetTableWriter.Write(st, AllTypes, [first, second.WithSelection(live)], rowGroupRows: 32));
+        var expected = Render([first, second.WithSelection(live)]);
+        Assert.Equal(80, expected.Count);
+        var t = FileTable.Open(path, "parquet", NoOptions);
+        Assert.Equal(expected, Render(t.Read(null, [], new ScanMetrics())));
+        Assert.Equal(80, t.EstimateRows());
+    }
+
+    [Fact]
     public void A_directory_is_one_table_and_save_modes_behave_like_spark()
     {
         var dir = Path.Combine(_dir, "parts");

@@ -1,3 +1,4 @@
+using System.Text;
 using Accel.Data;
 using Parquet;
 using PqSchema = Parquet.Schema;
@@ -19,14 +20,15 @@ public static class ParquetTableWriter
     {
         var fields = schema.Fields.Select(ToParquetField).ToArray();
         await using var writer = await ParquetWriter.CreateAsync(new PqSchema.ParquetSchema(fields), stream, null, false, default);
-        var pending = new List<ColumnBatch>();
+        // Row groups are assembled from slices of the incoming batches and converted straight into the
+        // arrays Parquet.Net takes, without first concatenating the batches.
+        var pending = new List<Segment>();
         int pendingRows = 0;
         async Task Flush()
         {
             if (pendingRows == 0) return;
-            var group = ColumnBatch.Concat(schema, pending);
             using var rg = writer.CreateRowGroup();
-            for (int c = 0; c < fields.Length; c++) await WriteColumn(rg, fields[c], group[c]);
+            for (int c = 0; c < fields.Length; c++) await WriteColumn(rg, fields[c], schema[c].Type, pending, c, pendingRows);
             pending.Clear();
             pendingRows = 0;
         }
@@ -35,9 +37,7 @@ public static class ParquetTableWriter
             for (int start = 0; start < b.RowCount;)
             {
                 int take = Math.Min(rowGroupRows - pendingRows, b.RowCount - start);
-                var sel = new int[take];
-                for (int i = 0; i < take; i++) sel[i] = b.RowAt(start + i);
-                pending.Add(new ColumnBatch(schema, b.Columns, b.PhysicalRows, sel));
+                pending.Add(new Segment(b, start, take));
                 pendingRows += take;
                 start += take;
                 if (pendingRows == rowGroupRows) await Flush();
@@ -45,6 +45,9 @@ public static class ParquetTableWriter
         }
         await Flush();
     }
+
+    /// <summary>Live rows [Start, Start+Count) of a batch (positions through its selection).</summary>
+    private readonly record struct Segment(ColumnBatch Batch, int Start, int Count);
 
     private static PqSchema.DataField ToParquetField(Field f) => f.Type.Id switch
     {
@@ -60,31 +63,83 @@ public static class ParquetTableWriter
         _ => throw new AccelException($"column '{f.Name}' of type {f.Type} cannot be written to Parquet (nested types are not supported)"),
     };
 
-    private static Task WriteColumn(ParquetRowGroupWriter rg, PqSchema.DataField f, ColumnVector c)
+    // Parquet stores an optional column as definition levels (1: value, 0: NULL) plus only the non-NULL
+    // values; handing Parquet.Net exactly that spares building nullable arrays (twice the memory) that it
+    // would only split apart again.
+    private static Task WriteColumn(ParquetRowGroupWriter rg, PqSchema.DataField f, DataType type, List<Segment> segments, int c, int rows)
     {
-        T?[] Nullable<TStore, T>(Func<TStore, T> convert) where TStore : unmanaged where T : struct
+        var levels = new int[rows];
+        int defined = 0, k = 0;
+        foreach (var s in segments)
         {
-            var v = ((PrimitiveVector<TStore>)c).Values;
-            var r = new T?[c.Length];
-            for (int i = 0; i < r.Length; i++) r[i] = c.IsNull(i) ? null : convert(v[i]);
+            var col = s.Batch[c];
+            var sel = s.Batch.Selection;
+            for (int i = s.Start; i < s.Start + s.Count; i++, k++)
+            {
+                if (col.IsNull(sel is null ? i : sel[i])) continue;
+                levels[k] = 1;
+                defined++;
+            }
+        }
+
+        T[] Values<TStore, T>(Func<TStore, T> convert) where TStore : unmanaged
+        {
+            var r = new T[defined];
+            int n = 0;
+            foreach (var s in segments)
+            {
+                var col = (PrimitiveVector<TStore>)s.Batch[c];
+                var v = col.Values;
+                var sel = s.Batch.Selection;
+                for (int i = s.Start; i < s.Start + s.Count; i++)
+                {
+                    int row = sel is null ? i : sel[i];
+                    if (!col.IsNull(row)) r[n++] = convert(v[row]);
+                }
+            }
             return r;
         }
-        switch (c.Type.Id)
+
+        Task Write<T>(T[] values) where T : struct => rg.WriteAllPartsAsync<T>(f, values.AsMemory(), levels.AsMemory(), null, default);
+
+        switch (type.Id)
         {
-            case TypeId.Boolean: return rg.WriteAsync<bool>(f, Nullable<bool, bool>(x => x).AsMemory(), null, null, default);
-            case TypeId.Int32: return rg.WriteAsync<int>(f, Nullable<int, int>(x => x).AsMemory(), null, null, default);
-            case TypeId.Int64: return rg.WriteAsync<long>(f, Nullable<long, long>(x => x).AsMemory(), null, null, default);
-            case TypeId.Float32: return rg.WriteAsync<float>(f, Nullable<float, float>(x => x).AsMemory(), null, null, default);
-            case TypeId.Float64: return rg.WriteAsync<double>(f, Nullable<double, double>(x => x).AsMemory(), null, null, default);
-            case TypeId.Decimal: return rg.WriteAsync<decimal>(f, Nullable<long, decimal>(x => ValueConversions.ToDecimal(x, c.Type.Scale)).AsMemory(), null, null, default);
-            case TypeId.Date32: return rg.WriteAsync<DateOnly>(f, Nullable<int, DateOnly>(ValueConversions.ToDate).AsMemory(), null, null, default);
-            case TypeId.Timestamp: return rg.WriteAsync<DateTime>(f, Nullable<long, DateTime>(ValueConversions.ToTimestamp).AsMemory(), null, null, default);
+            case TypeId.Boolean: return Write(Values<bool, bool>(x => x));
+            case TypeId.Int32: return Write(Values<int, int>(x => x));
+            case TypeId.Int64: return Write(Values<long, long>(x => x));
+            case TypeId.Float32: return Write(Values<float, float>(x => x));
+            case TypeId.Float64: return Write(Values<double, double>(x => x));
+            case TypeId.Decimal: return Write(Values<long, decimal>(x => ValueConversions.ToDecimal(x, type.Scale)));
+            case TypeId.Date32: return Write(Values<int, DateOnly>(ValueConversions.ToDate));
+            case TypeId.Timestamp: return Write(Values<long, DateTime>(ValueConversions.ToTimestamp));
             default:
             {
-                var s = (StringVector)c;
-                var values = new string?[c.Length];
-                for (int i = 0; i < values.Length; i++) values[i] = s.GetString(i);
-                return rg.WriteAsync(f, values, null);
+                // All strings of the row group are decoded into one char buffer that the values slice,
+                // instead of one string object per row.
+                long bytes = 0;
+                foreach (var s in segments)
+                {
+                    var sv = (StringVector)s.Batch[c];
+                    var sel = s.Batch.Selection;
+                    for (int i = s.Start; i < s.Start + s.Count; i++) { int row = sel is null ? i : sel[i]; bytes += sv.Offsets[row + 1] - sv.Offsets[row]; }
+                }
+                var chars = new char[bytes];
+                var values = new ReadOnlyMemory<char>[defined];
+                int at = 0, n = 0;
+                foreach (var s in segments)
+                {
+                    var sv = (StringVector)s.Batch[c];
+                    var sel = s.Batch.Selection;
+                    for (int i = s.Start; i < s.Start + s.Count; i++)
+                    {
+                        int row = sel is null ? i : sel[i];
+                        if (sv.IsNull(row)) continue;
+                        int len = Encoding.UTF8.GetChars(sv.GetBytes(row), chars.AsSpan(at));
+                        values[n++] = chars.AsMemory(at, len);
+                        at += len;
+                    }
+                }
+                return Write(values);
             }
         }
     }
