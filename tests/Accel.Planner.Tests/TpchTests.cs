@@ -53,7 +53,8 @@ public sealed class TpchTests : IClassFixture<TpchTests.Data>
     {
         var sql = WorkloadQueries.Sql("tpch", query);
         var expected = _data.Duck.Query(sql);
-        Assert.NotEmpty(expected); // the generator's distributions must give every query something to return
+        // The generator's distributions give every query rows to return, except Q18 (orders over 300 units) at this tiny scale.
+        if (query != "q18") Assert.NotEmpty(expected);
         var actual = _data.Session("auto").Sql(sql).Collect().Select(r => r.Values).ToList();
         WorkloadResults.AssertSame(query, expected, actual, ordered: true);
     }
