@@ -63,8 +63,9 @@ public static class CommandLine
         usage:
           accel demo [--rows N] [--out DIR] [--path auto|gpu|simd|scalar]
               generate a small sales dataset, run DataFrame queries, print results and plans
-          accel query [--table NAME=PATH]... [--path auto|gpu|simd|scalar] [--format table|csv|json] [--analyze] "<SQL>"
-              run Spark SQL over CSV (header, inferred schema), Parquet or Arrow files or directories of them
+          accel query [--table NAME=PATH]... [--tables DIR] [--path auto|gpu|simd|scalar] [--format table|csv|json] [--analyze] "<SQL>"
+              run Spark SQL over CSV (header, inferred schema), Parquet or Arrow files or directories of them;
+              --tables DIR registers every table file in DIR under its file name
           accel sql [--table NAME=PATH]... [--path ...] [--format ...] ["<SQL>"]
               without SQL: an interactive prompt (statements end with ';', SET accel.path=simd; history in ~/.accel_history)
           accel explain [--table NAME=PATH]... [--path ...] "<SQL>"

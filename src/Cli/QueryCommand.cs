@@ -75,6 +75,18 @@ public static class QueryCommand
                     tables.Add((v[..eq], v[(eq + 1)..]));
                     break;
                 }
+                case "--tables":
+                {
+                    // Every data file (or directory of part files) in DIR becomes a view named after it.
+                    var dir = Value();
+                    if (!Directory.Exists(dir)) throw new AccelException($"--tables expects a directory, got '{dir}'");
+                    var found = Directory.EnumerateFileSystemEntries(dir)
+                        .Where(e => Directory.Exists(e) || Path.GetExtension(e).ToLowerInvariant() is ".csv" or ".parquet" or ".arrow" or ".ipc" or ".feather")
+                        .Order(StringComparer.Ordinal).ToList();
+                    if (found.Count == 0) throw new AccelException($"no .csv, .parquet or .arrow tables in '{dir}'");
+                    tables.AddRange(found.Select(e => (Path.GetFileNameWithoutExtension(e), e)));
+                    break;
+                }
                 case "--path": path = Value(); break;
                 case "--format": format = Value(); break;
                 case "--analyze": analyze = true; break;
