@@ -31,6 +31,12 @@ public static class CommandLine
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug, not bad input: still one line, and a distinct exit code.
+            Console.Error.WriteLine($"internal error: {ex.GetType().Name}: {ex.Message} (please report it with the command line)");
+            return 2;
+        }
     }
 
     // accel sqllogictest <dir or file> [--path auto|gpu|simd|scalar]: runs .test files, prints one line per file.

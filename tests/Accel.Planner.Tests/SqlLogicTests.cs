@@ -36,6 +36,15 @@ public sealed class SqlLogicTests
         var completed = new List<(int Line, List<string> Rows)>();
         foreach (var r in SqlLogicTest.Parse(Path.Combine(Dir, file)))
         {
+            if (r.Load is { } load)
+            {
+                foreach (var (name, schema, batches) in SqlLogicData.Tables(load))
+                {
+                    duck.Execute($"DROP TABLE IF EXISTS {name}");
+                    duck.Load(name, schema, batches.SelectMany(b => b.Rows()));
+                }
+                continue;
+            }
             // Spark's VARCHAR cast and CREATE TEMP VIEW are spelled the same in DuckDB; nothing else is rewritten.
             if (!r.IsQuery)
             {

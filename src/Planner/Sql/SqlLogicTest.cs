@@ -7,7 +7,42 @@ namespace Accel.Planner.Sql;
 
 /// <summary>One record of a sqllogictest file (DuckDB's format): a statement that must succeed or fail, or
 /// a query with its expected rows (one line per row, columns separated by tabs).</summary>
-public sealed record SqlLogicRecord(string File, int Line, bool IsQuery, bool ExpectError, string Sql, bool RowSort, IReadOnlyList<string> Expected);
+public sealed record SqlLogicRecord(string File, int Line, bool IsQuery, bool ExpectError, string Sql, bool RowSort, IReadOnlyList<string> Expected)
+{
+    /// <summary>For a `load` record, the generator and its arguments (e.g. ["tpch", "0.001"]); else null.</summary>
+    public IReadOnlyList<string>? Load { get; init; }
+}
+
+/// <summary>The tables a `load` record stands for: `load tpch SF` (the eight TPC-H tables), `load h2o-groupby ROWS K NAS`
+/// (table x), `load h2o-join ROWS` (x, small, medium, big). Generated deterministically, so every engine that runs
+/// the file sees the same rows.</summary>
+public static class SqlLogicData
+{
+    /// <summary>Name, schema and batches of each table of a load record.</summary>
+    public static IEnumerable<(string Name, Schema Schema, IReadOnlyList<ColumnBatch> Batches)> Tables(IReadOnlyList<string> load)
+    {
+        static double Num(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+        switch (load[0])
+        {
+            case "tpch":
+                foreach (var t in Accel.IO.Generators.TpchGenerator.TableNames)
+                    yield return (t, Accel.IO.Generators.TpchGenerator.SchemaOf(t), Accel.IO.Generators.TpchGenerator.Generate(t, Num(load[1])).ToList());
+                break;
+            case "h2o-groupby":
+            {
+                var g = Accel.IO.Generators.H2oGenerator.GenerateGroupBy((long)Num(load[1]), (int)Num(load[2]), (int)Num(load[3]), sorted: false);
+                yield return ("x", g.Schema, g.Batches.ToList());
+                break;
+            }
+            case "h2o-join":
+                foreach (var t in Accel.IO.Generators.H2oGenerator.GenerateJoin((long)Num(load[1]), 0))
+                    yield return (t.Name, t.Schema, t.Batches.ToList());
+                break;
+            default:
+                throw new AccelException($"unknown data set in load: '{load[0]}' (tpch, h2o-groupby, h2o-join)");
+        }
+    }
+}
 
 /// <summary>What running a file under one path gave.</summary>
 public sealed record SqlLogicResult(string File, string Path, int Passed, int Unsupported, IReadOnlyList<string> Failures);
@@ -40,7 +75,9 @@ public static class SqlLogicTest
                 for (i++; i < lines.Length && lines[i].Trim().Length > 0; i++) expected.Add(lines[i].TrimEnd());
                 records.Add(new SqlLogicRecord(file, start, true, false, sql.ToString().Trim(), parts.Contains("rowsort"), expected));
             }
-            else if (parts[0] is "require" or "mode" or "load") continue;
+            else if (parts[0] == "load")
+                records.Add(new SqlLogicRecord(file, start, false, false, head, false, []) { Load = parts[1..] });
+            else if (parts[0] is "require" or "mode") continue;
             else throw new AccelException($"{file}:{start}: unknown sqllogictest record '{parts[0]}'");
         }
         return records;
@@ -70,7 +107,8 @@ public static class SqlLogicTest
     /// <summary>Rows rendered as the expected block renders them.</summary>
     public static List<string> Render(IEnumerable<object?[]> rows, bool rowSort)
     {
-        var lines = rows.Select(r => string.Join("\t", r.Select(Format))).ToList();
+        // Expected blocks cannot hold trailing blanks, so rendered lines drop them too.
+        var lines = rows.Select(r => string.Join("\t", r.Select(Format)).TrimEnd()).ToList();
         if (rowSort) lines.Sort(StringComparer.Ordinal);
         return lines;
     }
@@ -88,6 +126,13 @@ public static class SqlLogicTest
             session.Conf().Set("accel.path", r.IsQuery ? path : "auto");
             try
             {
+                if (r.Load is { } load)
+                {
+                    foreach (var (name, schema, batches) in SqlLogicData.Tables(load))
+                        session.CreateDataFrame(schema, batches).CreateOrReplaceTempView(name);
+                    passed++;
+                    continue;
+                }
                 var df = session.Sql(r.Sql);
                 if (!r.IsQuery)
                 {

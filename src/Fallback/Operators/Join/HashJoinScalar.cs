@@ -68,7 +68,7 @@ public sealed class HashJoinScalar : IHashJoinImpl
         var (probe, probeKeys) = buildLeft ? (right, spec.RightKeys) : (left, spec.LeftKeys);
         if (buildKeys.Count == 1 && IntegralKey(build[buildKeys[0]]) is { } bk && IntegralKey(probe[probeKeys[0]]) is { } pk)
         {
-            IntegralPairs(bk, pk, buildLeft, li, ri);
+            IntegralPairs(bk, build.PhysicalRows, pk, probe.PhysicalRows, buildLeft, li, ri);
             return (li, ri);
         }
         var buildCols = buildKeys.Select(k => build[k]).ToArray();
@@ -102,19 +102,21 @@ public sealed class HashJoinScalar : IHashJoinImpl
         _ => null,
     };
 
-    private static void IntegralPairs((long[] Values, ValidityBitmap? Validity) build, (long[] Values, ValidityBitmap? Validity) probe, bool buildLeft, List<int> li, List<int> ri)
+    // Value arrays may be longer than the batch (builder capacity): only the first `rows` entries are rows.
+    private static void IntegralPairs((long[] Values, ValidityBitmap? Validity) build, int buildRows, (long[] Values, ValidityBitmap? Validity) probe, int probeRows,
+        bool buildLeft, List<int> li, List<int> ri)
     {
         // Rows with equal keys are chained through `next`, newest first; the chain is walked backwards to keep build order.
         var head = new Dictionary<long, int>();
-        var next = new int[build.Values.Length];
-        for (int r = 0; r < build.Values.Length; r++)
+        var next = new int[buildRows];
+        for (int r = 0; r < buildRows; r++)
         {
             if (build.Validity is { } bv && !bv.IsValid(r)) continue;
             next[r] = head.TryGetValue(build.Values[r], out int h) ? h : -1;
             head[build.Values[r]] = r;
         }
         var chain = new List<int>();
-        for (int p = 0; p < probe.Values.Length; p++)
+        for (int p = 0; p < probeRows; p++)
         {
             if (probe.Validity is { } pv && !pv.IsValid(p)) continue;
             if (!head.TryGetValue(probe.Values[p], out int b)) continue;
