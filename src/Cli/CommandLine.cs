@@ -20,6 +20,7 @@ public static class CommandLine
                 "query" => QueryCommand.Run(args[1..], Console.Out, explainOnly: false),
                 "explain" => QueryCommand.Run(args[1..], Console.Out, explainOnly: true),
                 "sql" => SqlShell.Run(args[1..]),
+                "bench" => BenchCommand.Run(args[1..]),
                 "sqllogictest" => SqlLogicTestCommand(args[1..]),
                 // The progress bar redraws one line with \r, which only makes sense on a terminal.
                 "gen" => GenCommand.Run(args[1..], Console.Out, Console.IsErrorRedirected ? null : Console.Error),
@@ -78,6 +79,9 @@ public static class CommandLine
               print the physical plan: the path of every operator and why the others were not taken
           accel sqllogictest <dir|file.test> [--path auto|gpu|simd|scalar]
               run sqllogictest files (tests/sql) under one path
+          accel bench --suite tpch|h2o-groupby|h2o-join|ops|all [--sf X] [--rows N] [--paths gpu,simd,scalar,duckdb]
+                      [--reps N] [--threads N] [--out results.json] [--report report.md]
+              time every query on every path after checking its answer against DuckDB (harness: bench/Accel.Bench)
           accel selftest [--rows N]
               report the GPU found (or why none was), then check every GPU kernel against the scalar path
               (ACCEL_GPU=cpu runs the kernels on ILGPU's CPU accelerator)

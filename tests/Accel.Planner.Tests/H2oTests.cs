@@ -56,7 +56,7 @@ public sealed class H2oTests : IClassFixture<H2oTests.Data>
     public void Groupby_question_matches_duckdb(string query, string path)
     {
         var sql = WorkloadQueries.Sql("h2o-groupby", query);
-        var expected = _data.Duck.Query(sql.Replace(" FROM x ", " FROM x_groupby "));
+        var expected = _data.Duck.Query(WorkloadQueries.DuckDbSql("h2o-groupby", query).Replace(" FROM x ", " FROM x_groupby "));
         Assert.NotEmpty(expected);
         List<object?[]> actual;
         try

@@ -1,42 +1,11 @@
-using System.Globalization;
-
 namespace Accel.Tests;
 
-/// <summary>Compares query results from two engines: numbers (of any type: DuckDB gives avg(decimal) as a
-/// double, Accel as a decimal) within a relative 1e-6, everything else by its normalized text.</summary>
+/// <summary>Asserts that two engines' results agree (see <see cref="CrossEngine"/>).</summary>
 public static class WorkloadResults
 {
     /// <summary>Fails with the first differing row when the results differ.</summary>
     public static void AssertSame(string query, List<object?[]> expected, List<object?[]> actual, bool ordered)
     {
-        if (!ordered)
-        {
-            expected = expected.OrderBy(DuckDbReference.Normalize, StringComparer.Ordinal).ToList();
-            actual = actual.OrderBy(DuckDbReference.Normalize, StringComparer.Ordinal).ToList();
-        }
-        Assert.True(expected.Count == actual.Count, $"{query}: DuckDB returned {expected.Count} rows, Accel {actual.Count}");
-        for (int r = 0; r < expected.Count; r++)
-        {
-            Assert.True(expected[r].Length == actual[r].Length, $"{query}: row {r + 1} has {expected[r].Length} columns in DuckDB, {actual[r].Length} in Accel");
-            for (int c = 0; c < expected[r].Length; c++)
-                if (!Same(expected[r][c], actual[r][c]))
-                    Assert.Fail($"{query}: row {r + 1} differs at column {c + 1}\n  duckdb: {DuckDbReference.Normalize(expected[r])}\n  accel:  {DuckDbReference.Normalize(actual[r])}");
-        }
+        if (CrossEngine.FirstDifference(expected, actual, ordered) is { } diff) Assert.Fail($"{query}: {diff}");
     }
-
-    private static bool Same(object? a, object? b)
-    {
-        if (a is null || b is null) return a is null && b is null;
-        if (IsNumber(a) && IsNumber(b))
-        {
-            double x = ToDouble(a), y = ToDouble(b);
-            if (double.IsNaN(x) || double.IsNaN(y)) return double.IsNaN(x) && double.IsNaN(y);
-            return Math.Abs(x - y) <= 1e-6 * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)));
-        }
-        return DuckDbReference.NormalizeValue(a) == DuckDbReference.NormalizeValue(b);
-    }
-
-    private static double ToDouble(object v) => v is System.Numerics.BigInteger bi ? (double)bi : Convert.ToDouble(v, CultureInfo.InvariantCulture);
-
-    private static bool IsNumber(object v) => v is sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal or System.Numerics.BigInteger;
 }

@@ -18,11 +18,18 @@ public static class WorkloadQueries
     }
 
     /// <summary>The SQL of one query of a workload.</summary>
-    public static string Sql(string workload, string query)
+    public static string Sql(string workload, string query) => Text(workload, query, ".sql")
+        ?? throw new AccelException($"no query '{query}' in workload '{workload}' (known: {string.Join(", ", Names(workload))})");
+
+    /// <summary>The query as DuckDB must be asked to get Spark's answer, where the two differ (corr over one row is
+    /// NULL in Spark 3, NaN in DuckDB); otherwise the query itself.</summary>
+    public static string DuckDbSql(string workload, string query) => Text(workload, query, ".duckdb") ?? Sql(workload, query);
+
+    private static string? Text(string workload, string query, string extension)
     {
         var asm = typeof(WorkloadQueries).Assembly;
-        var name = asm.GetManifestResourceNames().FirstOrDefault(n => n.Replace('\\', '/') == $"workloads/{workload}/{query}.sql")
-            ?? throw new AccelException($"no query '{query}' in workload '{workload}' (known: {string.Join(", ", Names(workload))})");
+        var name = asm.GetManifestResourceNames().FirstOrDefault(n => n.Replace('\\', '/') == $"workloads/{workload}/{query}{extension}");
+        if (name is null) return null;
         using var stream = asm.GetManifestResourceStream(name)!;
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

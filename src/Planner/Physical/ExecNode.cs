@@ -15,6 +15,8 @@ public sealed class OperatorMetrics
     public TimeSpan InclusiveTime;
     /// <summary>Bytes moved between host and device (0 on CPU paths).</summary>
     public long BytesMoved;
+    /// <summary>Bytes of column data a scan produced (values, offsets and string bytes), for bandwidth figures.</summary>
+    public long BytesScanned;
     /// <summary>The path that actually ran (differs from the planned one after a fail-over).</summary>
     public ExecPath? ActualPath;
     /// <summary>Why the planned path was abandoned at run time, if it was.</summary>

@@ -36,8 +36,17 @@ public sealed class ScanExec(ITableSource source, ScanRequest request, Schema ou
         {
             Metrics.Extra = _scan.RowGroupsRead + _scan.RowGroupsSkipped > 0
                 ? $"row groups read={_scan.RowGroupsRead} skipped={_scan.RowGroupsSkipped}" : null;
+            Metrics.BytesScanned += b.Columns.Sum(c => ByteSize(c, b.PhysicalRows));
             // Re-label with the plan's schema so attribute ids match the operators above.
             yield return new ColumnBatch(Output, b.Columns, b.PhysicalRows, b.Selection);
         }
     }
+
+    // Bytes a column occupies for `rows` rows: the value width (strings: offsets plus UTF-8 bytes) and validity.
+    private static long ByteSize(ColumnVector c, int rows) => (c.Validity is null ? 0 : (rows + 7) / 8) + c switch
+    {
+        StringVector s => 4L * (rows + 1) + (s.Offsets[Math.Min(rows, s.Offsets.Length - 1)] - s.Offsets[0]),
+        ListVector => 8L * rows,
+        _ => (long)rows * Math.Max(1, c.Type.Id switch { TypeId.Boolean => 1, TypeId.Int32 or TypeId.Date32 or TypeId.Float32 => 4, _ => 8 }),
+    };
 }

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Accel.Planner.Physical;
+using Accel.Sql;
+using Accel.Tests;
+using Accel.Vectorized;
+
+namespace Accel.Bench.Harness;
+
+/// <summary>One query on one path: verified first, then timed.</summary>
+public sealed record BenchResult(
+    [property: JsonPropertyName("suite")] string Suite,
+    [property: JsonPropertyName("query")] string Query,
+    [property: JsonPropertyName("scale")] string Scale,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("median_ms")] double? MedianMs,
+    [property: JsonPropertyName("min_ms")] double? MinMs,
+    [property: JsonPropertyName("max_ms")] double? MaxMs,
+    [property: JsonPropertyName("reps")] int Reps,
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("bytes_read")] long BytesRead,
+    [property: JsonPropertyName("achieved_gbps")] double? AchievedGbps,
+    [property: JsonPropertyName("pct_of_host_bandwidth")] double? PercentOfBandwidth,
+    [property: JsonPropertyName("resident")] bool? Resident,
+    [property: JsonPropertyName("plan_paths")] IReadOnlyDictionary<string, string>? PlanPaths,
+    [property: JsonPropertyName("planner_choice")] string? PlannerChoice = null);
+
+/// <summary>The whole results.json.</summary>
+public sealed record BenchRun(
+    [property: JsonPropertyName("machine")] MachineInfo Machine,
+    [property: JsonPropertyName("command")] string Command,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("results")] IReadOnlyList<BenchResult> Results);
+
+/// <summary>`accel bench`: for every suite, query and path, checks the answer against DuckDB's (a wrong answer
+/// is `failed` with the first differing row and never timed; a path the planner refuses is `unsupported` with
+/// its reason), then runs it once to warm up and `reps` times, recording min/median/max wall time.</summary>
+public static class BenchRunner
+{
+    /// <summary>Runs the command; returns the exit code (1 when any answer was wrong).</summary>
+    public static int Run(string[] args)
+    {
+        var o = BenchOptions.Parse(args);
+        SimdCapabilities.Threads = o.Threads;
+        Directory.CreateDirectory(o.Cache);
+        Progress.Line($"accel bench: suites {string.Join(", ", o.Suites)}; paths {string.Join(", ", o.Paths)}; {o.Reps} reps; {o.Threads} threads");
+        var machine = Machine.Describe(o.Threads);
+        Progress.Line($"machine: {machine.Cpu}, {machine.Cores} cores, {machine.Simd}, host read {machine.HostReadGbps} GB/s, gpu: {machine.Gpu?.Name ?? machine.GpuUnavailableReason}");
+        var results = new List<BenchResult>();
+        foreach (var name in o.Suites)
+        {
+            var suite = Suites.Create(name, o);
+            using var duck = new DuckDbReference();
+            duck.Execute($"SET threads = {o.Threads}");
+            var session = AccelSession.Builder().AppName("accel-bench").Create();
+            foreach (var q in suite.Queries)
+            {
+                Progress.Status($"[{suite.Name} {q.Name}] loading");
+                suite.TablesFor(q, session, duck);
+                results.AddRange(RunQuery(suite, q, session, duck, o, machine));
+            }
+        }
+        Progress.Line("");
+        var run = new BenchRun(machine, "accel bench " + string.Join(' ', args), o.Threads, results);
+        File.WriteAllText(o.Out, JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
+        Report.Write(run, o.Report);
+        int failed = results.Count(r => r.Status == "failed");
+        Progress.Line($"wrote {o.Out} and {o.Report} ({results.Count} results: {results.Count(r => r.Status == "ok")} ok, {results.Count(r => r.Status == "unsupported")} unsupported, {failed} failed)");
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static IEnumerable<BenchResult> RunQuery(Suite suite, BenchQuery q, AccelSession session, DuckDbReference duck, BenchOptions o, MachineInfo machine)
+    {
+        bool ordered = Regex.IsMatch(q.Sql, @"\border\s+by\b[^()]*$", RegexOptions.IgnoreCase | RegexOptions.Singleline);
+        Progress.Status($"[{suite.Name} {q.Name}] duckdb reference");
+        var duckSql = q.DuckDbSql ?? q.Sql;
+        var expected = duck.Query(duckSql);
+        long bytes = 0;
+        string? plannerChoice = null;
+        var results = new List<BenchResult>();
+
+        // The engine's own choice is recorded for the ops suite's agreement figure.
+        if (q.Operator is not null)
+        {
+            session.Conf().Set("accel.path", "auto");
+            var plan = session.Sql(q.Sql).PhysicalPlan();
+            plannerChoice = Flatten(plan).FirstOrDefault(n => n.Name == q.Operator) is { } op ? PathDecision.Name(op.Decision.Chosen) : null;
+        }
+        foreach (var path in o.Paths.Where(p => p != "duckdb"))
+        {
+            session.Conf().Set("accel.path", path);
+            List<object?[]> actual;
+            ExecNode? executed;
+            try
+            {
+                var df = session.Sql(q.Sql);
+                actual = df.Collect().Select(r => r.Values).ToList();
+                executed = df.LastExecutedPlan;
+            }
+            catch (AccelException ex) when (ex.Message.StartsWith($"accel.path={path}:", StringComparison.Ordinal))
+            {
+                results.Add(new BenchResult(suite.Name, q.Name, suite.Scale, path, "unsupported", ex.Message, null, null, null, 0, 0, 0, null, null, null, null, plannerChoice));
+                continue;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                results.Add(new BenchResult(suite.Name, q.Name, suite.Scale, path, "failed", $"{ex.GetType().Name}: {ex.Message}", null, null, null, 0, 0, 0, null, null, null, null, plannerChoice));
+                continue;
+            }
+            var planPaths = PlanPaths(executed);
+            bytes = Math.Max(bytes, executed is null ? 0 : Flatten(executed).Sum(n => n.Metrics.BytesScanned));
+            if (CrossEngine.FirstDifference(expected, actual, ordered) is { } diff)
+            {
+                results.Add(new BenchResult(suite.Name, q.Name, suite.Scale, path, "failed", diff, null, null, null, 0, actual.Count, bytes, null, null, null, planPaths, plannerChoice));
+                continue;
+            }
+            var times = Time(o.Reps, $"[{suite.Name} {q.Name}] {path}", () => session.Sql(q.Sql).Collect().Count());
+            bool? resident = planPaths.Values.Contains("gpu") ? false : null; // operators copy their inputs to the device per query
+            results.Add(Ok(suite, q, path, times, actual.Count, bytes, machine, resident, planPaths, plannerChoice));
+        }
+        if (o.Paths.Contains("duckdb"))
+        {
+            var times = Time(o.Reps, $"[{suite.Name} {q.Name}] duckdb", () => duck.Query(duckSql).Count);
+            results.Add(Ok(suite, q, "duckdb", times, expected.Count, bytes, machine, null, null, plannerChoice));
+        }
+        // bytes_read is a property of the query: every path gets the figure the engine measured.
+        return results.Select(r => r with
+        {
+            BytesRead = bytes,
+            AchievedGbps = r.MedianMs is { } ms && bytes > 0 ? Math.Round(bytes / (ms / 1e3) / 1e9, 3) : null,
+            PercentOfBandwidth = r.MedianMs is { } ms2 && bytes > 0 ? Math.Round(100 * bytes / (ms2 / 1e3) / 1e9 / machine.HostReadGbps, 2) : null,
+        }).ToList();
+    }
+
+    private static BenchResult Ok(Suite suite, BenchQuery q, string path, double[] times, long rows, long bytes, MachineInfo machine, bool? resident,
+        IReadOnlyDictionary<string, string>? planPaths, string? plannerChoice) =>
+        new(suite.Name, q.Name, suite.Scale, path, "ok", null, Math.Round(Median(times), 3), Math.Round(times.Min(), 3), Math.Round(times.Max(), 3),
+            times.Length, rows, bytes, null, null, resident, planPaths, plannerChoice);
+
+    // One untimed warm-up run, then `reps` timed runs (milliseconds).
+    private static double[] Time(int reps, string label, Func<int> run)
+    {
+        Progress.Status($"{label} warm-up");
+        run();
+        var times = new double[reps];
+        for (int i = 0; i < reps; i++)
+        {
+            Progress.Status($"{label} rep {i + 1}/{reps}");
+            var sw = Stopwatch.StartNew();
+            run();
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        return times;
+    }
+
+    private static double Median(double[] xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    // Operator -> path it ran on; repeated operators are numbered (HashJoinExec#2).
+    private static Dictionary<string, string> PlanPaths(ExecNode? root)
+    {
+        var map = new Dictionary<string, string>();
+        if (root is null) return map;
+        foreach (var n in Flatten(root))
+        {
+            var key = n.Name;
+            for (int i = 2; map.ContainsKey(key); i++) key = $"{n.Name}#{i}";
+            map[key] = PathDecision.Name(n.Metrics.ActualPath ?? n.Decision.Chosen);
+        }
+        return map;
+    }
+
+    private static IEnumerable<ExecNode> Flatten(ExecNode n) => n.Children.SelectMany(Flatten).Prepend(n);
+}
