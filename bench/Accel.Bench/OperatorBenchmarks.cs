@@ -22,7 +22,7 @@ public class OperatorBenchmarks
     private IHashAggregateImpl _aggregateImpl = null!;
 
     /// <summary>Rows per run.</summary>
-    [Params(1_000_000)]
+    [Params(100_000, 1_000_000)]
     public int Rows { get; set; }
 
     /// <summary>Path under test.</summary>

@@ -78,10 +78,15 @@ internal static class GpuCostModel
     /// <summary>Device nanoseconds per row per expression node.</summary>
     public const double NsPerRowPerNode = 0.01;
 
+    /// <summary>How much slower ILGPU's CPU accelerator runs a kernel than a GPU: it emulates every thread, so
+    /// auto never picks it over a real CPU path (tests and ACCEL_GPU=cpu still force it).</summary>
+    public const double SimulatorSlowdown = 10_000;
+
     public static CostEstimate Estimate(long rows, int columnsIn, int columnsOut, int nodes, int launches, bool onDevice)
     {
         long bytes = onDevice ? rows * 9L * columnsOut : rows * 9L * (columnsIn + columnsOut);
-        return new CostEstimate(rows * NsPerRowPerNode * Math.Max(1, nodes) / 1e6 + launches * LaunchMs, bytes, bytes / TransferBytesPerSecond * 1e3);
+        double slowdown = GpuDevice.Availability.Available && GpuDevice.Runtime.IsCpuSimulator ? SimulatorSlowdown : 1;
+        return new CostEstimate((rows * NsPerRowPerNode * Math.Max(1, nodes) / 1e6 + launches * LaunchMs) * slowdown, bytes, bytes / TransferBytesPerSecond * 1e3);
     }
 
     public static Support Available()
