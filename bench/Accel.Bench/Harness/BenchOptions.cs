@@ -49,6 +49,9 @@ public sealed record BenchOptions(
             }
         }
         var suites = suite == "all" ? ["tpch", "h2o-groupby", "h2o-join", "ops"] : suite.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var name in suites)
+            if (name is not ("tpch" or "h2o-groupby" or "h2o-join" or "ops" or "ml"))
+                throw new AccelException($"unknown suite '{name}' (tpch, h2o-groupby, h2o-join, ops, ml, all)");
         var pathList = paths.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var p in pathList)
             if (!KnownPaths.Contains(p)) throw new AccelException($"unknown path '{p}' in --paths (known: {string.Join(", ", KnownPaths)})");
