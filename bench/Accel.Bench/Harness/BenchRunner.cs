@@ -61,7 +61,11 @@ public static class BenchRunner
             {
                 Progress.Status($"[{suite.Name} {q.Name}] loading");
                 suite.TablesFor(q, session, duck);
-                results.AddRange(RunQuery(suite, q, session, duck, o, machine));
+                var done = RunQuery(suite, q, session, duck, o, machine);
+                results.AddRange(done);
+                // Without a terminal there is no live line: log one line per query instead.
+                if (Console.IsErrorRedirected)
+                    Progress.Line($"{suite.Name} {q.Name}: " + string.Join(", ", done.Select(r => $"{r.Path}={(r.Status == "ok" ? $"{r.MedianMs} ms" : r.Status)}")));
             }
         }
         Progress.Line("");
