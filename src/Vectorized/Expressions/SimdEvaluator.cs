@@ -25,12 +25,10 @@ public static class SimdEvaluator
                 BoundColumn c when !IsVectorType(c.Type) && c.Type.Id != TypeId.Boolean => $"column '{c.Name}' is {c.Type}",
                 BoundLiteral { Value: null } => "a NULL literal",
                 BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id != TypeId.Boolean => $"a {l.Type} literal",
-                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when b.Type.Id == TypeId.Decimal => "decimal arithmetic (needs per-row overflow checks)",
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id != TypeId.Float64 => $"division producing {b.Type}",
                 BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
                 BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
                 BoundBinary b when IsComparison(b.Op) && !IsVectorType(b.Left.Type) => $"comparison of {b.Left.Type} values",
-                BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal => "decimal negation",
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn => "IN lists",
                 BoundCase => "CASE WHEN",
@@ -111,6 +109,8 @@ public static class SimdEvaluator
                     : new Const(Storage.FromClr(l.Type, l.Value!));
             case BoundCast c:
                 return Widen(Eval(c.Child, cols, n), c.Type, n);
+            case BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal:
+                return DecimalArith(BinaryOp.Multiply, new Const(-1L), 0, Eval(u.Child, cols, n), u.Child.Type.Scale, u.Type, n);
             case BoundUnary { Op: UnaryOp.Negate } u:
                 // -1 * x (not 0 - x) keeps -0.0 for floating point, as the scalar negation does; integers wrap alike.
                 return Arith(BinaryOp.Multiply, new Const(Storage.MinusOne(u.Type)), Eval(u.Child, cols, n), u.Type, n);
@@ -135,6 +135,8 @@ public static class SimdEvaluator
             }
             case BoundBinary b when IsComparison(b.Op):
                 return Compare(b.Op, Eval(b.Left, cols, n), Eval(b.Right, cols, n), b.Left.Type, n);
+            case BoundBinary b when b.Type.Id == TypeId.Decimal:
+                return DecimalArith(b.Op, Eval(b.Left, cols, n), b.Left.Type.Scale, Eval(b.Right, cols, n), b.Right.Type.Scale, b.Type, n);
             case BoundBinary b:
                 return Arith(b.Op, Eval(b.Left, cols, n), Eval(b.Right, cols, n), b.Type, n);
             default:
@@ -175,6 +177,53 @@ public static class SimdEvaluator
         var r = new TOut[n];
         for (int i = 0; i < n; i++) r[i] = f(a[i]);
         return r;
+    }
+
+    // Decimal +, -, * on scaled int64: operands are aligned to a common scale (the product's scale is the sum of
+    // theirs), computed exactly in 128 bits, rounded half away from zero to the result scale, and NULL when
+    // the result needs more digits than the result type's precision: the scalar path's (and Spark's) rules.
+    private static Value DecimalArith(BinaryOp op, Value l, int leftScale, Value r, int rightScale, DataType type, int n)
+    {
+        if (op is not (BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply)) throw new AccelException($"simd: decimal {op} has no kernel");
+        int exact = op == BinaryOp.Multiply ? leftScale + rightScale : Math.Max(leftScale, rightScale);
+        Int128 lf = op == BinaryOp.Multiply ? 1 : Pow10(exact - leftScale), rf = op == BinaryOp.Multiply ? 1 : Pow10(exact - rightScale);
+        int down = exact - type.Scale;
+        Int128 divisor = Pow10(Math.Max(0, down)), up = Pow10(Math.Max(0, -down)), limit = Pow10(type.Precision);
+        bool Compute(long a, long b, out long value)
+        {
+            Int128 x = a * lf, y = b * rf;
+            Int128 raw = op switch { BinaryOp.Add => x + y, BinaryOp.Subtract => x - y, _ => x * y };
+            Int128 q = raw * up;
+            if (down > 0)
+            {
+                q = raw / divisor;
+                Int128 rem = raw - q * divisor;
+                if (Int128.Abs(rem) * 2 >= divisor) q += Int128.Sign(raw);
+            }
+            value = (long)q;
+            return Int128.Abs(q) < limit;
+        }
+        if (l is Const cl && r is Const cr)
+            return Compute(Convert.ToInt64(cl.Value), Convert.ToInt64(cr.Value), out long c) ? new Const(c) : new Vec(new long[n], new ulong[Bitmask.Words(n)]);
+        var la = l is Vec vl ? (long[])vl.Values : null;
+        var ra = r is Vec vr ? (long[])vr.Values : null;
+        long lk = la is null ? Convert.ToInt64(((Const)l).Value) : 0, rk = ra is null ? Convert.ToInt64(((Const)r).Value) : 0;
+        var valid = la is not null && ra is not null ? Bitmask.And(((Vec)l).Valid, ((Vec)r).Valid) : (ulong[])((Vec)(la is null ? r : l)).Valid.Clone();
+        var result = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            if ((valid[i >> 6] >> (i & 63) & 1) == 0) continue;
+            if (Compute(la is null ? lk : la[i], ra is null ? rk : ra[i], out long v)) result[i] = v;
+            else valid[i >> 6] &= ~(1UL << (i & 63));
+        }
+        return new Vec(result, valid);
+    }
+
+    private static Int128 Pow10(int k)
+    {
+        Int128 p = 1;
+        for (int i = 0; i < k; i++) p *= 10;
+        return p;
     }
 
     private static Value Arith(BinaryOp op, Value l, Value r, DataType type, int n) => type.Id switch
