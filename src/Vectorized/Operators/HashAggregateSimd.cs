@@ -29,7 +29,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not vectorized yet");
             if (a.Func is not (AggFunc.Count or AggFunc.CountStar or AggFunc.Sum or AggFunc.Avg or AggFunc.Min or AggFunc.Max))
                 return Support.No($"aggregate {AggregateExpr.NameOf(a.Func)} is not vectorized yet");
-            if (a.InputOrdinal >= 0 && a.Func != AggFunc.Count && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64
+            if (a.InputOrdinal >= 0 && a.Func != AggFunc.Count && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64 or TypeId.Decimal
                     || (a.Func is AggFunc.Min or AggFunc.Max && spec.Input[a.InputOrdinal].Type.Id is TypeId.Date32 or TypeId.Timestamp)))
                 return Support.No($"{AggregateExpr.NameOf(a.Func)} over {spec.Input[a.InputOrdinal].Type} is not vectorized yet");
         }
@@ -180,7 +180,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 }
                 var col = b[call.InputOrdinal];
                 var validWords = Bitmask.FromValidity(col.Validity, b.PhysicalRows);
-                if (!_keyed && col.Validity is null && call.Func is AggFunc.Sum or AggFunc.Avg or AggFunc.Count)
+                bool isDecimal = col.Type.Id == TypeId.Decimal;
+                if (!_keyed && col.Validity is null && !isDecimal && call.Func is AggFunc.Sum or AggFunc.Avg or AggFunc.Count)
                 {
                     // Global, no NULLs: whole-vector sums.
                     s.Count[0] += count;
@@ -201,6 +202,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     int g = _keyed ? slots[i] : 0;
                     switch (col)
                     {
+                        case PrimitiveVector<long> v when isDecimal: s.AddDecimal(g, v.Values[r]); break;
                         case PrimitiveVector<long> v: s.AddLong(g, v.Values[r]); break;
                         case PrimitiveVector<int> v: s.AddLong(g, v.Values[r]); break;
                         case PrimitiveVector<double> v: s.AddDouble(g, v.Values[r]); break;
@@ -259,6 +261,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 var s = _aggs[a];
                 var inType = call.InputOrdinal >= 0 ? spec.Input[call.InputOrdinal].Type : null;
                 bool floating = inType is { IsFloating: true };
+                bool isDecimal = inType is { Id: TypeId.Decimal };
                 var b = ColumnBuilder.Create(call.ResultType, n);
                 for (int g = 0; g < n; g++)
                 {
@@ -266,6 +269,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     {
                         AggFunc.Count or AggFunc.CountStar => s.Count[g],
                         _ when s.Count[g] == 0 => null,
+                        AggFunc.Sum when isDecimal => DecimalResult(s.Wide[g], 1, inType!.Scale, call.ResultType),
+                        AggFunc.Avg when isDecimal => DecimalResult(s.Wide[g], s.Count[g], inType!.Scale, call.ResultType),
+                        AggFunc.Min when isDecimal => ValueConversions.ToDecimal(s.MinL[g], inType!.Scale),
+                        AggFunc.Max when isDecimal => ValueConversions.ToDecimal(s.MaxL[g], inType!.Scale),
                         AggFunc.Sum => floating ? s.Double[g] : s.Long[g],
                         AggFunc.Avg => (floating ? s.Double[g] : (double)s.Long[g]) / s.Count[g],
                         AggFunc.Min => floating ? FromDouble(s.Min[g], inType!) : FromLong(s.MinL[g], inType!),
@@ -278,6 +285,19 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             return new ColumnBatch(spec.Output, columns, n);
         }
 
+        // sum / count at the result's scale, rounded half away from zero; NULL when it needs more digits than the
+        // result's precision (the scalar path's decimal rules).
+        private static object? DecimalResult(Int128 sum, long count, int scale, DataType result)
+        {
+            Int128 scaled = sum;
+            for (int i = scale; i < result.Scale; i++) scaled *= 10;
+            Int128 q = scaled / count, rem = scaled - q * count;
+            if (Int128.Abs(rem) * 2 >= count) q += Int128.Sign(scaled);
+            Int128 limit = 1;
+            for (int i = 0; i < result.Precision; i++) limit *= 10;
+            return Int128.Abs(q) < limit ? ValueConversions.ToDecimal((long)q, result.Scale) : null;
+        }
+
         private static object FromDouble(double d, DataType t) => t.Id == TypeId.Float32 ? (float)d : d;
         private static object FromLong(long l, DataType t) => t.Id is TypeId.Int32 or TypeId.Date32 ? (int)l : l;
     }
@@ -286,6 +306,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     private sealed class Slots
     {
         public long[] Count = [], Long = [], MinL = [], MaxL = [];
+        // Decimal sums in 128 bits: scaled int64 values cannot wrap them.
+        public Int128[] Wide = [];
         public double[] Double = [], Min = [], Max = [];
         public bool[] Has = [];
 
@@ -294,7 +316,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             if (groups <= Count.Length) return;
             int size = Math.Max(16, Math.Max(groups, Count.Length * 2));
             int old = Count.Length;
-            Array.Resize(ref Count, size); Array.Resize(ref Long, size); Array.Resize(ref MinL, size); Array.Resize(ref MaxL, size);
+            Array.Resize(ref Count, size); Array.Resize(ref Long, size); Array.Resize(ref Wide, size); Array.Resize(ref MinL, size); Array.Resize(ref MaxL, size);
             Array.Resize(ref Double, size); Array.Resize(ref Min, size); Array.Resize(ref Max, size); Array.Resize(ref Has, size);
             Array.Fill(MinL, long.MaxValue, old, size - old);
             Array.Fill(MaxL, long.MinValue, old, size - old);
@@ -306,6 +328,14 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         {
             Count[g]++;
             Long[g] = unchecked(Long[g] + v);
+            if (v < MinL[g]) MinL[g] = v;
+            if (v > MaxL[g]) MaxL[g] = v;
+        }
+
+        public void AddDecimal(int g, long v)
+        {
+            Count[g]++;
+            Wide[g] += v;
             if (v < MinL[g]) MinL[g] = v;
             if (v > MaxL[g]) MaxL[g] = v;
         }
@@ -325,6 +355,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             bool first = Count[g] == 0;
             Count[g] += o.Count[og];
             Long[g] = unchecked(Long[g] + o.Long[og]);
+            Wide[g] += o.Wide[og];
             Double[g] += o.Double[og];
             MinL[g] = Math.Min(MinL[g], o.MinL[og]);
             MaxL[g] = Math.Max(MaxL[g], o.MaxL[og]);
