@@ -364,37 +364,3 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
     }
 }
-
-/// <summary>Open-addressing (linear probing) map from int64 keys to dense ids.</summary>
-internal sealed class LongHashTable
-{
-    private long[] _keys = new long[64];
-    private int[] _ids = Enumerable.Repeat(-1, 64).ToArray();
-    private int _count;
-
-    /// <summary>The id of <paramref name="key"/>, adding it with <paramref name="newId"/> when absent.</summary>
-    public int GetOrAdd(long key, int newId)
-    {
-        if (_count * 2 >= _keys.Length) Resize();
-        int mask = _keys.Length - 1;
-        int i = (int)(Mix(key) & (ulong)mask);
-        while (true)
-        {
-            if (_ids[i] < 0) { _keys[i] = key; _ids[i] = newId; _count++; return newId; }
-            if (_keys[i] == key) return _ids[i];
-            i = (i + 1) & mask;
-        }
-    }
-
-    private static ulong Mix(long key) => BitOperations.RotateLeft((ulong)key * 0x9E3779B97F4A7C15UL, 31) * 0xBF58476D1CE4E5B9UL;
-
-    private void Resize()
-    {
-        var keys = _keys;
-        var ids = _ids;
-        _keys = new long[keys.Length * 2];
-        _ids = Enumerable.Repeat(-1, keys.Length * 2).ToArray();
-        _count = 0;
-        for (int i = 0; i < keys.Length; i++) if (ids[i] >= 0) GetOrAdd(keys[i], ids[i]);
-    }
-}

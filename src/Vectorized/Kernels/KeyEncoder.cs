@@ -1,0 +1,245 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Accel.Data;
+
+namespace Accel.Vectorized;
+
+/// <summary>Turns the key columns of grouping and join keys into fixed-width 64-bit words whose equality
+/// is Spark's key equality (NaN equals NaN, -0.0 equals 0.0, strings by bytes, NULL equals NULL — joins
+/// drop NULL keys themselves). Several keys are packed into one word in mixed radix when their value
+/// ranges allow, so that most group-bys and joins hash one long; otherwise each key is one word plus a
+/// word of null flags. Strings of at most 7 bytes are their bytes; longer ones get dictionary codes.</summary>
+/// <remarks>All parts (batches, or both sides of a join) are planned together, so a code means the same
+/// value in every part.</remarks>
+public sealed class KeyEncoder
+{
+    private const int ShortStringBytes = 7;
+
+    private enum Kind { Integral, Floating, ShortString, Dictionary }
+
+    private sealed class KeyPlan
+    {
+        public Kind Kind;
+        public long Lo = long.MaxValue, Hi = long.MinValue;
+        public bool HasNull;
+        // Dictionary codes per part (Dictionary kind only).
+        public int[][]? Codes;
+        // Mixed-radix packing: code 0 is NULL when HasNull, values start at NullShift.
+        public long Stride;
+        public long NullShift => HasNull ? 1 : 0;
+        // As a double: a full 64-bit range would overflow a long, and such keys are never packed anyway.
+        public double Cardinality => (Hi < Lo ? 0 : (double)Hi - Lo + 1) + NullShift;
+    }
+
+    private readonly ColumnVector[][] _parts;
+    private readonly KeyPlan[] _keys;
+    private readonly bool _anyNull;
+
+    /// <summary>Words per row: 1 when the keys pack into one word.</summary>
+    public int Words { get; }
+    /// <summary>True when every key packs into one word in [0, <see cref="Cardinality"/>).</summary>
+    public bool Packed { get; }
+    /// <summary>The number of distinct packed words possible (meaningful when <see cref="Packed"/>).</summary>
+    public long Cardinality { get; }
+
+    /// <summary>Plans the encoding of the key columns of every part: parts[p][k] is key k of part p (compact columns).</summary>
+    public KeyEncoder(IReadOnlyList<ColumnVector[]> parts)
+    {
+        _parts = parts.ToArray();
+        int keys = _parts.Length == 0 ? 0 : _parts[0].Length;
+        _keys = new KeyPlan[keys];
+        for (int k = 0; k < keys; k++) _keys[k] = PlanKey(k);
+        _anyNull = _keys.Any(p => p.HasNull);
+
+        // Mixed radix in 62 bits leaves room for the direct-index and hash paths to treat words as non-negative.
+        double product = 1;
+        foreach (var p in _keys) product *= Math.Max(1, p.Cardinality);
+        Packed = product < (1L << 62);
+        if (Packed)
+        {
+            long stride = 1;
+            foreach (var p in _keys) { p.Stride = stride; stride *= (long)Math.Max(1, p.Cardinality); }
+            Cardinality = stride;
+            Words = 1;
+        }
+        else Words = keys + (_anyNull ? 1 : 0);
+    }
+
+    /// <summary>Whether any key of row <paramref name="row"/> of part <paramref name="part"/> is NULL.</summary>
+    public bool RowHasNull(int part, int row)
+    {
+        foreach (var c in _parts[part]) if (c.IsNull(row)) return true;
+        return false;
+    }
+
+    /// <summary>Writes the words of rows [start, start+count) of a part into <paramref name="dst"/> (count × Words, row-major).</summary>
+    public void Encode(int part, int start, int count, Span<long> dst)
+    {
+        var cols = _parts[part];
+        if (Packed)
+        {
+            dst[..count].Clear();
+            for (int k = 0; k < _keys.Length; k++) AddPacked(_keys[k], cols[k], part, start, count, dst);
+            return;
+        }
+        int w = Words;
+        Span<long> one = count <= 4096 ? stackalloc long[count] : new long[count];
+        if (_anyNull) for (int i = 0; i < count; i++) dst[i * w + _keys.Length] = 0;
+        for (int k = 0; k < _keys.Length; k++)
+        {
+            Codes(_keys[k], cols[k], part, start, count, one);
+            var c = cols[k];
+            for (int i = 0; i < count; i++)
+            {
+                if (c.Validity is not null && c.IsNull(start + i))
+                {
+                    dst[i * w + k] = 0;
+                    dst[i * w + _keys.Length] |= 1L << k;
+                }
+                else dst[i * w + k] = one[i];
+            }
+        }
+    }
+
+    private void AddPacked(KeyPlan p, ColumnVector c, int part, int start, int count, Span<long> dst)
+    {
+        long shift = p.NullShift - p.Lo, stride = p.Stride;
+        if (p.Kind == Kind.Integral && c.Validity is null)
+        {
+            // The common case stays a plain loop over the value buffer, which the JIT vectorizes poorly but keeps branch-free.
+            switch (c)
+            {
+                case PrimitiveVector<int> v:
+                    var iv = v.Values.AsSpan(start, count);
+                    for (int i = 0; i < count; i++) dst[i] += (iv[i] + shift) * stride;
+                    return;
+                case PrimitiveVector<long> v:
+                    var lv = v.Values.AsSpan(start, count);
+                    for (int i = 0; i < count; i++) dst[i] += (lv[i] + shift) * stride;
+                    return;
+            }
+        }
+        Span<long> codes = count <= 4096 ? stackalloc long[count] : new long[count];
+        Codes(p, c, part, start, count, codes);
+        if (c.Validity is null)
+            for (int i = 0; i < count; i++) dst[i] += (codes[i] + shift) * stride;
+        else
+            for (int i = 0; i < count; i++)
+                if (!c.IsNull(start + i)) dst[i] += (codes[i] + shift) * stride;
+    }
+
+    // The key's value per row as a long (garbage under NULLs).
+    private static void Codes(KeyPlan p, ColumnVector c, int part, int start, int count, Span<long> dst)
+    {
+        switch (p.Kind)
+        {
+            case Kind.Dictionary:
+                var codes = p.Codes![part];
+                for (int i = 0; i < count; i++) dst[i] = codes[start + i];
+                return;
+            case Kind.ShortString:
+                var s = (StringVector)c;
+                for (int i = 0; i < count; i++) dst[i] = ShortCode(s, start + i);
+                return;
+        }
+        switch (c)
+        {
+            case PrimitiveVector<int> v: for (int i = 0; i < count; i++) dst[i] = v.Values[start + i]; return;
+            case PrimitiveVector<long> v: v.Values.AsSpan(start, count).CopyTo(dst); return;
+            case PrimitiveVector<bool> v: for (int i = 0; i < count; i++) dst[i] = v.Values[start + i] ? 1 : 0; return;
+            case PrimitiveVector<double> v: for (int i = 0; i < count; i++) dst[i] = FloatingCode(v.Values[start + i]); return;
+            case PrimitiveVector<float> v: for (int i = 0; i < count; i++) dst[i] = FloatingCode(v.Values[start + i]); return;
+            default: throw new InvalidOperationException($"no key encoding for {c.Type}");
+        }
+    }
+
+    // One bit pattern per Spark-equal value: every NaN is one NaN, -0.0 is 0.0.
+    private static long FloatingCode(double d) => double.IsNaN(d) ? BitConverter.DoubleToInt64Bits(double.NaN) : BitConverter.DoubleToInt64Bits(d == 0 ? 0.0 : d);
+
+    // Up to 7 bytes big-endian in the high bytes, the length in the low byte: distinct strings get distinct codes.
+    private static long ShortCode(StringVector s, int row)
+    {
+        int off = s.Offsets[row], len = s.Offsets[row + 1] - off;
+        if (len == 0) return 0;
+        ulong raw;
+        if (off + 8 <= s.Data.Length) raw = MemoryMarshal.Read<ulong>(s.Data.AsSpan(off, 8));
+        else
+        {
+            Span<byte> tmp = stackalloc byte[8];
+            tmp.Clear();
+            s.Data.AsSpan(off, len).CopyTo(tmp);
+            raw = MemoryMarshal.Read<ulong>(tmp);
+        }
+        raw &= (1UL << (len * 8)) - 1;
+        if (BitConverter.IsLittleEndian) raw = BinaryPrimitives.ReverseEndianness(raw);
+        return (long)(raw | (uint)len);
+    }
+
+    /// <summary>Whether a column type can be a key of this encoding.</summary>
+    public static bool Supports(DataType t) => t.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32 or TypeId.Timestamp or TypeId.Decimal
+        or TypeId.Boolean or TypeId.Float32 or TypeId.Float64 or TypeId.Utf8;
+
+    private KeyPlan PlanKey(int k)
+    {
+        var type = _parts[0][k].Type;
+        var p = new KeyPlan
+        {
+            Kind = type.Id switch
+            {
+                TypeId.Float32 or TypeId.Float64 => Kind.Floating,
+                TypeId.Utf8 => _parts.All(part => MaxLength((StringVector)part[k]) <= ShortStringBytes) ? Kind.ShortString : Kind.Dictionary,
+                _ => Kind.Integral,
+            },
+        };
+        if (p.Kind == Kind.Dictionary) p.Codes = DictionaryCodes(k);
+        for (int part = 0; part < _parts.Length; part++)
+        {
+            var c = _parts[part][k];
+            if (c.NullCount > 0) p.HasNull = true;
+            if (c.NullCount == c.Length) continue;
+            if (p.Kind == Kind.Integral && c.Validity is null && c is PrimitiveVector<int> or PrimitiveVector<long>)
+            {
+                var (lo, hi) = c is PrimitiveVector<int> iv ? VectorLoops.MinMax<int>(iv.Values.AsSpan(0, c.Length)) is var (a, b) ? ((long)a, (long)b) : default
+                    : VectorLoops.MinMax<long>(((PrimitiveVector<long>)c).Values.AsSpan(0, c.Length));
+                p.Lo = Math.Min(p.Lo, lo);
+                p.Hi = Math.Max(p.Hi, hi);
+                continue;
+            }
+            var codes = new long[Math.Min(c.Length, 65536)];
+            for (int start = 0; start < c.Length; start += codes.Length)
+            {
+                int n = Math.Min(codes.Length, c.Length - start);
+                Codes(p, c, part, start, n, codes);
+                for (int i = 0; i < n; i++)
+                {
+                    if (c.Validity is not null && c.IsNull(start + i)) continue;
+                    if (codes[i] < p.Lo) p.Lo = codes[i];
+                    if (codes[i] > p.Hi) p.Hi = codes[i];
+                }
+            }
+        }
+        return p;
+    }
+
+    private static int MaxLength(StringVector s)
+    {
+        int max = 0;
+        var o = s.Offsets;
+        for (int i = 0; i < s.Length; i++) max = Math.Max(max, o[i + 1] - o[i]);
+        return max;
+    }
+
+    // First-seen order over all parts, so that every part shares one code per distinct string.
+    private int[][] DictionaryCodes(int k)
+    {
+        var dict = new ByteStringTable();
+        var result = new int[_parts.Length][];
+        for (int part = 0; part < _parts.Length; part++)
+        {
+            var s = (StringVector)_parts[part][k];
+            var codes = result[part] = new int[s.Length];
+            for (int i = 0; i < s.Length; i++) codes[i] = s.IsNull(i) ? 0 : dict.GetOrAdd(s.GetBytes(i));
+        }
+        return result;
+    }
+}
