@@ -128,6 +128,57 @@ public sealed class SimdDifferentialTests
         });
     }
 
+    /// <summary>Key sets that take every encoding: one packed word (small ranges, direct-indexed or hashed), several
+    /// words (int64 values spanning the whole range), floating keys with NaN and -0.0, and NULL keys.</summary>
+    private static readonly string[][] KeySets =
+    [
+        ["i", "k"], ["d"], ["f"], ["dt", "m"], ["ts"], ["k", "g", "dt"], ["l"], ["l", "g"], ["d", "d2", "k"],
+    ];
+
+    [Theory, MemberData(nameof(Densities))]
+    public void Grouping_by_several_keys_of_every_type_equals_scalar(double density)
+    {
+        var s = DifferentialCases.Schema;
+        var calls = new[]
+        {
+            new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64),
+            new AggregateCall(AggFunc.Sum, s.IndexOf("i"), false, AggregateTypes.ResultType(AggFunc.Sum, DataType.Int32)),
+            new AggregateCall(AggFunc.Max, s.IndexOf("d"), false, DataType.Float64),
+        };
+        foreach (var n in new[] { 0, 1, 64, 65, 3000 })
+        {
+            var batch = DifferentialCases.Batch(n, density, seed: 7000 + n);
+            foreach (var names in KeySets)
+            {
+                var keys = names.Select(s.IndexOf).ToArray();
+                var spec = new AggregateSpec(s, keys, calls, new Schema(keys.Select(k => s[k]).Concat(calls.Select((c, i) => new Field($"a{i}", c.ResultType)))));
+                Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), [batch, batch.WithSelection([.. Enumerable.Range(0, n).Where(r => r % 2 == 0)])], spec));
+            }
+        }
+    }
+
+    [Theory, MemberData(nameof(Densities))]
+    public void Grouping_by_short_and_long_strings_and_booleans_equals_scalar(double density)
+    {
+        var schema = new Schema([new Field("short", DataType.Utf8), new Field("long", DataType.Utf8), new Field("b", DataType.Boolean), new Field("v", DataType.Int64)]);
+        var rng = new Random(42);
+        string?[] shorts = ["", "A", "N", "R", "é", "AB\0", "1234567"];
+        object? N(object v) => rng.NextDouble() < density ? null : v;
+        var rows = Enumerable.Range(0, 5000).Select(_ => new object?[]
+        {
+            N(shorts[rng.Next(shorts.Length)]!), N("Customer#" + rng.Next(40).ToString("D9")), N(rng.Next(2) == 0), N((long)rng.Next(1000)),
+        }).ToList();
+        var batch = ColumnBatch.FromRows(schema, rows);
+        var calls = new[] { new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64), new AggregateCall(AggFunc.Sum, 3, false, DataType.Int64) };
+        foreach (var keys in new[] { new[] { 0 }, [1], [0, 1], [2, 0], [1, 2, 0] })
+        {
+            var spec = new AggregateSpec(schema, keys, calls, new Schema(keys.Select(k => schema[k]).Concat(calls.Select((c, i) => new Field($"a{i}", c.ResultType)))));
+            // Two parts whose long strings differ: one dictionary must serve both.
+            var second = ColumnBatch.FromRows(schema, rows.Take(700).Select(r => new[] { r[0], r[1] is string x ? x + "+" : null, r[2], r[3] }));
+            Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), [batch, second], spec));
+        }
+    }
+
     [Fact]
     public void Filter_and_aggregate_across_the_morsel_boundary_and_with_selection_vectors()
     {
@@ -157,8 +208,10 @@ public sealed class SimdDifferentialTests
         var decimalQuotient = Binder.Bind(new BinaryExpr(BinaryOp.Divide, new ColumnRef("m"), new ColumnRef("m")), s);
         Assert.Contains("division producing decimal", new ProjectSimd().CanRun(new ProjectSpec(s, [decimalQuotient], new Schema([new Field("x", decimalQuotient.Type)])), new ExecEnvironment(10)).Reason);
 
-        var twoKeys = new AggregateSpec(s, [0, 1], [], new Schema([s[0], s[1]]));
-        Assert.Contains("grouping by 2 keys", new HashAggregateSimd().CanRun(twoKeys, new ExecEnvironment(10)).Reason);
+        var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, 2, false, DataType.Float64)], new Schema([s[0], s[1], new Field("m", DataType.Float64)]));
+        Assert.Contains("aggregate median", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);
+        var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32))]);
+        Assert.Contains("grouping by a array", new HashAggregateSimd().CanRun(new AggregateSpec(arrays, [0], [], arrays), new ExecEnvironment(10)).Reason);
     }
 
     [Fact]

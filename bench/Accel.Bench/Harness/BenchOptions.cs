@@ -5,7 +5,7 @@ namespace Accel.Bench.Harness;
 /// <summary>Options of `accel bench`.</summary>
 public sealed record BenchOptions(
     IReadOnlyList<string> Suites, double ScaleFactor, double Rows, double OpsMaxRows, IReadOnlyList<string> Paths,
-    int Reps, int Threads, string Out, string Report, string Cache)
+    int Reps, int Threads, string Out, string Report, string Cache, IReadOnlyList<string>? Queries = null, bool Profile = false)
 {
     /// <summary>The paths a run may name: the engine's three paths, its own choice, and the DuckDB peer.</summary>
     public static readonly string[] KnownPaths = ["gpu", "simd", "scalar", "auto", "duckdb"];
@@ -14,13 +14,15 @@ public sealed record BenchOptions(
     public const string Usage = """
         accel bench --suite tpch|h2o-groupby|h2o-join|ops|ml|all [--sf X] [--rows N] [--ops-max-rows N]
                     [--paths gpu,simd,scalar,auto,duckdb] [--reps N] [--threads N] [--out results.json]
-                    [--report report.md] [--cache DIR]
+                    [--report report.md] [--cache DIR] [--queries q01,q06] [--profile]
         """;
 
     /// <summary>Parses the command line.</summary>
     public static BenchOptions Parse(string[] args)
     {
         string suite = "all", paths = "gpu,simd,scalar,duckdb", output = "results.json", report = "report.md";
+        string? queries = null;
+        bool profile = false;
         string cache = Path.Combine(Path.GetTempPath(), "accel-bench-cache");
         double sf = 1, rows = 1e6, opsMax = 1e7;
         int reps = 3, threads = Environment.ProcessorCount;
@@ -45,6 +47,8 @@ public sealed record BenchOptions(
                 case "--out": output = Value(); break;
                 case "--report": report = Value(); break;
                 case "--cache": cache = Value(); break;
+                case "--queries": queries = Value(); break;
+                case "--profile": profile = true; break;
                 default: throw new AccelException($"unknown option '{args[i]}'\n{Usage}");
             }
         }
@@ -56,7 +60,8 @@ public sealed record BenchOptions(
         foreach (var p in pathList)
             if (!KnownPaths.Contains(p)) throw new AccelException($"unknown path '{p}' in --paths (known: {string.Join(", ", KnownPaths)})");
         if (!pathList.Contains("duckdb")) pathList = [.. pathList, "duckdb"]; // the reference is always run: every answer is checked against it
-        return new BenchOptions(suites, sf, rows, opsMax, pathList, reps, threads, output, report, cache);
+        var queryList = queries?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return new BenchOptions(suites, sf, rows, opsMax, pathList, reps, threads, output, report, cache, queryList, profile);
     }
 }
 

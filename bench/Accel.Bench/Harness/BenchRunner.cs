@@ -57,7 +57,7 @@ public static class BenchRunner
             using var duck = new DuckDbReference();
             duck.Execute($"SET threads = {o.Threads}");
             var session = AccelSession.Builder().AppName("accel-bench").Create();
-            foreach (var q in suite.Queries)
+            foreach (var q in suite.Queries.Where(q => o.Queries is null || o.Queries.Contains(q.Name)))
             {
                 Progress.Status($"[{suite.Name} {q.Name}] loading");
                 suite.TablesFor(q, session, duck);
@@ -122,7 +122,16 @@ public static class BenchRunner
                 results.Add(new BenchResult(suite.Name, q.Name, suite.Scale, path, "failed", diff, null, null, null, 0, actual.Count, bytes, null, null, null, planPaths, plannerChoice));
                 continue;
             }
-            var times = Time(o.Reps, $"[{suite.Name} {q.Name}] {path}", () => session.Sql(q.Sql).Collect().Count());
+            ExecNode? lastTimed = null;
+            var times = Time(o.Reps, $"[{suite.Name} {q.Name}] {path}", () =>
+            {
+                var timed = session.Sql(q.Sql);
+                int n = timed.Collect().Count();
+                lastTimed = timed.LastExecutedPlan;
+                return n;
+            });
+            // --profile: where the time of the last timed run went, operator by operator.
+            if (o.Profile && lastTimed is not null) Progress.Line($"{suite.Name} {q.Name} {path} profile:\n{Explain.Render(lastTimed, analyze: true)}");
             bool? resident = planPaths.Values.Contains("gpu") ? false : null; // operators copy their inputs to the device per query
             results.Add(Ok(suite, q, path, times, actual.Count, bytes, machine, resident, planPaths, plannerChoice));
         }

@@ -63,7 +63,8 @@ public sealed record ProjectSpec(Schema Input, IReadOnlyList<BoundExpr> Exprs, S
 /// <summary>Projection implementation.</summary>
 public interface IProjectImpl : IOperatorImpl<ProjectSpec>
 {
-    /// <summary>Evaluates every expression over the live rows; the result is compact (no selection vector).</summary>
+    /// <summary>Evaluates every expression over the live rows; the result is compact (no selection vector), except that a
+    /// projection of plain columns may pass the input's selection vector through instead of copying.</summary>
     ColumnBatch Project(ColumnBatch input, ProjectSpec spec);
 }
 

@@ -22,6 +22,8 @@ public sealed class KeyEncoder
         public Kind Kind;
         public long Lo = long.MaxValue, Hi = long.MinValue;
         public bool HasNull;
+        // The longest string of a ShortString key: codes are numbers of that many bytes.
+        public int MaxBytes;
         // Dictionary codes per part (Dictionary kind only).
         public int[][]? Codes;
         // Mixed-radix packing: code 0 is NULL when HasNull, values start at NullShift.
@@ -139,7 +141,7 @@ public sealed class KeyEncoder
                 return;
             case Kind.ShortString:
                 var s = (StringVector)c;
-                for (int i = 0; i < count; i++) dst[i] = ShortCode(s, start + i);
+                for (int i = 0; i < count; i++) dst[i] = ShortCode(s, start + i, p.MaxBytes);
                 return;
         }
         switch (c)
@@ -156,8 +158,9 @@ public sealed class KeyEncoder
     // One bit pattern per Spark-equal value: every NaN is one NaN, -0.0 is 0.0.
     private static long FloatingCode(double d) => double.IsNaN(d) ? BitConverter.DoubleToInt64Bits(double.NaN) : BitConverter.DoubleToInt64Bits(d == 0 ? 0.0 : d);
 
-    // Up to 7 bytes big-endian in the high bytes, the length in the low byte: distinct strings get distinct codes.
-    private static long ShortCode(StringVector s, int row)
+    // The bytes as a big-endian number of maxBytes bytes (zero padded), times maxBytes+1, plus the length: distinct
+    // strings get distinct codes, and one-byte flags ('A', 'N', 'R') get codes a few hundred apart, so they pack.
+    private static long ShortCode(StringVector s, int row, int maxBytes)
     {
         int off = s.Offsets[row], len = s.Offsets[row + 1] - off;
         if (len == 0) return 0;
@@ -172,7 +175,7 @@ public sealed class KeyEncoder
         }
         raw &= (1UL << (len * 8)) - 1;
         if (BitConverter.IsLittleEndian) raw = BinaryPrimitives.ReverseEndianness(raw);
-        return (long)(raw | (uint)len);
+        return (long)(raw >> (64 - 8 * maxBytes)) * (maxBytes + 1) + len;
     }
 
     /// <summary>Whether a column type can be a key of this encoding.</summary>
@@ -187,10 +190,15 @@ public sealed class KeyEncoder
             Kind = type.Id switch
             {
                 TypeId.Float32 or TypeId.Float64 => Kind.Floating,
-                TypeId.Utf8 => _parts.All(part => MaxLength((StringVector)part[k]) <= ShortStringBytes) ? Kind.ShortString : Kind.Dictionary,
+                TypeId.Utf8 => Kind.ShortString,
                 _ => Kind.Integral,
             },
         };
+        if (p.Kind == Kind.ShortString)
+        {
+            p.MaxBytes = Math.Max(1, _parts.Max(part => MaxLength((StringVector)part[k])));
+            if (p.MaxBytes > ShortStringBytes) p.Kind = Kind.Dictionary;
+        }
         if (p.Kind == Kind.Dictionary) p.Codes = DictionaryCodes(k);
         for (int part = 0; part < _parts.Length; part++)
         {

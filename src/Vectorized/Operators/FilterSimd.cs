@@ -34,10 +34,13 @@ public sealed class FilterSimd : IFilterImpl
 /// <summary>Input columns for the SIMD loops: compact (gathered through the selection vector when there is one).</summary>
 internal static class Inputs
 {
-    public static (IReadOnlyList<ColumnVector> Columns, int Rows) Gathered(ColumnBatch input, Expressions.BoundExpr expr)
+    public static (IReadOnlyList<ColumnVector> Columns, int Rows) Gathered(ColumnBatch input, Expressions.BoundExpr expr) => Gathered(input, [expr]);
+
+    /// <summary>Only the columns the expressions use are gathered; the others keep their physical rows and must not be read.</summary>
+    public static (IReadOnlyList<ColumnVector> Columns, int Rows) Gathered(ColumnBatch input, IEnumerable<Expressions.BoundExpr> exprs)
     {
         if (input.Selection is null) return (input.Columns, input.PhysicalRows);
-        var used = expr.Descendants().OfType<Expressions.BoundColumn>().Select(c => c.Ordinal).ToHashSet();
+        var used = exprs.SelectMany(e => e.Descendants()).OfType<Expressions.BoundColumn>().Select(c => c.Ordinal).ToHashSet();
         var sel = input.Selection;
         return (input.Columns.Select((c, i) => used.Contains(i) ? c.Gather(sel) : c).ToArray(), sel.Length);
     }

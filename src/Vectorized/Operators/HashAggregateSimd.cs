@@ -5,10 +5,10 @@ using Accel.Expressions;
 
 namespace Accel.Vectorized;
 
-/// <summary>SIMD hash aggregate: global aggregates with vector sums and min/max, and grouping by one
-/// integer key, direct-indexed when the key range is small and through an open-addressing table
-/// otherwise. Morsels are processed on all cores, each thread with its own partial state, merged once
-/// at the end (no lock on the hot path).</summary>
+/// <summary>SIMD hash aggregate: global aggregates with vector sums and min/max, and grouping by any number
+/// of keys of any scalar type, encoded into 64-bit words by <see cref="KeyEncoder"/>: direct-indexed when
+/// the packed key range is small, an open-addressing table otherwise. Morsels are processed on all cores,
+/// each thread with its own partial state, merged once at the end (no lock on the hot path).</summary>
 public sealed class HashAggregateSimd : IHashAggregateImpl
 {
     private const int MorselRows = 65536;
@@ -20,10 +20,9 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     /// <inheritdoc />
     public Support CanRun(AggregateSpec spec, ExecEnvironment env)
     {
-        if (spec.KeyOrdinals.Count > 1)
-            return Support.No($"grouping by {spec.KeyOrdinals.Count} keys ({string.Join(", ", spec.KeyOrdinals.Select(k => spec.Input[k].Type))}) is not vectorized yet");
-        if (spec.KeyOrdinals.Count == 1 && spec.Input[spec.KeyOrdinals[0]].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Date32))
-            return Support.No($"grouping by a {spec.Input[spec.KeyOrdinals[0]].Type} key is not vectorized yet");
+        foreach (var k in spec.KeyOrdinals)
+            if (!KeyEncoder.Supports(spec.Input[k].Type))
+                return Support.No($"grouping by a {spec.Input[k].Type} key is not vectorized yet");
         foreach (var a in spec.Aggregates)
         {
             if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not vectorized yet");
@@ -38,150 +37,119 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
 
     /// <inheritdoc />
     public CostEstimate Estimate(AggregateSpec spec, ExecEnvironment env) =>
-        new(env.EstimatedRows * SimdCostModel.NsPerRowAggregate * Math.Max(1, spec.Aggregates.Count) / SimdCapabilities.EffectiveThreads / 1e6, 0, 0);
+        new(env.EstimatedRows * SimdCostModel.NsPerRowAggregate * Math.Max(1, spec.Aggregates.Count + spec.KeyOrdinals.Count) / SimdCapabilities.EffectiveThreads / 1e6, 0, 0);
 
     /// <inheritdoc />
     public ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec)
     {
         var batches = input.Select(b => b.Compact()).Where(b => b.PhysicalRows > 0).ToList();
-        var morsels = batches.SelectMany(b => Enumerable.Range(0, (b.PhysicalRows + MorselRows - 1) / MorselRows)
-            .Select(m => (Batch: b, Start: m * MorselRows, Count: Math.Min(MorselRows, b.PhysicalRows - m * MorselRows)))).ToList();
-        bool keyed = spec.KeyOrdinals.Count == 1;
-        long keyMin = 0;
+        var morsels = batches.SelectMany((b, part) => Enumerable.Range(0, (b.PhysicalRows + MorselRows - 1) / MorselRows)
+            .Select(m => (Part: part, Start: m * MorselRows, Count: Math.Min(MorselRows, b.PhysicalRows - m * MorselRows)))).ToList();
+        KeyEncoder? encoder = null;
         bool direct = false;
-        if (keyed)
+        if (spec.KeyOrdinals.Count > 0)
         {
-            var (min, max, any) = KeyRange(batches, spec.KeyOrdinals[0]);
+            encoder = new KeyEncoder(batches.Select(b => spec.KeyOrdinals.Select(k => b[k]).ToArray()).ToList());
             long rows = batches.Sum(b => (long)b.PhysicalRows);
-            direct = !any || (max - min < DirectRangeLimit && max - min <= 4 * rows + 1024);
-            keyMin = any ? min : 0;
+            direct = encoder.Packed && encoder.Cardinality <= DirectRangeLimit && encoder.Cardinality <= 4 * rows + 1024;
         }
         var states = new List<GroupState>();
         Parallel.ForEach(morsels, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
-            () => new GroupState(spec, direct, keyMin),
-            (m, _, state) => { state.Consume(m.Batch, m.Start, m.Count); return state; },
+            () => new GroupState(spec, encoder, direct),
+            (m, _, state) => { state.Consume(batches[m.Part], m.Part, m.Start, m.Count); return state; },
             state => { lock (states) states.Add(state); });
-        var total = new GroupState(spec, direct, keyMin);
+        var total = new GroupState(spec, encoder, direct);
         foreach (var s in states) total.Merge(s);
-        return total.Result(spec);
+        return total.Result(spec, batches);
     }
 
-    private static (long Min, long Max, bool Any) KeyRange(List<ColumnBatch> batches, int ordinal)
-    {
-        long min = long.MaxValue, max = long.MinValue;
-        bool any = false;
-        foreach (var b in batches)
-        {
-            var keys = Keys(b[ordinal]);
-            var valid = Bitmask.FromValidity(b[ordinal].Validity, b.PhysicalRows);
-            if (b[ordinal].Validity is null && keys.Length > 0)
-            {
-                var (lo, hi) = VectorLoops.MinMax<long>(keys.AsSpan(0, b.PhysicalRows));
-                min = Math.Min(min, lo);
-                max = Math.Max(max, hi);
-                any = true;
-                continue;
-            }
-            foreach (var i in Bitmask.Positions(valid, null)) { min = Math.Min(min, keys[i]); max = Math.Max(max, keys[i]); any = true; }
-        }
-        return (min, max, any);
-    }
-
-    internal static long[] Keys(ColumnVector c) => c switch
-    {
-        PrimitiveVector<long> v => v.Values,
-        PrimitiveVector<int> v => Widen(v.Values, c.Length),
-        _ => throw new InvalidOperationException(),
-    };
-
-    private static long[] Widen(int[] a, int n)
-    {
-        var r = new long[n];
-        for (int i = 0; i < n; i++) r[i] = a[i];
-        return r;
-    }
-
-    /// <summary>Per-thread (and final) state: dense group ids, one slot per group per aggregate.</summary>
+    /// <summary>Per-thread (and final) state: dense group ids, one slot per group per aggregate, and for each
+    /// group one input row holding its key values (the output keys are gathered from those rows).</summary>
     private sealed class GroupState
     {
         private readonly AggregateSpec _spec;
-        private readonly bool _keyed, _direct;
-        private readonly long _keyMin;
-        private readonly LongHashTable _table = new();
+        private readonly KeyEncoder? _encoder;
+        private readonly bool _direct;
+        private readonly LongHashTable? _table;
+        private readonly WideKeyTable? _wide;
+        private readonly int[] _directSlot = [];
         private int _groups;
-        private long[] _keys = new long[16];
-        private bool[] _keyNull = new bool[16];
-        private int[] _directSlot = [];
-        private int _nullSlot = -1;
+        private long[] _packedKey = new long[16];
+        private long[] _rep = new long[16];
         private readonly Slots[] _aggs;
 
-        public GroupState(AggregateSpec spec, bool direct, long keyMin)
+        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct)
         {
             _spec = spec;
-            _keyed = spec.KeyOrdinals.Count == 1;
+            _encoder = encoder;
             _direct = direct;
-            _keyMin = keyMin;
             _aggs = spec.Aggregates.Select(_ => new Slots()).ToArray();
-            if (!_keyed) Slot(0, false);
+            if (encoder is null) { NewGroup(0, -1); return; }
+            if (direct) { _directSlot = new int[encoder.Cardinality]; Array.Fill(_directSlot, -1); }
+            else if (encoder.Packed) _table = new LongHashTable();
+            else _wide = new WideKeyTable(encoder.Words);
         }
 
-        private int NewGroup(long key, bool isNull)
+        private int NewGroup(long packedKey, long rep)
         {
-            if (_groups == _keys.Length)
+            if (_groups == _rep.Length)
             {
-                Array.Resize(ref _keys, _groups * 2);
-                Array.Resize(ref _keyNull, _groups * 2);
+                Array.Resize(ref _packedKey, _groups * 2);
+                Array.Resize(ref _rep, _groups * 2);
             }
-            _keys[_groups] = key;
-            _keyNull[_groups] = isNull;
+            _packedKey[_groups] = packedKey;
+            _rep[_groups] = rep;
             foreach (var a in _aggs) a.Grow(_groups + 1);
             return _groups++;
         }
 
-        private int Slot(long key, bool isNull)
+        private int PackedSlot(long key, long rep)
         {
-            if (!_keyed) return _groups == 0 ? NewGroup(0, false) : 0;
-            if (isNull) return _nullSlot >= 0 ? _nullSlot : _nullSlot = NewGroup(0, true);
             if (_direct)
             {
-                long d = key - _keyMin;
-                if (d >= _directSlot.Length)
-                {
-                    int old = _directSlot.Length;
-                    Array.Resize(ref _directSlot, (int)Math.Max(d + 1, old * 2L));
-                    Array.Fill(_directSlot, -1, old, _directSlot.Length - old);
-                }
-                int s = _directSlot[d];
-                return s >= 0 ? s : _directSlot[d] = NewGroup(key, false);
+                int s = _directSlot[key];
+                return s >= 0 ? s : _directSlot[key] = NewGroup(key, rep);
             }
-            int id = _table.GetOrAdd(key, _groups);
-            return id == _groups ? NewGroup(key, false) : id;
+            int id = _table!.GetOrAdd(key, _groups);
+            return id == _groups ? NewGroup(key, rep) : id;
         }
 
-        public void Consume(ColumnBatch b, int start, int count)
+        private int WideSlot(ReadOnlySpan<long> words, long rep)
         {
-            int[] slots = new int[count];
-            if (_keyed)
-            {
-                var kc = b[_spec.KeyOrdinals[0]];
-                var keys = Keys(kc);
-                for (int i = 0; i < count; i++) slots[i] = Slot(keys[start + i], kc.IsNull(start + i));
-            }
-            else Slot(0, false);
+            int id = _wide!.GetOrAdd(words);
+            return id == _groups ? NewGroup(0, rep) : id;
+        }
+
+        private void AssignSlots(int part, int start, int count, int[] slots)
+        {
+            var enc = _encoder!;
+            var words = new long[count * enc.Words];
+            enc.Encode(part, start, count, words);
+            long repBase = (long)part << 32 | (uint)start;
+            if (enc.Packed)
+                for (int i = 0; i < count; i++) slots[i] = PackedSlot(words[i], repBase + i);
+            else
+                for (int i = 0, w = enc.Words; i < count; i++) slots[i] = WideSlot(words.AsSpan(i * w, w), repBase + i);
+        }
+
+        public void Consume(ColumnBatch b, int part, int start, int count)
+        {
+            bool keyed = _encoder is not null;
+            int[] slots = keyed ? new int[count] : [];
+            if (keyed) AssignSlots(part, start, count, slots);
             for (int a = 0; a < _aggs.Length; a++)
             {
                 var call = _spec.Aggregates[a];
                 var s = _aggs[a];
                 if (call.InputOrdinal < 0)
                 {
-                    if (!_keyed) s.Count[0] += count;
+                    if (!keyed) s.Count[0] += count;
                     else foreach (var g in slots) s.Count[g]++;
                     continue;
                 }
                 var col = b[call.InputOrdinal];
-                var validWords = Bitmask.FromValidity(col.Validity, b.PhysicalRows);
                 bool isDecimal = col.Type.Id == TypeId.Decimal;
-                if (!_keyed && col.Validity is null && !isDecimal && call.Func is AggFunc.Sum or AggFunc.Avg or AggFunc.Count)
+                if (!keyed && col.Validity is null && !isDecimal && call.Func is AggFunc.Sum or AggFunc.Avg or AggFunc.Count)
                 {
                     // Global, no NULLs: whole-vector sums.
                     s.Count[0] += count;
@@ -195,21 +163,35 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     s.Has[0] = true;
                     continue;
                 }
-                for (int i = 0; i < count; i++)
-                {
-                    int r = start + i;
-                    if ((validWords[r >> 6] >> (r & 63) & 1) == 0) continue;
-                    int g = _keyed ? slots[i] : 0;
-                    switch (col)
-                    {
-                        case PrimitiveVector<long> v when isDecimal: s.AddDecimal(g, v.Values[r]); break;
-                        case PrimitiveVector<long> v: s.AddLong(g, v.Values[r]); break;
-                        case PrimitiveVector<int> v: s.AddLong(g, v.Values[r]); break;
-                        case PrimitiveVector<double> v: s.AddDouble(g, v.Values[r]); break;
-                        case PrimitiveVector<float> v: s.AddDouble(g, v.Values[r]); break;
-                        default: s.Count[g]++; break;
-                    }
-                }
+                Accumulate(s, col, isDecimal, start, count, slots);
+            }
+        }
+
+        // One loop per value type, the type test hoisted out of the row loop; NULL inputs are skipped.
+        private static void Accumulate(Slots s, ColumnVector col, bool isDecimal, int start, int count, int[] slots)
+        {
+            var valid = col.Validity;
+            bool keyed = slots.Length > 0;
+            switch (col)
+            {
+                case PrimitiveVector<long> v when isDecimal:
+                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddDecimal(keyed ? slots[i] : 0, v.Values[start + i]);
+                    break;
+                case PrimitiveVector<long> v:
+                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddLong(keyed ? slots[i] : 0, v.Values[start + i]);
+                    break;
+                case PrimitiveVector<int> v:
+                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddLong(keyed ? slots[i] : 0, v.Values[start + i]);
+                    break;
+                case PrimitiveVector<double> v:
+                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddDouble(keyed ? slots[i] : 0, v.Values[start + i]);
+                    break;
+                case PrimitiveVector<float> v:
+                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddDouble(keyed ? slots[i] : 0, v.Values[start + i]);
+                    break;
+                default:
+                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.Count[keyed ? slots[i] : 0]++;
+                    break;
             }
         }
 
@@ -238,22 +220,39 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         {
             for (int g = 0; g < other._groups; g++)
             {
-                int t = Slot(other._keys[g], other._keyNull[g]);
+                int t = _encoder is null ? 0
+                    : _encoder.Packed ? PackedSlot(other._packedKey[g], other._rep[g])
+                    : WideSlot(other._wide!.KeyOf(g), other._rep[g]);
                 for (int a = 0; a < _aggs.Length; a++) _aggs[a].Merge(t, other._aggs[a], g);
             }
         }
 
-        public ColumnBatch Result(AggregateSpec spec)
+        public ColumnBatch Result(AggregateSpec spec, List<ColumnBatch> batches)
         {
             int n = _groups;
             var columns = new List<ColumnVector>();
-            if (_keyed)
+            // Groups in the order of their representative rows, so that each batch's key rows are one gather.
+            var order = new int[n];
+            for (int g = 0; g < n; g++) order[g] = g;
+            if (_encoder is not null)
             {
-                var kt = spec.Output[0].Type;
-                var b = ColumnBuilder.Create(kt, n);
-                for (int g = 0; g < n; g++)
-                    b.Append(_keyNull[g] ? null : kt.Id == TypeId.Int64 ? _keys[g] : kt.Id == TypeId.Date32 ? ValueConversions.ToDate((int)_keys[g]) : (object)(int)_keys[g]);
-                columns.Add(b.Build());
+                var reps = _rep.AsSpan(0, n).ToArray();
+                Array.Sort(reps, order);
+                foreach (var k in spec.KeyOrdinals)
+                {
+                    var parts = new List<ColumnVector>();
+                    for (int i = 0; i < n;)
+                    {
+                        int part = (int)(reps[i] >> 32), j = i;
+                        while (j < n && (int)(reps[j] >> 32) == part) j++;
+                        var rows = new int[j - i];
+                        for (int x = i; x < j; x++) rows[x - i] = (int)reps[x];
+                        parts.Add(batches[part][k].Gather(rows));
+                        i = j;
+                    }
+                    var type = spec.Input[k].Type;
+                    columns.Add(NormalizedKeys(parts.Count == 0 ? ColumnBuilder.Create(type, 0).Build() : ColumnVector.Concat(type, parts)));
+                }
             }
             for (int a = 0; a < _aggs.Length; a++)
             {
@@ -263,7 +262,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 bool floating = inType is { IsFloating: true };
                 bool isDecimal = inType is { Id: TypeId.Decimal };
                 var b = ColumnBuilder.Create(call.ResultType, n);
-                for (int g = 0; g < n; g++)
+                foreach (var g in order)
                 {
                     object? v = call.Func switch
                     {
@@ -296,6 +295,21 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             Int128 limit = 1;
             for (int i = 0; i < result.Precision; i++) limit *= 10;
             return Int128.Abs(q) < limit ? ValueConversions.ToDecimal((long)q, result.Scale) : null;
+        }
+
+        // Output keys show Spark's grouping value: -0.0 groups (and prints) as 0.0.
+        private static ColumnVector NormalizedKeys(ColumnVector c)
+        {
+            switch (c)
+            {
+                case PrimitiveVector<double> d:
+                    for (int i = 0; i < d.Length; i++) if (d.Values[i] == 0) d.Values[i] = 0.0;
+                    break;
+                case PrimitiveVector<float> f:
+                    for (int i = 0; i < f.Length; i++) if (f.Values[i] == 0) f.Values[i] = 0f;
+                    break;
+            }
+            return c;
         }
 
         private static object FromDouble(double d, DataType t) => t.Id == TypeId.Float32 ? (float)d : d;

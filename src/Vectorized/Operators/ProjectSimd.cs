@@ -28,11 +28,14 @@ public sealed class ProjectSimd : IProjectImpl
     public CostEstimate Estimate(ProjectSpec spec, ExecEnvironment env) =>
         new(env.EstimatedRows * SimdCostModel.NsPerRowPerNode * spec.Exprs.Sum(e => e is BoundColumn ? 0 : e.Descendants().Count()) / 1e6, 0, 0);
 
-    /// <inheritdoc />
+    /// <summary>Evaluates every expression over the live rows. A projection of plain columns keeps the input's
+    /// selection vector (nothing is copied); otherwise only the columns the expressions use are gathered.</summary>
     public ColumnBatch Project(ColumnBatch input, ProjectSpec spec)
     {
-        var compact = input.Compact();
-        var cols = spec.Exprs.Select(e => e is BoundColumn c ? compact[c.Ordinal] : SimdEvaluator.EvaluateColumn(e, compact.Columns, compact.PhysicalRows)).ToArray();
-        return new ColumnBatch(spec.Output, cols, compact.PhysicalRows);
+        if (input.Selection is not null && spec.Exprs.All(e => e is BoundColumn))
+            return new ColumnBatch(spec.Output, spec.Exprs.Select(e => input[((BoundColumn)e).Ordinal]).ToArray(), input.PhysicalRows, input.Selection);
+        var (columns, rows) = Inputs.Gathered(input, spec.Exprs);
+        var cols = spec.Exprs.Select(e => e is BoundColumn c ? columns[c.Ordinal] : SimdEvaluator.EvaluateColumn(e, columns, rows)).ToArray();
+        return new ColumnBatch(spec.Output, cols, rows);
     }
 }
