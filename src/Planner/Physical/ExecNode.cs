@@ -90,6 +90,42 @@ public abstract class ExecNode
     /// <summary>The operator's work.</summary>
     protected abstract IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx);
 
+    /// <summary>Applies <paramref name="work"/> to every input batch, in input order. On the CPU paths each batch is a
+    /// morsel: up to one batch per thread is in flight at once (a bounded window, so memory stays bounded);
+    /// the GPU path keeps one stream of batches.</summary>
+    protected IEnumerable<ColumnBatch> MapBatches(IEnumerable<ColumnBatch> input, Func<ColumnBatch, ColumnBatch> work)
+    {
+        int threads = (Metrics.ActualPath ?? Decision.Chosen) == ExecPath.Gpu ? 1 : Accel.Vectorized.SimdCapabilities.EffectiveThreads;
+        if (threads <= 1)
+        {
+            foreach (var b in input) yield return work(b);
+            yield break;
+        }
+        var window = new List<ColumnBatch>(threads);
+        using var e = input.GetEnumerator();
+        while (true)
+        {
+            window.Clear();
+            while (window.Count < threads && e.MoveNext()) window.Add(e.Current);
+            if (window.Count == 0) yield break;
+            var results = new ColumnBatch[window.Count];
+            if (window.Count == 1) results[0] = work(window[0]);
+            else
+            {
+                try
+                {
+                    Parallel.For(0, window.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i => results[i] = work(window[i]));
+                }
+                catch (AggregateException ex) when (ex.InnerExceptions.Count >= 1)
+                {
+                    // The caller sees the first operator error itself (an AccelException stays one).
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+                }
+            }
+            foreach (var r in results) yield return r;
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> on the chosen implementation; when the GPU path fails at run time
     /// (out of memory, device lost) and the run is not strict, reruns it on the next runnable path and
     /// records the fail-over. The input is unchanged by a failed attempt, so no row is lost or duplicated.</summary>

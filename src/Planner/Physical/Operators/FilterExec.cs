@@ -15,12 +15,6 @@ public sealed class FilterExec(ExecNode child, FilterSpec spec, IReadOnlyList<IF
     public override string Detail => Spec.Predicate.Describe(Spec.Input);
 
     /// <inheritdoc />
-    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
-    {
-        foreach (var batch in Children[0].Execute(ctx))
-        {
-            var result = RunWithFailover(ctx, impls, impl => impl.Filter(batch, Spec));
-            if (result.RowCount > 0) yield return result;
-        }
-    }
+    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx) =>
+        MapBatches(Children[0].Execute(ctx), batch => RunWithFailover(ctx, impls, impl => impl.Filter(batch, Spec))).Where(b => b.RowCount > 0);
 }

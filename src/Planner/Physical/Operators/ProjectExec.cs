@@ -19,9 +19,6 @@ public sealed class ProjectExec(ExecNode child, ProjectSpec spec, IReadOnlyList<
     })) + "]";
 
     /// <inheritdoc />
-    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
-    {
-        foreach (var batch in Children[0].Execute(ctx))
-            yield return RunWithFailover(ctx, impls, impl => impl.Project(batch, Spec));
-    }
+    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx) =>
+        MapBatches(Children[0].Execute(ctx), batch => RunWithFailover(ctx, impls, impl => impl.Project(batch, Spec)));
 }
