@@ -179,6 +179,81 @@ public sealed class SimdDifferentialTests
         }
     }
 
+    private static readonly Schema StringSchema = new([
+        new Field("s", DataType.Utf8), new Field("t", DataType.Utf8), new Field("n", DataType.Int32), new Field("dt", DataType.Date32),
+        new Field("m", DataType.Decimal(12, 2)), new Field("x", DataType.Float64),
+    ]);
+
+    private static ColumnBatch StringBatch(int rows, double density, int seed)
+    {
+        var rng = new Random(seed);
+        string[] words = ["", "ASIA", "AIR", "AIR REG", "MAIL", "PROMO BRUSHED", "forest green", "PROMOTION", "é-ü", "special requests", "xx special yy requests"];
+        object? N(object v) => rng.NextDouble() < density ? null : v;
+        return ColumnBatch.FromRows(StringSchema, Enumerable.Range(0, rows).Select(_ => new object?[]
+        {
+            N(words[rng.Next(words.Length)]), N(words[rng.Next(words.Length)]), N(rng.Next(-20, 20)),
+            N(new DateOnly(1992, 1, 1).AddDays(rng.Next(2600))), N(Math.Round((decimal)(rng.NextDouble() * 2000 - 1000), 2)), N(rng.NextDouble() * 10 - 5),
+        }));
+    }
+
+    private static Expr C(string n) => new ColumnRef(n);
+    private static Expr L(object v) => Literal.Of(v);
+    private static Expr B(BinaryOp op, Expr l, Expr r) => new BinaryExpr(op, l, r);
+    private static Expr F(string name, params Expr[] args) => new FunctionCall(name, args);
+
+    /// <summary>String comparisons with literals and between columns, IN lists, LIKE with '%' patterns, date parts.</summary>
+    public static readonly Expr[] StringPredicates =
+    [
+        B(BinaryOp.Equal, C("s"), L("ASIA")), B(BinaryOp.NotEqual, C("s"), L("")), B(BinaryOp.LessThan, C("s"), L("MAIL")),
+        B(BinaryOp.GreaterThanOrEqual, L("AIR"), C("s")), B(BinaryOp.LessThanOrEqual, C("s"), C("t")), B(BinaryOp.Equal, C("s"), C("t")),
+        new InExpr(C("s"), [L("AIR"), L("AIR REG"), L("é-ü")]), new InExpr(C("s"), [L("MAIL"), L("")], Negated: true),
+        new InExpr(C("n"), [L(1), L(5), L(-7)]), new InExpr(C("m"), [L(1.5m), L(-3m)], Negated: true),
+        F("like", C("s"), L("PROMO%")), F("like", C("s"), L("%requests")), F("like", C("s"), L("%special%requests%")), F("like", C("s"), L("AIR")),
+        F("like", C("s"), L("%")), F("like", C("s"), L("")), F("like", C("t"), L("%e%e%")),
+        B(BinaryOp.And, B(BinaryOp.Equal, F("year", C("dt")), L(1995)), B(BinaryOp.GreaterThan, F("month", C("dt")), L(6))),
+        B(BinaryOp.Equal, F("dayofmonth", C("dt")), L(31)),
+    ];
+
+    /// <summary>CASE WHEN over numbers and decimals, casts into decimals (widening, narrowing with rounding, overflow to NULL) and to double.</summary>
+    public static readonly Expr[] CaseAndCastProjections =
+    [
+        new CaseWhenExpr([(B(BinaryOp.Equal, C("s"), L("ASIA")), C("m"))], L(0m)),
+        new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("n"), L(0)), C("x")), (B(BinaryOp.LessThan, C("n"), L(-10)), L(-1.0))], null),
+        new CaseWhenExpr([(F("like", C("t"), L("PROMO%")), B(BinaryOp.Multiply, C("m"), L(2m)))], C("m")),
+        new CastExpr(C("n"), DataType.Decimal(10, 0)), new CastExpr(C("n"), DataType.Decimal(3, 2)), new CastExpr(C("m"), DataType.Decimal(18, 4)),
+        new CastExpr(C("m"), DataType.Decimal(12, 0)), new CastExpr(C("m"), DataType.Decimal(4, 1)), new CastExpr(C("m"), DataType.Float64),
+        F("year", C("dt")),
+    ];
+
+    [Theory, MemberData(nameof(Densities))]
+    public void String_predicates_case_and_decimal_casts_equal_scalar(double density)
+    {
+        foreach (var n in new[] { 0, 1, 63, 64, 65, 1000 })
+        {
+            var batch = StringBatch(n, density, seed: 500 + n);
+            var selected = batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 3 != 1)]);
+            foreach (var p in StringPredicates)
+            {
+                Assert.Null(SimdEvaluator.Unsupported(Binder.Bind(p, StringSchema), StringSchema));
+                Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch, p));
+                Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), selected, p));
+            }
+            foreach (var e in CaseAndCastProjections)
+            {
+                Assert.Null(SimdEvaluator.Unsupported(Binder.Bind(e, StringSchema), StringSchema));
+                Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch, e));
+                Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), selected, e));
+            }
+        }
+    }
+
+    [Fact]
+    public void Like_patterns_beyond_text_and_percent_and_string_results_are_declined()
+    {
+        Assert.Contains("LIKE with a pattern other than text and '%'", SimdEvaluator.Unsupported(Binder.Bind(F("like", C("s"), L("A_R")), StringSchema), StringSchema));
+        Assert.Contains("CASE WHEN producing string", SimdEvaluator.Unsupported(Binder.Bind(new CaseWhenExpr([(B(BinaryOp.Equal, C("n"), L(1)), C("s"))], C("t")), StringSchema), StringSchema));
+    }
+
     [Fact]
     public void Filter_and_aggregate_across_the_morsel_boundary_and_with_selection_vectors()
     {

@@ -14,6 +14,8 @@ public static class SimdEvaluator
     private sealed record Vec(Array Values, ulong[] Valid) : Value;
     private sealed record Const(object Value) : Value;
     private sealed record Truth(ulong[] True, ulong[] False) : Value;
+    // A string column, compared row by row on its UTF-8 bytes (string literals are Const of byte[]).
+    private sealed record Str(StringVector Column, ulong[] Valid) : Value;
 
     /// <summary>Why the SIMD path cannot evaluate <paramref name="e"/> (null when it can).</summary>
     public static string? Unsupported(BoundExpr e, Schema input)
@@ -22,23 +24,32 @@ public static class SimdEvaluator
         {
             string? why = n switch
             {
-                BoundColumn c when !IsVectorType(c.Type) && c.Type.Id != TypeId.Boolean => $"column '{c.Name}' is {c.Type}",
+                BoundColumn c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"column '{c.Name}' is {c.Type}",
                 BoundLiteral { Value: null } => "a NULL literal",
-                BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id != TypeId.Boolean => $"a {l.Type} literal",
+                BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"a {l.Type} literal",
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id != TypeId.Float64 => $"division producing {b.Type}",
                 BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
                 BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
-                BoundBinary b when IsComparison(b.Op) && !IsVectorType(b.Left.Type) => $"comparison of {b.Left.Type} values",
-                BoundCast c when !IsWidening(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
-                BoundIn => "IN lists",
-                BoundCase => "CASE WHEN",
+                BoundBinary b when IsComparison(b.Op) && !IsVectorType(b.Left.Type) && b.Left.Type.Id != TypeId.Utf8 => $"comparison of {b.Left.Type} values",
+                BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
+                BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
+                BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id != TypeId.Utf8 => $"IN over {i.Value.Type}",
+                BoundCase c when !IsVectorType(c.Type) => $"CASE WHEN producing {c.Type}",
+                BoundFunction { Name: "like" } f when f.Args[1] is not BoundLiteral { Value: string p } || LikePattern.TryCreate(p) is null
+                    => "LIKE with a pattern other than text and '%'",
+                BoundFunction { Name: "like" } f when f.Args[0] is not BoundColumn => "LIKE over a computed string",
+                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" } => null,
                 BoundFunction f => $"function '{f.Name}'",
+                BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
                 _ => null,
             };
             if (why is not null) return $"{why} has no SIMD kernel yet";
         }
         return null;
     }
+
+    private static bool IsDecimalCast(DataType from, DataType to) =>
+        (from.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Decimal && to.Id == TypeId.Decimal) || (from.Id == TypeId.Decimal && to.Id == TypeId.Float64);
 
     private static bool IsComparison(BinaryOp op) => op is BinaryOp.Equal or BinaryOp.NotEqual or BinaryOp.LessThan
         or BinaryOp.LessThanOrEqual or BinaryOp.GreaterThan or BinaryOp.GreaterThanOrEqual;
@@ -88,6 +99,7 @@ public static class SimdEvaluator
             {
                 var col = cols[c.Ordinal];
                 var valid = Bitmask.FromValidity(col.Validity, n);
+                if (col is StringVector sv) return new Str(sv, valid);
                 if (col is PrimitiveVector<bool> b)
                 {
                     var t = new ulong[valid.Length];
@@ -103,12 +115,35 @@ public static class SimdEvaluator
                     _ => throw new InvalidOperationException(),
                 }, valid);
             }
+            case BoundLiteral { Value: string text }:
+                return new Const(System.Text.Encoding.UTF8.GetBytes(text));
             case BoundLiteral l:
                 return l.Type.Id == TypeId.Boolean
                     ? (bool)l.Value! ? new Truth(Bitmask.AllSet(n), new ulong[Bitmask.Words(n)]) : new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n))
                     : new Const(Storage.FromClr(l.Type, l.Value!));
+            case BoundCast c when IsDecimalCast(c.Child.Type, c.Type):
+                return DecimalCast(Eval(c.Child, cols, n), c.Child.Type, c.Type, n);
             case BoundCast c:
                 return Widen(Eval(c.Child, cols, n), c.Type, n);
+            case BoundFunction { Name: "like" } f:
+                return Like((Str)Eval(f.Args[0], cols, n), LikePattern.TryCreate((string)((BoundLiteral)f.Args[1]).Value!)!, n);
+            case BoundFunction f:
+                return DatePart(f.Name, Eval(f.Args[0], cols, n), n);
+            case BoundIn i:
+            {
+                // x IN (a, b, ...) is x = a OR x = b OR ...: three-valued, so a NULL in the list makes a miss NULL.
+                var x = Eval(i.Value, cols, n);
+                Truth? any = null;
+                foreach (var item in i.List)
+                {
+                    var eq = (Truth)Compare(BinaryOp.Equal, x, Eval(item, cols, n), i.Value.Type, n);
+                    any = any is null ? eq : new Truth(Bitmask.Or(any.True, eq.True), Bitmask.And(any.False, eq.False));
+                }
+                any ??= new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n));
+                return i.Negated ? new Truth(any.False, any.True) : any;
+            }
+            case BoundCase c:
+                return Case(c, cols, n);
             case BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal:
                 return DecimalArith(BinaryOp.Multiply, new Const(-1L), 0, Eval(u.Child, cols, n), u.Child.Type.Scale, u.Type, n);
             case BoundUnary { Op: UnaryOp.Negate } u:
@@ -153,6 +188,7 @@ public static class SimdEvaluator
     private static ulong[] ValidOf(Value v, int n) => v switch
     {
         Vec x => x.Valid,
+        Str x => x.Valid,
         Truth t => Bitmask.Or(t.True, t.False),
         _ => Bitmask.AllSet(n),
     };
@@ -281,6 +317,7 @@ public static class SimdEvaluator
 
     private static Value Compare(BinaryOp op, Value l, Value r, DataType type, int n) => type.Id switch
     {
+        TypeId.Utf8 => CompareStrings(op, l, r, n),
         TypeId.Int32 or TypeId.Date32 => Compare<int>(op, l, r, n),
         TypeId.Int64 or TypeId.Timestamp or TypeId.Decimal => Compare<long>(op, l, r, n),
         TypeId.Float32 => Compare<float>(op, l, r, n),
@@ -331,6 +368,125 @@ public static class SimdEvaluator
         return new Truth(Bitmask.And(mask, valid), Bitmask.AndNot(valid, mask));
     }
 
+    // Strings compare by their UTF-8 bytes (Spark's order); equality checks the length before the bytes.
+    private static Value CompareStrings(BinaryOp op, Value l, Value r, int n)
+    {
+        if (l is Const cl && r is Const cr)
+        {
+            bool holds = CompareScalar(op, ((byte[])cl.Value).AsSpan().SequenceCompareTo((byte[])cr.Value), 0);
+            return holds ? new Truth(Bitmask.AllSet(n), new ulong[Bitmask.Words(n)]) : new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n));
+        }
+        var mask = new ulong[Bitmask.Words(n)];
+        ulong[] valid;
+        if (l is Str sl && r is Str sr)
+        {
+            valid = Bitmask.And(sl.Valid, sr.Valid);
+            for (int i = 0; i < n; i++)
+                if (CompareScalar(op, sl.Column.GetBytes(i).SequenceCompareTo(sr.Column.GetBytes(i)), 0)) mask[i >> 6] |= 1UL << (i & 63);
+        }
+        else
+        {
+            bool scalarLeft = l is Const;
+            var col = (Str)(scalarLeft ? r : l);
+            var k = (byte[])((Const)(scalarLeft ? l : r)).Value;
+            valid = col.Valid;
+            var offsets = col.Column.Offsets;
+            var data = col.Column.Data;
+            if (op is BinaryOp.Equal or BinaryOp.NotEqual)
+            {
+                bool want = op == BinaryOp.Equal;
+                for (int i = 0; i < n; i++)
+                {
+                    int len = offsets[i + 1] - offsets[i];
+                    bool eq = len == k.Length && data.AsSpan(offsets[i], len).SequenceEqual(k);
+                    if (eq == want) mask[i >> 6] |= 1UL << (i & 63);
+                }
+            }
+            else
+                for (int i = 0; i < n; i++)
+                {
+                    int c = data.AsSpan(offsets[i], offsets[i + 1] - offsets[i]).SequenceCompareTo(k);
+                    if (CompareScalar(op, scalarLeft ? -c : c, 0)) mask[i >> 6] |= 1UL << (i & 63);
+                }
+        }
+        return new Truth(Bitmask.And(mask, valid), Bitmask.AndNot(valid, mask));
+    }
+
+    private static Value Like(Str s, LikePattern pattern, int n)
+    {
+        var mask = new ulong[Bitmask.Words(n)];
+        for (int i = 0; i < n; i++) if (pattern.Matches(s.Column.GetBytes(i))) mask[i >> 6] |= 1UL << (i & 63);
+        return new Truth(Bitmask.And(mask, s.Valid), Bitmask.AndNot(s.Valid, mask));
+    }
+
+    private static Value DatePart(string name, Value v, int n)
+    {
+        Func<int, int> part = name switch
+        {
+            "year" => d => ValueConversions.ToDate(d).Year,
+            "month" => d => ValueConversions.ToDate(d).Month,
+            _ => d => ValueConversions.ToDate(d).Day,
+        };
+        if (v is Const c) return new Const(part((int)c.Value));
+        var x = (Vec)v;
+        return new Vec(Map((int[])x.Values, n, part), x.Valid);
+    }
+
+    // Casts into decimals scale exactly (rounding half away from zero when the scale shrinks) and give NULL when
+    // the value needs more digits than the target precision; decimal to double goes through System.Decimal, as
+    // the scalar cast does, so both paths round alike.
+    private static Value DecimalCast(Value v, DataType from, DataType to, int n)
+    {
+        if (to.Id == TypeId.Float64)
+        {
+            if (v is Const c) return new Const((double)ValueConversions.ToDecimal(Convert.ToInt64(c.Value), from.Scale));
+            var x = (Vec)v;
+            return new Vec(Map((long[])x.Values, n, l => (double)ValueConversions.ToDecimal(l, from.Scale)), x.Valid);
+        }
+        int fromScale = from.Id == TypeId.Decimal ? from.Scale : 0;
+        if (v is Vec { Values: int[] ints } iv) v = new Vec(Map(ints, n, i => (long)i), iv.Valid);
+        else if (v is Const { Value: int k }) v = new Const((long)k);
+        return DecimalArith(BinaryOp.Add, v, fromScale, new Const(0L), fromScale, to, n);
+    }
+
+    // The first branch whose condition is TRUE gives the row its value; no TRUE branch gives the ELSE value (or NULL).
+    private static Value Case(BoundCase c, IReadOnlyList<ColumnVector> cols, int n) => c.Type.Id switch
+    {
+        TypeId.Int32 or TypeId.Date32 => Case<int>(c, cols, n),
+        TypeId.Float32 => Case<float>(c, cols, n),
+        TypeId.Float64 => Case<double>(c, cols, n),
+        _ => Case<long>(c, cols, n),
+    };
+
+    private static Value Case<T>(BoundCase c, IReadOnlyList<ColumnVector> cols, int n) where T : unmanaged
+    {
+        var result = new T[n];
+        var valid = new ulong[Bitmask.Words(n)];
+        var undecided = Bitmask.AllSet(n);
+        void Take(Value v, ulong[] rows)
+        {
+            if (v is Const k)
+            {
+                var value = (T)k.Value;
+                foreach (var i in Bitmask.Positions(rows, null)) result[i] = value;
+                for (int w = 0; w < valid.Length; w++) valid[w] |= rows[w];
+                return;
+            }
+            var x = (Vec)v;
+            var src = (T[])x.Values;
+            foreach (var i in Bitmask.Positions(rows, null)) result[i] = src[i];
+            for (int w = 0; w < valid.Length; w++) valid[w] |= rows[w] & x.Valid[w];
+        }
+        foreach (var (when, then) in c.Branches)
+        {
+            var hit = Bitmask.And(AsTruth(Eval(when, cols, n), n).True, undecided);
+            Take(Eval(then, cols, n), hit);
+            undecided = Bitmask.AndNot(undecided, hit);
+        }
+        if (c.Else is not null) Take(Eval(c.Else, cols, n), undecided);
+        return new Vec(result, valid);
+    }
+
     private static bool CompareScalar<T>(BinaryOp op, T a, T b) where T : unmanaged, INumber<T> => op switch
     {
         BinaryOp.Equal => EqualOp<T>.Invoke(a, b),
@@ -361,6 +517,7 @@ public static class Storage
         TypeId.Decimal => ValueConversions.ToDecimal((long)v, t.Scale),
         TypeId.Date32 => ValueConversions.ToDate((int)v),
         TypeId.Timestamp => ValueConversions.ToTimestamp((long)v),
+        TypeId.Utf8 => System.Text.Encoding.UTF8.GetString((byte[])v),
         _ => v,
     };
 
