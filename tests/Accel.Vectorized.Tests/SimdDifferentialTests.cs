@@ -223,6 +223,7 @@ public sealed class SimdDifferentialTests
         new CastExpr(C("n"), DataType.Decimal(10, 0)), new CastExpr(C("n"), DataType.Decimal(3, 2)), new CastExpr(C("m"), DataType.Decimal(18, 4)),
         new CastExpr(C("m"), DataType.Decimal(12, 0)), new CastExpr(C("m"), DataType.Decimal(4, 1)), new CastExpr(C("m"), DataType.Float64),
         F("year", C("dt")),
+        B(BinaryOp.Divide, C("m"), new CastExpr(C("n"), DataType.Decimal(10, 0))), B(BinaryOp.Divide, L(100.00m), C("m")),
     ];
 
     [Theory, MemberData(nameof(Densities))]
@@ -280,8 +281,8 @@ public sealed class SimdDifferentialTests
         Assert.False(support.CanRun);
         Assert.Contains("function 'abs'", support.Reason);
 
-        var decimalQuotient = Binder.Bind(new BinaryExpr(BinaryOp.Divide, new ColumnRef("m"), new ColumnRef("m")), s);
-        Assert.Contains("division producing decimal", new ProjectSimd().CanRun(new ProjectSpec(s, [decimalQuotient], new Schema([new Field("x", decimalQuotient.Type)])), new ExecEnvironment(10)).Reason);
+        var remainder = Binder.Bind(new BinaryExpr(BinaryOp.Modulo, new ColumnRef("m"), new ColumnRef("m")), s);
+        Assert.Contains("operator %", new ProjectSimd().CanRun(new ProjectSpec(s, [remainder], new Schema([new Field("x", remainder.Type)])), new ExecEnvironment(10)).Reason);
 
         var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, 2, false, DataType.Float64)], new Schema([s[0], s[1], new Field("m", DataType.Float64)]));
         Assert.Contains("aggregate median", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);

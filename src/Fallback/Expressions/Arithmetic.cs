@@ -84,20 +84,27 @@ public static class Arithmetic
         for (int i = 0; i < a.Length; i++)
         {
             if (a.IsNull(i) || b.IsNull(i)) { builder.AppendNull(); continue; }
-            decimal x = ValueConversions.ToDecimal(a.Values[i], sa), y = ValueConversions.ToDecimal(b.Values[i], sb);
-            decimal? r = op switch
-            {
-                BinaryOp.Add => x + y,
-                BinaryOp.Subtract => x - y,
-                BinaryOp.Multiply => x * y,
-                BinaryOp.Divide => y == 0 ? null : x / y,
-                BinaryOp.Modulo => y == 0 ? null : x % y,
-                _ => throw new AccelException($"{op} is not defined for decimals"),
-            };
-            long? scaled = r is null ? null : ValueConversions.FromDecimal(r.Value, type.Precision, type.Scale);
+            long? scaled = DecimalValue(op, a.Values[i], sa, b.Values[i], sb, type);
             if (scaled is null) builder.AppendNull(); else builder.AppendValue(scaled.Value);
         }
         return builder.Build();
+    }
+
+    /// <summary>One decimal operation on scaled values, exact in System.Decimal, rounded half away from zero to the
+    /// result's scale; NULL for a zero divisor or a result with more digits than the result's precision.</summary>
+    public static long? DecimalValue(BinaryOp op, long a, int sa, long b, int sb, DataType type)
+    {
+        decimal x = ValueConversions.ToDecimal(a, sa), y = ValueConversions.ToDecimal(b, sb);
+        decimal? r = op switch
+        {
+            BinaryOp.Add => x + y,
+            BinaryOp.Subtract => x - y,
+            BinaryOp.Multiply => x * y,
+            BinaryOp.Divide => y == 0 ? null : x / y,
+            BinaryOp.Modulo => y == 0 ? null : x % y,
+            _ => throw new AccelException($"{op} is not defined for decimals"),
+        };
+        return r is null ? null : ValueConversions.FromDecimal(r.Value, type.Precision, type.Scale);
     }
 
     /// <summary>Unary minus (integers wrap: -MinValue is MinValue).</summary>

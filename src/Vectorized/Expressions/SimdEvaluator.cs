@@ -27,7 +27,7 @@ public static class SimdEvaluator
                 BoundColumn c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"column '{c.Name}' is {c.Type}",
                 BoundLiteral { Value: null } => "a NULL literal",
                 BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"a {l.Type} literal",
-                BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id != TypeId.Float64 => $"division producing {b.Type}",
+                BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
                 BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
                 BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
                 BoundBinary b when IsComparison(b.Op) && !IsVectorType(b.Left.Type) && b.Left.Type.Id != TypeId.Utf8 => $"comparison of {b.Left.Type} values",
@@ -220,6 +220,7 @@ public static class SimdEvaluator
     // the result needs more digits than the result type's precision: the scalar path's (and Spark's) rules.
     private static Value DecimalArith(BinaryOp op, Value l, int leftScale, Value r, int rightScale, DataType type, int n)
     {
+        if (op == BinaryOp.Divide) return DecimalDivide(l, leftScale, r, rightScale, type, n);
         if (op is not (BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply)) throw new AccelException($"simd: decimal {op} has no kernel");
         int exact = op == BinaryOp.Multiply ? leftScale + rightScale : Math.Max(leftScale, rightScale);
         Int128 lf = op == BinaryOp.Multiply ? 1 : Pow10(exact - leftScale), rf = op == BinaryOp.Multiply ? 1 : Pow10(exact - rightScale);
@@ -239,8 +240,14 @@ public static class SimdEvaluator
             value = (long)q;
             return Int128.Abs(q) < limit;
         }
+        return DecimalRows(l, r, n, (a, b) => Compute(a, b, out long v) ? v : null);
+    }
+
+    // Applies a scaled-decimal operation to every valid row; a null result makes the row NULL.
+    private static Value DecimalRows(Value l, Value r, int n, Func<long, long, long?> op)
+    {
         if (l is Const cl && r is Const cr)
-            return Compute(Convert.ToInt64(cl.Value), Convert.ToInt64(cr.Value), out long c) ? new Const(c) : new Vec(new long[n], new ulong[Bitmask.Words(n)]);
+            return op(Convert.ToInt64(cl.Value), Convert.ToInt64(cr.Value)) is long c ? new Const(c) : new Vec(new long[n], new ulong[Bitmask.Words(n)]);
         var la = l is Vec vl ? (long[])vl.Values : null;
         var ra = r is Vec vr ? (long[])vr.Values : null;
         long lk = la is null ? Convert.ToInt64(((Const)l).Value) : 0, rk = ra is null ? Convert.ToInt64(((Const)r).Value) : 0;
@@ -249,11 +256,15 @@ public static class SimdEvaluator
         for (int i = 0; i < n; i++)
         {
             if ((valid[i >> 6] >> (i & 63) & 1) == 0) continue;
-            if (Compute(la is null ? lk : la[i], ra is null ? rk : ra[i], out long v)) result[i] = v;
+            if (op(la is null ? lk : la[i], ra is null ? rk : ra[i]) is long v) result[i] = v;
             else valid[i >> 6] &= ~(1UL << (i & 63));
         }
         return new Vec(result, valid);
     }
+
+    // Quotients need System.Decimal's exact division: row by row through the scalar path's one rule.
+    private static Value DecimalDivide(Value l, int leftScale, Value r, int rightScale, DataType type, int n) =>
+        DecimalRows(l, r, n, (a, b) => Arithmetic.DecimalValue(BinaryOp.Divide, a, leftScale, b, rightScale, type));
 
     private static Int128 Pow10(int k)
     {
