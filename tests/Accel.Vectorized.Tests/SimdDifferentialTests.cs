@@ -144,6 +144,10 @@ public sealed class SimdDifferentialTests
             new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64),
             new AggregateCall(AggFunc.Sum, s.IndexOf("i"), false, AggregateTypes.ResultType(AggFunc.Sum, DataType.Int32)),
             new AggregateCall(AggFunc.Max, s.IndexOf("d"), false, DataType.Float64),
+            new AggregateCall(AggFunc.Count, s.IndexOf("k"), true, DataType.Int64),
+            new AggregateCall(AggFunc.Sum, s.IndexOf("m"), true, AggregateTypes.ResultType(AggFunc.Sum, s[s.IndexOf("m")].Type)),
+            new AggregateCall(AggFunc.Count, s.IndexOf("d"), true, DataType.Int64),
+            new AggregateCall(AggFunc.Avg, s.IndexOf("i"), true, AggregateTypes.ResultType(AggFunc.Avg, DataType.Int32)),
         };
         foreach (var n in new[] { 0, 1, 64, 65, 3000 })
         {
@@ -169,8 +173,9 @@ public sealed class SimdDifferentialTests
             N(shorts[rng.Next(shorts.Length)]!), N("Customer#" + rng.Next(40).ToString("D9")), N(rng.Next(2) == 0), N((long)rng.Next(1000)),
         }).ToList();
         var batch = ColumnBatch.FromRows(schema, rows);
-        var calls = new[] { new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64), new AggregateCall(AggFunc.Sum, 3, false, DataType.Int64) };
-        foreach (var keys in new[] { new[] { 0 }, [1], [0, 1], [2, 0], [1, 2, 0] })
+        var calls = new[] { new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64), new AggregateCall(AggFunc.Sum, 3, false, DataType.Int64),
+            new AggregateCall(AggFunc.Count, 1, true, DataType.Int64) };
+        foreach (var keys in new[] { new[] { 0 }, [1], [0, 1], [2, 0], [1, 2, 0], [] })
         {
             var spec = new AggregateSpec(schema, keys, calls, new Schema(keys.Select(k => schema[k]).Concat(calls.Select((c, i) => new Field($"a{i}", c.ResultType)))));
             // Two parts whose long strings differ: one dictionary must serve both.

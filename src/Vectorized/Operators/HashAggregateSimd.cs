@@ -25,7 +25,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 return Support.No($"grouping by a {spec.Input[k].Type} key is not vectorized yet");
         foreach (var a in spec.Aggregates)
         {
-            if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not vectorized yet");
+            if (a.Distinct && a.InputOrdinal >= 0 && !KeyEncoder.Supports(spec.Input[a.InputOrdinal].Type))
+                return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) over {spec.Input[a.InputOrdinal].Type} is not vectorized yet");
             if (a.Func is not (AggFunc.Count or AggFunc.CountStar or AggFunc.Sum or AggFunc.Avg or AggFunc.Min or AggFunc.Max))
                 return Support.No($"aggregate {AggregateExpr.NameOf(a.Func)} is not vectorized yet");
             if (a.InputOrdinal >= 0 && a.Func != AggFunc.Count && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64 or TypeId.Decimal
@@ -60,6 +61,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             state => { lock (states) states.Add(state); });
         var total = new GroupState(spec, encoder, direct);
         foreach (var s in states) total.Merge(s);
+        for (int a = 0; a < spec.Aggregates.Count; a++)
+            if (spec.Aggregates[a].Distinct) total.AddDistinct(a, batches, spec.Aggregates[a]);
         return total.Result(spec, batches);
     }
 
@@ -141,6 +144,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             {
                 var call = _spec.Aggregates[a];
                 var s = _aggs[a];
+                if (call.Distinct) continue; // after the merge, in AddDistinct
                 if (call.InputOrdinal < 0)
                 {
                     if (!keyed) s.Count[0] += count;
@@ -166,6 +170,43 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 Accumulate(s, col, isDecimal, start, count, slots);
             }
         }
+
+        /// <summary>Feeds aggregate <paramref name="a"/> each distinct (group, value) pair once: a second pass over the
+        /// input, after the groups are known, through one table of pairs of the group id and the value's key word(s).</summary>
+        public void AddDistinct(int a, List<ColumnBatch> batches, AggregateCall call)
+        {
+            var values = new KeyEncoder(batches.Select(b => new[] { b[call.InputOrdinal] }).ToList());
+            var seen = new WideKeyTable(1 + values.Words);
+            var pair = new long[1 + values.Words];
+            var one = new int[1];
+            for (int part = 0; part < batches.Count; part++)
+            {
+                var col = batches[part][call.InputOrdinal];
+                bool isDecimal = col.Type.Id == TypeId.Decimal;
+                for (int start = 0; start < col.Length; start += MorselRows)
+                {
+                    int count = Math.Min(MorselRows, col.Length - start);
+                    var keyWords = _encoder is null ? [] : new long[count * _encoder.Words];
+                    _encoder?.Encode(part, start, count, keyWords);
+                    var valueWords = new long[count * values.Words];
+                    values.Encode(part, start, count, valueWords);
+                    for (int i = 0; i < count; i++)
+                    {
+                        if (col.IsNull(start + i)) continue;
+                        pair[0] = _encoder is null ? 0 : FindGroup(keyWords.AsSpan(i * _encoder.Words, _encoder.Words));
+                        valueWords.AsSpan(i * values.Words, values.Words).CopyTo(pair.AsSpan(1));
+                        int before = seen.Count;
+                        seen.GetOrAdd(pair);
+                        if (seen.Count == before) continue;
+                        one[0] = (int)pair[0];
+                        Accumulate(_aggs[a], col, isDecimal, start + i, 1, one);
+                    }
+                }
+            }
+        }
+
+        private int FindGroup(ReadOnlySpan<long> words) =>
+            _direct ? _directSlot[words[0]] : _encoder!.Packed ? _table!.Find(words[0]) : _wide!.Find(words);
 
         // One loop per value type, the type test hoisted out of the row loop; NULL inputs are skipped.
         private static void Accumulate(Slots s, ColumnVector col, bool isDecimal, int start, int count, int[] slots)
