@@ -240,7 +240,49 @@ public static class SimdEvaluator
             value = (long)q;
             return Int128.Abs(q) < limit;
         }
+        if (down == 0 && NoRowOverflows(op, l, lf, r, rf, up, limit, n)) return DecimalVectors(op, l, (long)lf, r, (long)rf, (long)up, n);
         return DecimalRows(l, r, n, (a, b) => Compute(a, b, out long v) ? v : null);
+    }
+
+    // The largest magnitude any row can reach, from the operands' ranges: when it stays under the result's
+    // precision (and so under 2^63), no row can overflow and the exact result is plain int64 vector arithmetic.
+    private static bool NoRowOverflows(BinaryOp op, Value l, Int128 lf, Value r, Int128 rf, Int128 up, Int128 limit, int n)
+    {
+        if (n == 0 || l is Const && r is Const) return false;
+        Int128 MaxAbs(Value v)
+        {
+            if (v is Const c) return Int128.Abs(Convert.ToInt64(c.Value));
+            var (lo, hi) = VectorLoops.MinMax<long>(((long[])((Vec)v).Values).AsSpan(0, n));
+            return Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
+        }
+        Int128 a = MaxAbs(l) * lf, b = MaxAbs(r) * rf;
+        if (a > long.MaxValue || b > long.MaxValue || up > long.MaxValue) return false; // keeps the bound itself from wrapping
+        Int128 bound = (op == BinaryOp.Multiply ? a * b : a + b) * up;
+        return bound < limit && bound <= long.MaxValue;
+    }
+
+    private static Value DecimalVectors(BinaryOp op, Value l, long lf, Value r, long rf, long up, int n)
+    {
+        long[] Scaled(Value v, long f)
+        {
+            var values = v is Vec x ? (long[])x.Values : null;
+            var result = new long[n];
+            if (values is null) Array.Fill(result, Convert.ToInt64(((Const)v).Value) * f);
+            else if (f == 1) values.AsSpan(0, n).CopyTo(result);
+            else VectorLoops.BinaryScalar<long, MultiplyOp<long>>(values.AsSpan(0, n), f, result, false);
+            return result;
+        }
+        var a = Scaled(l, lf);
+        var b = Scaled(r, rf);
+        switch (op)
+        {
+            case BinaryOp.Add: VectorLoops.Binary<long, AddOp<long>>(a, b, a); break;
+            case BinaryOp.Subtract: VectorLoops.Binary<long, SubtractOp<long>>(a, b, a); break;
+            default: VectorLoops.Binary<long, MultiplyOp<long>>(a, b, a); break;
+        }
+        if (up != 1) VectorLoops.BinaryScalar<long, MultiplyOp<long>>(a, up, a, false);
+        var valid = l is Vec vl && r is Vec vr ? Bitmask.And(vl.Valid, vr.Valid) : (ulong[])((Vec)(l is Vec ? l : r)).Valid.Clone();
+        return new Vec(a, valid);
     }
 
     // Applies a scaled-decimal operation to every valid row; a null result makes the row NULL.
