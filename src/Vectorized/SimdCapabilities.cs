@@ -38,4 +38,6 @@ internal static class SimdCostModel
     public const double NsPerRowPerNode = 0.5;
     /// <summary>Nanoseconds per row per aggregate, per thread.</summary>
     public const double NsPerRowAggregate = 2.0;
+    /// <summary>Nanoseconds per row per key for normalizing and radix-sorting (a few byte passes).</summary>
+    public const double NsPerRowSortPass = 3.0;
 }

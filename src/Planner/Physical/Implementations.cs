@@ -21,6 +21,6 @@ public sealed class Implementations
     public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
     /// <summary>Window functions: scalar only so far.</summary>
     public IReadOnlyList<IWindowImpl> Window { get; } = [new WindowScalar()];
-    /// <summary>Sort and top-N: scalar only so far.</summary>
-    public IReadOnlyList<ISortImpl> Sort { get; } = [new SortScalar()];
+    /// <summary>Sort and top-N: SIMD, scalar.</summary>
+    public IReadOnlyList<ISortImpl> Sort { get; } = [new SortSimd(), new SortScalar()];
 }
