@@ -261,28 +261,44 @@ public static class SimdEvaluator
         return bound < limit && bound <= long.MaxValue;
     }
 
+    // One result array: operands are read in place, and only an operand that must be rescaled gets a temporary.
     private static Value DecimalVectors(BinaryOp op, Value l, long lf, Value r, long rf, long up, int n)
     {
-        long[] Scaled(Value v, long f)
+        long[] Operand(Vec v, long f)
         {
-            var values = v is Vec x ? (long[])x.Values : null;
-            var result = new long[n];
-            if (values is null) Array.Fill(result, Convert.ToInt64(((Const)v).Value) * f);
-            else if (f == 1) values.AsSpan(0, n).CopyTo(result);
-            else VectorLoops.BinaryScalar<long, MultiplyOp<long>>(values.AsSpan(0, n), f, result, false);
-            return result;
+            var values = (long[])v.Values;
+            if (f == 1) return values;
+            var scaled = new long[n];
+            VectorLoops.BinaryScalar<long, MultiplyOp<long>>(values.AsSpan(0, n), f, scaled, false);
+            return scaled;
         }
-        var a = Scaled(l, lf);
-        var b = Scaled(r, rf);
-        switch (op)
+        var result = new long[n];
+        if (l is Vec vl && r is Vec vr)
         {
-            case BinaryOp.Add: VectorLoops.Binary<long, AddOp<long>>(a, b, a); break;
-            case BinaryOp.Subtract: VectorLoops.Binary<long, SubtractOp<long>>(a, b, a); break;
-            default: VectorLoops.Binary<long, MultiplyOp<long>>(a, b, a); break;
+            ReadOnlySpan<long> a = Operand(vl, lf).AsSpan(0, n), b = Operand(vr, rf).AsSpan(0, n);
+            switch (op)
+            {
+                case BinaryOp.Add: VectorLoops.Binary<long, AddOp<long>>(a, b, result); break;
+                case BinaryOp.Subtract: VectorLoops.Binary<long, SubtractOp<long>>(a, b, result); break;
+                default: VectorLoops.Binary<long, MultiplyOp<long>>(a, b, result); break;
+            }
         }
-        if (up != 1) VectorLoops.BinaryScalar<long, MultiplyOp<long>>(a, up, a, false);
-        var valid = l is Vec vl && r is Vec vr ? Bitmask.And(vl.Valid, vr.Valid) : (ulong[])((Vec)(l is Vec ? l : r)).Valid.Clone();
-        return new Vec(a, valid);
+        else
+        {
+            bool scalarLeft = l is Const;
+            var vec = (Vec)(scalarLeft ? r : l);
+            ReadOnlySpan<long> a = Operand(vec, scalarLeft ? rf : lf).AsSpan(0, n);
+            long k = Convert.ToInt64(((Const)(scalarLeft ? l : r)).Value) * (scalarLeft ? lf : rf);
+            switch (op)
+            {
+                case BinaryOp.Add: VectorLoops.BinaryScalar<long, AddOp<long>>(a, k, result, scalarLeft); break;
+                case BinaryOp.Subtract: VectorLoops.BinaryScalar<long, SubtractOp<long>>(a, k, result, scalarLeft); break;
+                default: VectorLoops.BinaryScalar<long, MultiplyOp<long>>(a, k, result, scalarLeft); break;
+            }
+        }
+        if (up != 1) VectorLoops.BinaryScalar<long, MultiplyOp<long>>(result, up, result, false);
+        var valid = l is Vec x && r is Vec y ? Bitmask.And(x.Valid, y.Valid) : ((Vec)(l is Vec ? l : r)).Valid;
+        return new Vec(result, valid);
     }
 
     // Applies a scaled-decimal operation to every valid row; a null result makes the row NULL.
