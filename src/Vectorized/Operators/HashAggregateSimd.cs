@@ -167,7 +167,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     s.Has[0] = true;
                     continue;
                 }
-                Accumulate(s, col, isDecimal, start, count, slots);
+                Accumulate(s, call.Func, col, isDecimal, start, count, slots);
             }
         }
 
@@ -199,7 +199,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                         seen.GetOrAdd(pair);
                         if (seen.Count == before) continue;
                         one[0] = (int)pair[0];
-                        Accumulate(_aggs[a], col, isDecimal, start + i, 1, one);
+                        Accumulate(_aggs[a], call.Func, col, isDecimal, start + i, 1, one);
                     }
                 }
             }
@@ -208,32 +208,50 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private int FindGroup(ReadOnlySpan<long> words) =>
             _direct ? _directSlot[words[0]] : _encoder!.Packed ? _table!.Find(words[0]) : _wide!.Find(words);
 
-        // One loop per value type, the type test hoisted out of the row loop; NULL inputs are skipped.
-        private static void Accumulate(Slots s, ColumnVector col, bool isDecimal, int start, int count, int[] slots)
+        // One loop per value type and aggregate kind (sum and avg skip the min/max upkeep); NULL inputs are skipped.
+        private static void Accumulate(Slots s, AggFunc func, ColumnVector col, bool isDecimal, int start, int count, int[] slots)
         {
-            var valid = col.Validity;
-            bool keyed = slots.Length > 0;
+            bool sum = func is AggFunc.Sum or AggFunc.Avg;
             switch (col)
             {
                 case PrimitiveVector<long> v when isDecimal:
-                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddDecimal(keyed ? slots[i] : 0, v.Values[start + i]);
+                    if (sum) Loop<long, SumDecimal>(s, v.Values, col.Validity, start, count, slots); else Loop<long, AllDecimal>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 case PrimitiveVector<long> v:
-                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddLong(keyed ? slots[i] : 0, v.Values[start + i]);
+                    if (sum) Loop<long, SumLong>(s, v.Values, col.Validity, start, count, slots); else Loop<long, AllLong>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 case PrimitiveVector<int> v:
-                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddLong(keyed ? slots[i] : 0, v.Values[start + i]);
+                    if (sum) Loop<int, SumLong>(s, v.Values, col.Validity, start, count, slots); else Loop<int, AllLong>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 case PrimitiveVector<double> v:
-                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddDouble(keyed ? slots[i] : 0, v.Values[start + i]);
+                    if (sum) Loop<double, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<double, AllDouble>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 case PrimitiveVector<float> v:
-                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.AddDouble(keyed ? slots[i] : 0, v.Values[start + i]);
+                    if (sum) Loop<float, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<float, AllDouble>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 default:
-                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.Count[keyed ? slots[i] : 0]++;
+                    var valid = col.Validity;
+                    for (int i = 0; i < count; i++) if (valid is null || valid.IsValid(start + i)) s.Count[slots.Length > 0 ? slots[i] : 0]++;
                     break;
             }
+        }
+
+        // The update is a struct type parameter, so the JIT inlines it into a loop specialised per value type and kind.
+        private static void Loop<T, TUpdate>(Slots s, T[] values, ValidityBitmap? valid, int start, int count, int[] slots)
+            where T : unmanaged where TUpdate : struct, IUpdate<T>
+        {
+            var v = values.AsSpan(start, count);
+            if (slots.Length == 0)
+            {
+                for (int i = 0; i < v.Length; i++) if (valid is null || valid.IsValid(start + i)) TUpdate.Add(s, 0, v[i]);
+            }
+            else if (valid is null)
+            {
+                var g = slots.AsSpan(0, v.Length);
+                for (int i = 0; i < v.Length; i++) TUpdate.Add(s, g[i], v[i]);
+            }
+            else
+                for (int i = 0; i < v.Length; i++) if (valid.IsValid(start + i)) TUpdate.Add(s, slots[i], v[i]);
         }
 
         private static long SumWidened(ReadOnlySpan<int> a)
@@ -358,6 +376,46 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     }
 
     /// <summary>Running aggregates per group: counts, sums (integer and floating), min and max.</summary>
+    /// <summary>One aggregate update of one row's value into its group's slots.</summary>
+    private interface IUpdate<T> where T : unmanaged
+    {
+        static abstract void Add(Slots s, int g, T v);
+    }
+
+    private struct SumDecimal : IUpdate<long>
+    {
+        public static void Add(Slots s, int g, long v) { s.Count[g]++; s.Wide[g] += v; }
+    }
+
+    private struct AllDecimal : IUpdate<long>
+    {
+        public static void Add(Slots s, int g, long v) => s.AddDecimal(g, v);
+    }
+
+    private struct SumLong : IUpdate<long>, IUpdate<int>
+    {
+        public static void Add(Slots s, int g, long v) { s.Count[g]++; s.Long[g] = unchecked(s.Long[g] + v); }
+        public static void Add(Slots s, int g, int v) { s.Count[g]++; s.Long[g] = unchecked(s.Long[g] + v); }
+    }
+
+    private struct AllLong : IUpdate<long>, IUpdate<int>
+    {
+        public static void Add(Slots s, int g, long v) => s.AddLong(g, v);
+        public static void Add(Slots s, int g, int v) => s.AddLong(g, v);
+    }
+
+    private struct SumDouble : IUpdate<double>, IUpdate<float>
+    {
+        public static void Add(Slots s, int g, double v) { s.Count[g]++; s.Double[g] += v; }
+        public static void Add(Slots s, int g, float v) { s.Count[g]++; s.Double[g] += v; }
+    }
+
+    private struct AllDouble : IUpdate<double>, IUpdate<float>
+    {
+        public static void Add(Slots s, int g, double v) => s.AddDouble(g, v);
+        public static void Add(Slots s, int g, float v) => s.AddDouble(g, v);
+    }
+
     private sealed class Slots
     {
         public long[] Count = [], Long = [], MinL = [], MaxL = [];
