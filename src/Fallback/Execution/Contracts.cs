@@ -63,8 +63,9 @@ public sealed record ProjectSpec(Schema Input, IReadOnlyList<BoundExpr> Exprs, S
 /// <summary>Projection implementation.</summary>
 public interface IProjectImpl : IOperatorImpl<ProjectSpec>
 {
-    /// <summary>Evaluates every expression over the live rows; the result is compact (no selection vector), except that a
-    /// projection of plain columns may pass the input's selection vector through instead of copying.</summary>
+    /// <summary>Evaluates every expression over the live rows; the result is compact (no selection vector), or keeps the
+    /// input's selection vector over columns as long as the input's physical rows (computing dropped rows is allowed:
+    /// it must not fail or change the live rows).</summary>
     ColumnBatch Project(ColumnBatch input, ProjectSpec spec);
 }
 

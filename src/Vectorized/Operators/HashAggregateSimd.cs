@@ -43,7 +43,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     /// <inheritdoc />
     public ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec)
     {
-        var batches = input.Select(b => b.Compact()).Where(b => b.PhysicalRows > 0).ToList();
+        // A batch that keeps most of its rows is read in place, its dropped rows sent to a group that is thrown
+        // away; a sparse one is compacted first.
+        var batches = input.Where(b => b.RowCount > 0).Select(b => b.Selection is not null && b.RowCount * 2 < b.PhysicalRows ? b.Compact() : b).ToList();
+        var live = batches.Select(b => b.Selection is { } sel ? LiveRows(sel, b.PhysicalRows) : null).ToList();
         var morsels = batches.SelectMany((b, part) => Enumerable.Range(0, (b.PhysicalRows + MorselRows - 1) / MorselRows)
             .Select(m => (Part: part, Start: m * MorselRows, Count: Math.Min(MorselRows, b.PhysicalRows - m * MorselRows)))).ToList();
         KeyEncoder? encoder = null;
@@ -57,13 +60,20 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         var states = new List<GroupState>();
         Parallel.ForEach(morsels, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
             () => new GroupState(spec, encoder, direct),
-            (m, _, state) => { state.Consume(batches[m.Part], m.Part, m.Start, m.Count); return state; },
+            (m, _, state) => { state.Consume(batches[m.Part], m.Part, m.Start, m.Count, live[m.Part]); return state; },
             state => { lock (states) states.Add(state); });
         var total = new GroupState(spec, encoder, direct);
         foreach (var s in states) total.Merge(s);
         for (int a = 0; a < spec.Aggregates.Count; a++)
-            if (spec.Aggregates[a].Distinct) total.AddDistinct(a, batches, spec.Aggregates[a]);
+            if (spec.Aggregates[a].Distinct) total.AddDistinct(a, batches, live, spec.Aggregates[a]);
         return total.Result(spec, batches);
+    }
+
+    private static bool[] LiveRows(int[] selection, int rows)
+    {
+        var live = new bool[rows];
+        foreach (var r in selection) live[r] = true;
+        return live;
     }
 
     /// <summary>Per-thread (and final) state: dense group ids, one slot per group per aggregate, and for each
@@ -80,6 +90,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private long[] _packedKey = new long[16];
         private long[] _rep = new long[16];
         private readonly Slots[] _aggs;
+        // The group that rows outside a batch's selection feed; never output. -1 until needed.
+        private int _trash = -1;
+        private int[] _slots = [];
+        private long[] _words = [];
 
         public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct)
         {
@@ -123,23 +137,32 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             return id == _groups ? NewGroup(0, rep) : id;
         }
 
-        private void AssignSlots(int part, int start, int count, int[] slots)
+        private void AssignSlots(int part, int start, int count, Span<int> slots, bool[]? live)
         {
-            var enc = _encoder!;
-            var words = new long[count * enc.Words];
+            if (_encoder is not { } enc)
+            {
+                // Global aggregate over a batch with a selection: group 0 or the trash group.
+                for (int i = 0; i < count; i++) slots[i] = live![start + i] ? 0 : Trash();
+                return;
+            }
+            if (_words.Length < count * enc.Words) _words = new long[MorselRows * enc.Words];
+            var words = _words;
             enc.Encode(part, start, count, words);
             long repBase = (long)part << 32 | (uint)start;
-            if (enc.Packed)
-                for (int i = 0; i < count; i++) slots[i] = PackedSlot(words[i], repBase + i);
-            else
-                for (int i = 0, w = enc.Words; i < count; i++) slots[i] = WideSlot(words.AsSpan(i * w, w), repBase + i);
+            for (int i = 0, w = enc.Words; i < count; i++)
+                slots[i] = live is not null && !live[start + i] ? Trash()
+                    : enc.Packed ? PackedSlot(words[i], repBase + i)
+                    : WideSlot(words.AsSpan(i * w, w), repBase + i);
         }
 
-        public void Consume(ColumnBatch b, int part, int start, int count)
+        private int Trash() => _trash >= 0 ? _trash : _trash = NewGroup(0, -1);
+
+        public void Consume(ColumnBatch b, int part, int start, int count, bool[]? live)
         {
-            bool keyed = _encoder is not null;
-            int[] slots = keyed ? new int[count] : [];
-            if (keyed) AssignSlots(part, start, count, slots);
+            bool keyed = _encoder is not null || live is not null;
+            if (_slots.Length < count) _slots = new int[MorselRows];
+            Span<int> slots = keyed ? _slots.AsSpan(0, count) : [];
+            if (keyed) AssignSlots(part, start, count, slots, live);
             for (int a = 0; a < _aggs.Length; a++)
             {
                 var call = _spec.Aggregates[a];
@@ -173,7 +196,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
 
         /// <summary>Feeds aggregate <paramref name="a"/> each distinct (group, value) pair once: a second pass over the
         /// input, after the groups are known, through one table of pairs of the group id and the value's key word(s).</summary>
-        public void AddDistinct(int a, List<ColumnBatch> batches, AggregateCall call)
+        public void AddDistinct(int a, List<ColumnBatch> batches, List<bool[]?> live, AggregateCall call)
         {
             var values = new KeyEncoder(batches.Select(b => new[] { b[call.InputOrdinal] }).ToList());
             var seen = new WideKeyTable(1 + values.Words);
@@ -192,7 +215,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     values.Encode(part, start, count, valueWords);
                     for (int i = 0; i < count; i++)
                     {
-                        if (col.IsNull(start + i)) continue;
+                        if (col.IsNull(start + i) || live[part] is { } l && !l[start + i]) continue;
                         pair[0] = _encoder is null ? 0 : FindGroup(keyWords.AsSpan(i * _encoder.Words, _encoder.Words));
                         valueWords.AsSpan(i * values.Words, values.Words).CopyTo(pair.AsSpan(1));
                         int before = seen.Count;
@@ -209,7 +232,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             _direct ? _directSlot[words[0]] : _encoder!.Packed ? _table!.Find(words[0]) : _wide!.Find(words);
 
         // One loop per value type and aggregate kind (sum and avg skip the min/max upkeep); NULL inputs are skipped.
-        private static void Accumulate(Slots s, AggFunc func, ColumnVector col, bool isDecimal, int start, int count, int[] slots)
+        private static void Accumulate(Slots s, AggFunc func, ColumnVector col, bool isDecimal, int start, int count, ReadOnlySpan<int> slots)
         {
             bool sum = func is AggFunc.Sum or AggFunc.Avg;
             switch (col)
@@ -237,7 +260,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
 
         // The update is a struct type parameter, so the JIT inlines it into a loop specialised per value type and kind.
-        private static void Loop<T, TUpdate>(Slots s, T[] values, ValidityBitmap? valid, int start, int count, int[] slots)
+        private static void Loop<T, TUpdate>(Slots s, T[] values, ValidityBitmap? valid, int start, int count, ReadOnlySpan<int> slots)
             where T : unmanaged where TUpdate : struct, IUpdate<T>
         {
             var v = values.AsSpan(start, count);
@@ -247,7 +270,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             }
             else if (valid is null)
             {
-                var g = slots.AsSpan(0, v.Length);
+                var g = slots[..v.Length];
                 for (int i = 0; i < v.Length; i++) TUpdate.Add(s, g[i], v[i]);
             }
             else
@@ -279,6 +302,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         {
             for (int g = 0; g < other._groups; g++)
             {
+                if (g == other._trash) continue;
                 int t = _encoder is null ? 0
                     : _encoder.Packed ? PackedSlot(other._packedKey[g], other._rep[g])
                     : WideSlot(other._wide!.KeyOf(g), other._rep[g]);
@@ -288,14 +312,13 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
 
         public ColumnBatch Result(AggregateSpec spec, List<ColumnBatch> batches)
         {
-            int n = _groups;
             var columns = new List<ColumnVector>();
             // Groups in the order of their representative rows, so that each batch's key rows are one gather.
-            var order = new int[n];
-            for (int g = 0; g < n; g++) order[g] = g;
+            var order = Enumerable.Range(0, _groups).Where(g => g != _trash).ToArray();
+            int n = order.Length;
             if (_encoder is not null)
             {
-                var reps = _rep.AsSpan(0, n).ToArray();
+                var reps = order.Select(g => _rep[g]).ToArray();
                 Array.Sort(reps, order);
                 foreach (var k in spec.KeyOrdinals)
                 {

@@ -28,12 +28,16 @@ public sealed class ProjectSimd : IProjectImpl
     public CostEstimate Estimate(ProjectSpec spec, ExecEnvironment env) =>
         new(env.EstimatedRows * SimdCostModel.NsPerRowPerNode * spec.Exprs.Sum(e => e is BoundColumn ? 0 : e.Descendants().Count()) / 1e6, 0, 0);
 
-    /// <summary>Evaluates every expression over the live rows. A projection of plain columns keeps the input's
-    /// selection vector (nothing is copied); otherwise only the columns the expressions use are gathered.</summary>
+    /// <summary>Evaluates every expression over the live rows. A projection of plain columns, or of a batch whose
+    /// selection keeps at least half its rows, keeps the input's selection vector; otherwise only the columns the
+    /// expressions use are gathered.</summary>
     public ColumnBatch Project(ColumnBatch input, ProjectSpec spec)
     {
-        if (input.Selection is not null && spec.Exprs.All(e => e is BoundColumn))
-            return new ColumnBatch(spec.Output, spec.Exprs.Select(e => input[((BoundColumn)e).Ordinal]).ToArray(), input.PhysicalRows, input.Selection);
+        // Plain columns, or a selection that keeps most rows: compute over the physical rows and keep the selection,
+        // which costs less than gathering every input column first.
+        if (input.Selection is not null && (spec.Exprs.All(e => e is BoundColumn) || input.RowCount * 2 >= input.PhysicalRows))
+            return new ColumnBatch(spec.Output, spec.Exprs.Select(e => e is BoundColumn c ? input[c.Ordinal] : SimdEvaluator.EvaluateColumn(e, input.Columns, input.PhysicalRows)).ToArray(),
+                input.PhysicalRows, input.Selection);
         var (columns, rows) = Inputs.Gathered(input, spec.Exprs);
         var cols = spec.Exprs.Select(e => e is BoundColumn c ? columns[c.Ordinal] : SimdEvaluator.EvaluateColumn(e, columns, rows)).ToArray();
         return new ColumnBatch(spec.Output, cols, rows);
