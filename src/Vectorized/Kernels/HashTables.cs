@@ -95,6 +95,7 @@ public sealed class WideKeyTable(int width)
     private ulong[] _hashes = [];
     private long[] _words = new long[16 * width];
     private int _count;
+    private int _keyless = -1;
 
     /// <summary>Words per key.</summary>
     public int Width => width;
@@ -115,15 +116,24 @@ public sealed class WideKeyTable(int width)
             int id = _slots[i];
             if (id < 0)
             {
-                if (_count == _hashes.Length) { Array.Resize(ref _hashes, Math.Max(16, _count * 2)); Array.Resize(ref _words, _hashes.Length * width); }
-                _hashes[_count] = h;
-                key.CopyTo(_words.AsSpan(_count * width));
                 _slots[i] = _count;
-                return _count++;
+                return Append(key, h);
             }
             if (_hashes[id] == h && key.SequenceEqual(KeyOf(id))) return id;
             i = (i + 1) & mask;
         }
+    }
+
+    /// <summary>Takes the next id for an entry no key maps to (so that ids stay aligned with a caller's
+    /// numbering that has an extra, keyless member).</summary>
+    public int AddKeyless() => _keyless = Append(stackalloc long[width], 0);
+
+    private int Append(ReadOnlySpan<long> key, ulong hash)
+    {
+        if (_count == _hashes.Length) { Array.Resize(ref _hashes, Math.Max(16, _count * 2)); Array.Resize(ref _words, _hashes.Length * width); }
+        _hashes[_count] = hash;
+        key.CopyTo(_words.AsSpan(_count * width));
+        return _count++;
     }
 
     /// <summary>The id of <paramref name="key"/>, or -1.</summary>
@@ -140,7 +150,7 @@ public sealed class WideKeyTable(int width)
         }
     }
 
-    private void Resize() => _slots = SlotArray.Rehashed(_slots.Length * 2, _hashes, _count);
+    private void Resize() => _slots = SlotArray.Rehashed(_slots.Length * 2, _hashes, _count, _keyless);
 }
 
 /// <summary>Interns byte strings: each distinct string gets the next dense id.</summary>
@@ -196,12 +206,13 @@ internal static class SlotArray
         return a;
     }
 
-    public static int[] Rehashed(int size, ulong[] hashes, int count)
+    public static int[] Rehashed(int size, ulong[] hashes, int count, int skip = -1)
     {
         var slots = Empty(size);
         int mask = size - 1;
         for (int id = 0; id < count; id++)
         {
+            if (id == skip) continue;
             int i = (int)(hashes[id] & (ulong)mask);
             while (slots[i] >= 0) i = (i + 1) & mask;
             slots[i] = id;

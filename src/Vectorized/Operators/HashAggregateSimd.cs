@@ -155,7 +155,12 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     : WideSlot(words.AsSpan(i * w, w), repBase + i);
         }
 
-        private int Trash() => _trash >= 0 ? _trash : _trash = NewGroup(0, -1);
+        private int Trash()
+        {
+            if (_trash >= 0) return _trash;
+            _wide?.AddKeyless(); // the wide table numbers its keys like the groups, so it takes the trash id too
+            return _trash = NewGroup(0, -1);
+        }
 
         public void Consume(ColumnBatch b, int part, int start, int count, bool[]? live)
         {
