@@ -40,4 +40,8 @@ internal static class SimdCostModel
     public const double NsPerRowAggregate = 2.0;
     /// <summary>Nanoseconds per row per key for normalizing and radix-sorting (a few byte passes).</summary>
     public const double NsPerRowSortPass = 3.0;
+    /// <summary>Nanoseconds per input row (build plus probe) of a hash join on one thread, output gather included.</summary>
+    public const double NsPerRowJoin = 24.0;
+    /// <summary>The most threads a join's estimate credits: its build is serial and its probe is memory-bound.</summary>
+    public const int JoinParallelismCap = 2;
 }

@@ -15,8 +15,8 @@ public sealed class Implementations
     public IReadOnlyList<IProjectImpl> Project { get; } = [new ProjectGpu(), new ProjectSimd(), new ProjectScalar()];
     /// <summary>Hash aggregate: GPU, SIMD, scalar.</summary>
     public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateGpu(), new HashAggregateSimd(), new HashAggregateScalar()];
-    /// <summary>Hash join: scalar only so far.</summary>
-    public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinScalar()];
+    /// <summary>Hash join: SIMD, scalar.</summary>
+    public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinSimd(), new HashJoinScalar()];
     /// <summary>Explode: scalar only so far.</summary>
     public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
     /// <summary>Window functions: scalar only so far.</summary>

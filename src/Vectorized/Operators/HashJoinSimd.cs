@@ -1,0 +1,756 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Accel.Data;
+using Accel.Execution;
+using Accel.Expressions;
+
+namespace Accel.Vectorized;
+
+/// <summary>SIMD-path hash join, every join type: the keys of both sides are encoded together into 64-bit words
+/// (<see cref="KeyEncoder"/>), the build side maps each distinct key to a dense id (a direct array when the
+/// packed key range is small, else a hash table) with its rows laid out contiguously per id, and the probe side
+/// is looked up morsel-parallel into exact-size (probe row, build row) index arrays from which every output
+/// column is gathered once. A residual condition is evaluated with <see cref="SimdEvaluator"/> over chunks of
+/// candidate pairs, before outer, semi and anti semantics are decided.</summary>
+public sealed class HashJoinSimd : IHashJoinImpl
+{
+    private const int MorselRows = 65536;
+    private const int ResidualChunk = 65536;
+    // A direct array beats hashing while it stays a small multiple of the build side (and within 64 MiB).
+    private const long DirectLimit = 1 << 24;
+    private const long DirectMinimum = 1 << 16;
+
+    /// <inheritdoc />
+    public ExecPath Path => ExecPath.Simd;
+
+    /// <inheritdoc />
+    public Support CanRun(JoinSpec spec, ExecEnvironment env)
+    {
+        if (!SimdCapabilities.Use128) return Support.No("this CPU has no hardware-accelerated vectors");
+        foreach (var (schema, keys) in new[] { (spec.Left, spec.LeftKeys), (spec.Right, spec.RightKeys) })
+            foreach (var k in keys)
+                if (!KeyEncoder.Supports(schema[k].Type))
+                    return Support.No($"join key '{schema[k].Name}' is {schema[k].Type}, which has no SIMD key encoding yet");
+        if (spec.Residual is not null && SimdEvaluator.Unsupported(spec.Residual, Combined(spec)) is { } why)
+            return Support.No($"join condition: {why}");
+        return Support.Yes;
+    }
+
+    /// <inheritdoc />
+    public CostEstimate Estimate(JoinSpec spec, ExecEnvironment env) =>
+        new(env.EstimatedRows * SimdCostModel.NsPerRowJoin / Math.Min(SimdCapabilities.EffectiveThreads, SimdCostModel.JoinParallelismCap) / 1e6, 0, 0);
+
+    /// <inheritdoc />
+    public ColumnBatch Join(ColumnBatch left, ColumnBatch right, JoinSpec spec)
+    {
+        if (spec.LeftKeys.Count != spec.RightKeys.Count)
+            throw new AccelException($"join has {spec.LeftKeys.Count} left keys but {spec.RightKeys.Count} right keys");
+        for (int k = 0; k < spec.LeftKeys.Count; k++)
+        {
+            var lt = left[spec.LeftKeys[k]].Type;
+            var rt = right[spec.RightKeys[k]].Type;
+            if (lt != rt) throw new AccelException($"join key {k} has type {lt} on the left and {rt} on the right; the planner must cast keys to one type");
+        }
+        return new JoinRun(left, right, spec).Execute();
+    }
+
+    private static Schema Combined(JoinSpec spec) => new(spec.Left.Fields.Concat(spec.Right.Fields));
+
+    private static void ForEach(int count, Action<int> body)
+    {
+        int threads = SimdCapabilities.EffectiveThreads;
+        if (count <= 1 || threads <= 1) { for (int i = 0; i < count; i++) body(i); return; }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+    }
+
+    private static int Morsels(int rows, int morselRows) => (int)(((long)rows + morselRows - 1) / morselRows);
+
+    /// <summary>One input: its live rows are the logical rows 0..Rows-1, mapped to physical rows through the selection.</summary>
+    private sealed class Side(ColumnBatch batch)
+    {
+        public readonly ColumnBatch Batch = batch;
+        public readonly int[]? Sel = batch.Selection;
+        public int Rows => Batch.RowCount;
+
+        // Only the key columns are compacted up front; payload columns are gathered once, through the selection, at the end.
+        public ColumnVector Key(int ordinal) => Sel is null ? Batch[ordinal] : Batch[ordinal].Gather(Sel);
+
+        public void ToPhysical(int[] idx)
+        {
+            if (Sel is not { } sel) return;
+            ForEach(Morsels(idx.Length, MorselRows), m =>
+            {
+                int s = m * MorselRows, e = Math.Min(idx.Length, s + MorselRows);
+                for (int i = s; i < e; i++) if (idx[i] >= 0) idx[i] = sel[idx[i]];
+            });
+        }
+    }
+
+    /// <summary>The build side's distinct keys as dense ids (in order of first appearance) and its rows grouped by id,
+    /// in build order within an id: id i's rows are Rows[Start[i]..Start[i+1]).</summary>
+    private sealed class BuildTable
+    {
+        /// <summary>Number of distinct non-NULL keys.</summary>
+        public int Distinct;
+        /// <summary>Per build row its id; -1 when a key is NULL.</summary>
+        public int[] BuildIds = [];
+        /// <summary>Null when every id has one row (id i's rows are [i, i+1)).</summary>
+        public int[]? Start;
+        /// <summary>Null when the grouped order is the identity.</summary>
+        public int[]? Rows;
+
+        private KeyEncoder? _enc;
+        private int _words;
+        private int[]? _direct;
+        private PackedTable? _hash;
+        private WideKeyTable? _wide;
+        private ulong[]? _probeValid;
+
+        /// <summary>No keys: every build row has the one id 0, which every probe row matches.</summary>
+        public static BuildTable Cross(int buildRows) => new()
+        {
+            Distinct = buildRows > 0 ? 1 : 0,
+            BuildIds = new int[buildRows],
+            Start = [0, buildRows],
+        };
+
+        public static BuildTable Keyed(ColumnVector[] buildKeys, ColumnVector[] probeKeys, int buildRows)
+        {
+            var enc = new KeyEncoder([buildKeys, probeKeys]);
+            int w = enc.Words;
+            var t = new BuildTable { _enc = enc, _words = w, _probeValid = KeyValid(probeKeys) };
+            if ((long)buildRows * w > Array.MaxLength) throw new AccelException($"join build side of {buildRows} rows is too large");
+            var words = new long[buildRows * w];
+            ForEach(Morsels(buildRows, MorselRows), m =>
+            {
+                int s = m * MorselRows, n = Math.Min(MorselRows, buildRows - s);
+                enc.Encode(0, s, n, words.AsSpan(s * w, n * w));
+            });
+            var valid = KeyValid(buildKeys);
+            var ids = t.BuildIds = new int[buildRows];
+            int distinct = 0;
+            if (enc.Packed && enc.Cardinality <= DirectLimit && enc.Cardinality <= Math.Max(4L * buildRows, DirectMinimum))
+            {
+                var slot = t._direct = new int[enc.Cardinality];
+                Array.Fill(slot, -1);
+                for (int r = 0; r < buildRows; r++)
+                {
+                    if (valid is not null && !Bit(valid, r)) { ids[r] = -1; continue; }
+                    ref int s = ref slot[words[r]];
+                    if (s < 0) s = distinct++;
+                    ids[r] = s;
+                }
+            }
+            else if (enc.Packed)
+            {
+                var h = t._hash = new PackedTable(buildRows);
+                for (int r = 0; r < buildRows; r++)
+                {
+                    if (valid is not null && !Bit(valid, r)) { ids[r] = -1; continue; }
+                    int id = ids[r] = h.GetOrAdd(words[r], distinct);
+                    if (id == distinct) distinct++;
+                }
+            }
+            else
+            {
+                var h = t._wide = new WideKeyTable(w);
+                for (int r = 0; r < buildRows; r++)
+                    ids[r] = valid is not null && !Bit(valid, r) ? -1 : h.GetOrAdd(words.AsSpan(r * w, w));
+                distinct = h.Count;
+            }
+            t.Distinct = distinct;
+            t.Group(buildRows);
+            return t;
+        }
+
+        // Counting sort of the build rows by id: a probe then reads one contiguous run per match.
+        private void Group(int buildRows)
+        {
+            var ids = BuildIds;
+            var start = new int[Distinct + 1];
+            int validRows = 0;
+            for (int r = 0; r < buildRows; r++)
+            {
+                int id = ids[r];
+                if (id >= 0) { start[id + 1]++; validRows++; }
+            }
+            if (validRows == Distinct)
+            {
+                // Ids are numbered by first appearance, so with unique keys id i is the i-th non-NULL row.
+                if (validRows == buildRows) return;
+                var rows = Rows = new int[validRows];
+                for (int r = 0; r < buildRows; r++) if (ids[r] >= 0) rows[ids[r]] = r;
+                return;
+            }
+            for (int i = 0; i < Distinct; i++) start[i + 1] += start[i];
+            var pos = start.AsSpan(0, Distinct).ToArray();
+            var grouped = new int[validRows];
+            for (int r = 0; r < buildRows; r++)
+            {
+                int id = ids[r];
+                if (id >= 0) grouped[pos[id]++] = r;
+            }
+            Start = start;
+            Rows = grouped;
+        }
+
+        /// <summary>The ids of probe rows [start, start+count) into <paramref name="ids"/> (-1: no match or a NULL key).</summary>
+        public void Lookup(int start, int count, Span<int> ids)
+        {
+            if (_enc is null)
+            {
+                ids.Fill(Distinct > 0 ? 0 : -1);
+                return;
+            }
+            int w = _words;
+            var buffer = ArrayPool<long>.Shared.Rent(count * w);
+            try
+            {
+                var words = buffer.AsSpan(0, count * w);
+                _enc.Encode(1, start, count, words);
+                if (_direct is { } slot)
+                    for (int i = 0; i < count; i++) ids[i] = slot[words[i]];
+                else if (_hash is { } h)
+                    h.FindAll(words, ids);
+                else
+                {
+                    var wide = _wide!;
+                    var valid = _probeValid;
+                    for (int i = 0; i < count; i++)
+                        ids[i] = valid is not null && !Bit(valid, start + i) ? -1 : wide.Find(words.Slice(i * w, w));
+                }
+                if (_probeValid is { } v)
+                    for (int i = 0; i < count; i++) if (!Bit(v, start + i)) ids[i] = -1;
+            }
+            finally { ArrayPool<long>.Shared.Return(buffer); }
+        }
+
+        // Rows whose keys are all non-NULL; null when no key column has NULLs.
+        private static ulong[]? KeyValid(ColumnVector[] keys)
+        {
+            ulong[]? valid = null;
+            foreach (var c in keys)
+            {
+                if (c.Validity is null || c.NullCount == 0) continue;
+                var m = Bitmask.FromValidity(c.Validity, c.Length);
+                valid = valid is null ? m : Bitmask.And(valid, m);
+            }
+            return valid;
+        }
+    }
+
+    /// <summary>Open addressing (linear probing) from packed key words, which are never negative, to ids. Unlike
+    /// <see cref="LongHashTable"/> each slot holds its key and id side by side, so a probe touches one cache line,
+    /// and a batch of probes prefetches its slots first so that their cache misses overlap.</summary>
+    private sealed unsafe class PackedTable
+    {
+        private const int Batch = 16;
+        private const long Empty = -1;
+        // Pinned (never moved), so that prefetches can take slot addresses.
+        private readonly long[] _slots;
+        private readonly int _mask, _shift;
+
+        public PackedTable(int expected)
+        {
+            int cap = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, expected * 2));
+            _slots = GC.AllocateUninitializedArray<long>(cap * 2, pinned: true);
+            for (int i = 0; i < _slots.Length; i += 2) _slots[i] = Empty;
+            _mask = cap - 1;
+            _shift = 64 - System.Numerics.BitOperations.Log2((uint)cap);
+        }
+
+        // The top bits of the multiplicative hash pick the slot: its low bits cluster for keys that are themselves
+        // multiples of a constant (measured: twice the probe time for such keys).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int Home(long key) => (int)(KeyHash.Mix(key) >> _shift);
+
+        public int GetOrAdd(long key, int newId)
+        {
+            var slots = _slots;
+            int i = Home(key);
+            while (true)
+            {
+                long k = slots[2 * i];
+                if (k == key) return (int)slots[2 * i + 1];
+                if (k == Empty)
+                {
+                    slots[2 * i] = key;
+                    slots[2 * i + 1] = newId;
+                    return newId;
+                }
+                i = (i + 1) & _mask;
+            }
+        }
+
+        public void FindAll(ReadOnlySpan<long> keys, Span<int> ids)
+        {
+            var slots = _slots;
+            int mask = _mask;
+            Span<int> at = stackalloc int[Batch];
+            fixed (long* basePtr = slots)
+            {
+                for (int b = 0; b < keys.Length; b += Batch)
+                {
+                    int n = Math.Min(Batch, keys.Length - b);
+                    for (int j = 0; j < n; j++)
+                    {
+                        int i = at[j] = Home(keys[b + j]);
+                        if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch0(basePtr + 2 * i);
+                    }
+                    for (int j = 0; j < n; j++)
+                    {
+                        long key = keys[b + j];
+                        int i = at[j], id;
+                        while (true)
+                        {
+                            long k = slots[2 * i];
+                            if (k == key) { id = (int)slots[2 * i + 1]; break; }
+                            if (k == Empty) { id = -1; break; }
+                            i = (i + 1) & mask;
+                        }
+                        ids[b + j] = id;
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Bit(ulong[] mask, int i) => (mask[i >> 6] >> (i & 63) & 1) != 0;
+
+    /// <summary>A growable int buffer (per morsel, so no locks).</summary>
+    private sealed class IntList(int capacity = 16)
+    {
+        public int[] Items = new int[Math.Max(16, capacity)];
+        public int Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(int v)
+        {
+            if (Count == Items.Length) Array.Resize(ref Items, checked(Items.Length * 2));
+            Items[Count++] = v;
+        }
+    }
+
+    /// <summary>The state of one join.</summary>
+    private sealed class JoinRun
+    {
+        private readonly JoinSpec _spec;
+        private readonly Side _left, _right, _build, _probe;
+        private readonly bool _buildLeft, _semi, _want, _probeOuter, _buildOuter;
+        private readonly BuildTable _table;
+        private readonly int _morselRows;
+        private readonly int[] _pid;
+        // Per id: some probe row matched it (no residual). Per build row: some pair with it passed the residual.
+        private byte[]? _idHit, _buildHit;
+        // Per probe row, for semi/anti with the probe on the left and a residual.
+        private byte[]? _probeHit;
+
+        public JoinRun(ColumnBatch left, ColumnBatch right, JoinSpec spec)
+        {
+            _spec = spec;
+            _left = new Side(left);
+            _right = new Side(right);
+            bool keyed = spec.LeftKeys.Count > 0;
+            // Without keys either side can build; probing the left keeps the output left-major, as the scalar path.
+            _buildLeft = keyed && spec.Build == BuildSide.Left;
+            (_build, _probe) = _buildLeft ? (_left, _right) : (_right, _left);
+            var (bk, pk) = _buildLeft ? (spec.LeftKeys, spec.RightKeys) : (spec.RightKeys, spec.LeftKeys);
+            _table = keyed
+                ? BuildTable.Keyed(bk.Select(_build.Key).ToArray(), pk.Select(_probe.Key).ToArray(), _build.Rows)
+                : BuildTable.Cross(_build.Rows);
+            _semi = spec.Type is JoinType.LeftSemi or JoinType.LeftAnti;
+            _want = spec.Type == JoinType.LeftSemi;
+            bool leftOuter = spec.Type is JoinType.LeftOuter or JoinType.FullOuter;
+            bool rightOuter = spec.Type is JoinType.RightOuter or JoinType.FullOuter;
+            _probeOuter = _buildLeft ? rightOuter : leftOuter;
+            _buildOuter = _buildLeft ? leftOuter : rightOuter;
+            // A cross product emits a whole build side per probe row: smaller morsels keep both cores busy.
+            _morselRows = keyed ? MorselRows : (int)Math.Clamp(MorselRows / Math.Max(1L, _build.Rows), 1, MorselRows);
+            _pid = new int[_probe.Rows];
+        }
+
+        public ColumnBatch Execute()
+        {
+            int morsels = Morsels(_probe.Rows, _morselRows);
+            bool residual = _spec.Residual is not null;
+            if (!residual && (_buildOuter || (_semi && _buildLeft))) _idHit = new byte[_table.Distinct];
+            if (residual && (_buildOuter || (_semi && _buildLeft))) _buildHit = new byte[_build.Rows];
+            if (residual && _semi && !_buildLeft) _probeHit = new byte[_probe.Rows];
+
+            var pairs = new long[morsels];
+            var misses = new int[morsels];
+            ForEach(morsels, m => pairs[m] = Probe(m, out misses[m]));
+
+            if (_semi) return Semi(morsels, residual);
+            if (!residual && !_buildOuter && _table.Start is null && (_probeOuter || misses.All(x => x == 0)))
+                return PassThrough();
+            int[] pIdx, bIdx;
+            if (residual) (pIdx, bIdx) = ResidualPairs(morsels);
+            else
+            {
+                var offsets = new long[morsels + 1];
+                for (int m = 0; m < morsels; m++) offsets[m + 1] = offsets[m] + pairs[m] + (_probeOuter ? misses[m] : 0);
+                int unmatched = _buildOuter ? CountUnmatchedBuild() : 0;
+                long total = offsets[morsels] + unmatched;
+                if (total > Array.MaxLength) throw new AccelException($"join produces {total} rows, more than one batch can hold");
+                pIdx = new int[total];
+                bIdx = new int[total];
+                ForEach(morsels, m => WritePairs(m, (int)offsets[m], pIdx, bIdx));
+                if (_buildOuter) AppendUnmatchedBuild(pIdx, bIdx, (int)offsets[morsels]);
+            }
+            return Output(_buildLeft ? bIdx : pIdx, _buildLeft ? pIdx : bIdx, pIdx.Length);
+        }
+
+        // With unique build keys and every probe row in the output once (all matched, or a probe-side outer join),
+        // the output is the probe side in place plus one build row per probe row: the ids are the build rows.
+        private ColumnBatch PassThrough()
+        {
+            var bIdx = _pid;
+            if (_table.Rows is { } rows)
+                ForEach(Morsels(bIdx.Length, MorselRows), m =>
+                {
+                    int s = m * MorselRows, e = Math.Min(bIdx.Length, s + MorselRows);
+                    for (int i = s; i < e; i++) if (bIdx[i] >= 0) bIdx[i] = rows[bIdx[i]];
+                });
+            return Output(_buildLeft ? bIdx : null, _buildLeft ? null : bIdx, bIdx.Length);
+        }
+
+        // Looks up one morsel's probe keys; returns its candidate pair count and (out) its unmatched rows.
+        private long Probe(int m, out int misses)
+        {
+            int s = m * _morselRows, n = Math.Min(_morselRows, _probe.Rows - s);
+            var ids = _pid.AsSpan(s, n);
+            _table.Lookup(s, n, ids);
+            long pairs = 0;
+            int miss = 0;
+            var start = _table.Start;
+            var hit = _idHit;
+            if (start is null)
+            {
+                for (int i = 0; i < ids.Length; i++) miss += ids[i] >>> 31;
+                pairs = n - miss;
+            }
+            else
+                for (int i = 0; i < ids.Length; i++)
+                {
+                    int id = ids[i];
+                    if (id < 0) miss++;
+                    else pairs += start[id + 1] - start[id];
+                }
+            if (hit is not null)
+                foreach (int id in ids) if (id >= 0) hit[id] = 1;
+            misses = miss;
+            return pairs;
+        }
+
+        // Writes one morsel's pairs (and, for a probe-side outer join, its unmatched rows against -1) at `o`.
+        private void WritePairs(int m, int o, int[] pIdx, int[] bIdx)
+        {
+            int s = m * _morselRows, e = Math.Min(_probe.Rows, s + _morselRows);
+            var pid = _pid;
+            var start = _table.Start;
+            var rows = _table.Rows;
+            bool outer = _probeOuter;
+            if (start is null)
+            {
+                for (int p = s; p < e; p++)
+                {
+                    int id = pid[p];
+                    if (id < 0)
+                    {
+                        if (!outer) continue;
+                        pIdx[o] = p;
+                        bIdx[o++] = -1;
+                        continue;
+                    }
+                    pIdx[o] = p;
+                    bIdx[o++] = rows is null ? id : rows[id];
+                }
+                return;
+            }
+            for (int p = s; p < e; p++)
+            {
+                int id = pid[p];
+                if (id < 0)
+                {
+                    if (!outer) continue;
+                    pIdx[o] = p;
+                    bIdx[o++] = -1;
+                    continue;
+                }
+                int k0 = start[id], k1 = start[id + 1];
+                pIdx.AsSpan(o, k1 - k0).Fill(p);
+                if (rows is null) for (int k = k0; k < k1; k++) bIdx[o++] = k;
+                else for (int k = k0; k < k1; k++) bIdx[o++] = rows[k];
+            }
+        }
+
+        private bool BuildMatched(int r) => _buildHit is { } bh ? bh[r] != 0 : _table.BuildIds[r] is var id && id >= 0 && _idHit![id] != 0;
+
+        private int CountUnmatchedBuild()
+        {
+            int n = 0;
+            for (int r = 0; r < _build.Rows; r++) if (!BuildMatched(r)) n++;
+            return n;
+        }
+
+        private void AppendUnmatchedBuild(int[] pIdx, int[] bIdx, int o)
+        {
+            for (int r = 0; r < _build.Rows; r++)
+                if (!BuildMatched(r)) { pIdx[o] = -1; bIdx[o++] = r; }
+        }
+
+        // Candidate pairs of each morsel are filtered by the residual chunk by chunk, so a many-to-many or cross join
+        // never holds all its candidates at once; the survivors are concatenated in morsel order.
+        private (int[] P, int[] B) ResidualPairs(int morsels)
+        {
+            var parts = new (IntList P, IntList B)[morsels];
+            ForEach(morsels, m => parts[m] = ResidualMorsel(m, emit: true));
+            long pairs = 0;
+            foreach (var part in parts) pairs += part.P.Count;
+            int unmatched = _buildOuter ? CountUnmatchedBuild() : 0;
+            long total = pairs + unmatched;
+            if (total > Array.MaxLength) throw new AccelException($"join produces {total} rows, more than one batch can hold");
+            var pIdx = new int[total];
+            var bIdx = new int[total];
+            int o = 0;
+            foreach (var (p, b) in parts)
+            {
+                Array.Copy(p.Items, 0, pIdx, o, p.Count);
+                Array.Copy(b.Items, 0, bIdx, o, b.Count);
+                o += p.Count;
+            }
+            if (_buildOuter) AppendUnmatchedBuild(pIdx, bIdx, o);
+            return (pIdx, bIdx);
+        }
+
+        private (IntList P, IntList B) ResidualMorsel(int m, bool emit)
+        {
+            int s = m * _morselRows, e = Math.Min(_probe.Rows, s + _morselRows);
+            var outP = new IntList();
+            var outB = new IntList();
+            var candP = ArrayPool<int>.Shared.Rent(ResidualChunk);
+            var candB = ArrayPool<int>.Shared.Rent(ResidualChunk);
+            var hit = _probeOuter || _probeHit is not null ? new bool[e - s] : null;
+            var start = _table.Start;
+            var rows = _table.Rows;
+            int n = 0;
+            void Flush()
+            {
+                var mask = Residual(candP, candB, n);
+                for (int wi = 0; wi < mask.Length; wi++)
+                    for (ulong word = mask[wi]; word != 0; word &= word - 1)
+                    {
+                        int i = wi * 64 + System.Numerics.BitOperations.TrailingZeroCount(word);
+                        if (hit is not null) hit[candP[i] - s] = true;
+                        if (_buildHit is { } bh) bh[candB[i]] = 1;
+                        if (emit) { outP.Add(candP[i]); outB.Add(candB[i]); }
+                    }
+                n = 0;
+            }
+            try
+            {
+                for (int p = s; p < e; p++)
+                {
+                    int id = _pid[p];
+                    if (id < 0) continue;
+                    int k0 = start is null ? id : start[id], k1 = start is null ? id + 1 : start[id + 1];
+                    for (int k = k0; k < k1; k++)
+                    {
+                        candP[n] = p;
+                        candB[n] = rows is null ? k : rows[k];
+                        if (++n == ResidualChunk) Flush();
+                    }
+                }
+                if (n > 0) Flush();
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(candP);
+                ArrayPool<int>.Shared.Return(candB);
+            }
+            if (_probeHit is { } ph)
+                for (int p = s; p < e; p++) ph[p] = hit![p - s] ? (byte)1 : (byte)0;
+            if (!_probeOuter || !emit) return (outP, outB);
+            // Unmatched probe rows go in probe order among the survivors (which are in probe order already).
+            var mp = new IntList(outP.Count + 16);
+            var mb = new IntList(outP.Count + 16);
+            for (int p = s, j = 0; p < e; p++)
+            {
+                if (!hit![p - s]) { mp.Add(p); mb.Add(-1); continue; }
+                for (; j < outP.Count && outP.Items[j] == p; j++) { mp.Add(p); mb.Add(outB.Items[j]); }
+            }
+            return (mp, mb);
+        }
+
+        // TRUE rows of the residual over candidate pairs: only the columns it reads are gathered.
+        private ulong[] Residual(int[] candP, int[] candB, int n)
+        {
+            var (lRows, rRows) = _buildLeft ? (candB, candP) : (candP, candB);
+            int nl = _left.Batch.Columns.Count;
+            var cols = new ColumnVector[nl + _right.Batch.Columns.Count];
+            for (int i = 0; i < nl; i++) cols[i] = _left.Batch[i];
+            for (int i = nl; i < cols.Length; i++) cols[i] = _right.Batch[i - nl];
+            int[]? lPhys = null, rPhys = null;
+            foreach (var o in _spec.Residual!.Descendants().OfType<BoundColumn>().Select(c => c.Ordinal).Distinct())
+            {
+                if (o < nl) cols[o] = _left.Batch[o].Gather(lPhys ??= Physical(_left, lRows, n));
+                else cols[o] = _right.Batch[o - nl].Gather(rPhys ??= Physical(_right, rRows, n));
+            }
+            return SimdEvaluator.TrueRows(_spec.Residual!, cols, n);
+        }
+
+        private static int[] Physical(Side side, int[] rows, int n)
+        {
+            var r = rows.AsSpan(0, n).ToArray();
+            if (side.Sel is { } sel) for (int i = 0; i < n; i++) r[i] = sel[r[i]];
+            return r;
+        }
+
+        private ColumnBatch Semi(int morsels, bool residual)
+        {
+            if (residual) ForEach(morsels, m => ResidualMorsel(m, emit: false));
+            int rows = _left.Rows;
+            var keep = new IntList(rows / 2);
+            if (!_buildLeft)
+            {
+                var ph = _probeHit;
+                for (int p = 0; p < rows; p++)
+                    if ((ph is not null ? ph[p] != 0 : _pid[p] >= 0) == _want) keep.Add(p);
+            }
+            else
+                for (int r = 0; r < rows; r++)
+                    if (BuildMatched(r) == _want) keep.Add(r);
+            var idx = keep.Items.AsSpan(0, keep.Count).ToArray();
+            _left.ToPhysical(idx);
+            return new ColumnBatch(_spec.Output, Gathered(_left, idx), idx.Length);
+        }
+
+        // A null index array stands for every live row of that side in order.
+        private ColumnBatch Output(int[]? lIdx, int[]? rIdx, int rows)
+        {
+            if (lIdx is not null) _left.ToPhysical(lIdx);
+            if (rIdx is not null) _right.ToPhysical(rIdx);
+            return new ColumnBatch(_spec.Output, [.. Gathered(_left, lIdx), .. Gathered(_right, rIdx)], rows);
+        }
+
+        private static ColumnVector[] Gathered(Side side, int[]? idx)
+        {
+            var cols = side.Batch.Columns;
+            if (idx is null) return side.Sel is { } sel ? cols.Select(c => ColumnGather.Gather(c, sel)).ToArray() : cols.ToArray();
+            // An FK join where every probe row matches once leaves the probe side in place.
+            if (idx.Length == side.Batch.PhysicalRows && IsIota(idx)) return cols.ToArray();
+            return cols.Select(c => ColumnGather.Gather(c, idx)).ToArray();
+        }
+
+        private static bool IsIota(int[] idx)
+        {
+            for (int i = 0; i < idx.Length; i++) if (idx[i] != i) return false;
+            return true;
+        }
+    }
+}
+
+/// <summary>Morsel-parallel gathers of whole columns by an index array (-1 yields NULL), for join output.</summary>
+internal static class ColumnGather
+{
+    private const int Chunk = 65536;
+
+    public static ColumnVector Gather(ColumnVector c, int[] idx) => c switch
+    {
+        PrimitiveVector<long> v => Primitive(v, idx),
+        PrimitiveVector<int> v => Primitive(v, idx),
+        PrimitiveVector<double> v => Primitive(v, idx),
+        PrimitiveVector<float> v => Primitive(v, idx),
+        PrimitiveVector<bool> v => Primitive(v, idx),
+        StringVector s => Strings(s, idx),
+        _ => c.Gather(idx),
+    };
+
+    private static void ForChunks(int rows, Action<int, int> body)
+    {
+        int chunks = (int)(((long)rows + Chunk - 1) / Chunk);
+        int threads = SimdCapabilities.EffectiveThreads;
+        if (chunks <= 1 || threads <= 1) { for (int c = 0; c < chunks; c++) body(c * Chunk, Math.Min(rows, (c + 1) * Chunk)); return; }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c => body(c * Chunk, Math.Min(rows, (c + 1) * Chunk)));
+    }
+
+    private static PrimitiveVector<T> Primitive<T>(PrimitiveVector<T> v, int[] idx) where T : unmanaged
+    {
+        var src = v.Values;
+        var dst = new T[idx.Length];
+        int padded = 0;
+        ForChunks(idx.Length, (s, e) =>
+        {
+            int neg = 0;
+            for (int i = s; i < e; i++)
+            {
+                int ix = idx[i];
+                if (ix >= 0) dst[i] = src[ix];
+                else neg = 1;
+            }
+            if (neg != 0) Volatile.Write(ref padded, 1);
+        });
+        return new PrimitiveVector<T>(v.Type, dst, Validity(v, idx, padded != 0));
+    }
+
+    private static StringVector Strings(StringVector v, int[] idx)
+    {
+        var offsets = new int[idx.Length + 1];
+        var srcOff = v.Offsets;
+        int padded = 0;
+        // Lengths per row, then one prefix sum; the byte copies run in parallel into disjoint ranges.
+        ForChunks(idx.Length, (s, e) =>
+        {
+            int neg = 0;
+            for (int i = s; i < e; i++)
+            {
+                int ix = idx[i];
+                if (ix >= 0) offsets[i + 1] = srcOff[ix + 1] - srcOff[ix];
+                else neg = 1;
+            }
+            if (neg != 0) Volatile.Write(ref padded, 1);
+        });
+        long total = 0;
+        for (int i = 1; i < offsets.Length; i++)
+        {
+            total += offsets[i];
+            if (total > Array.MaxLength) throw new AccelException($"join output string column holds more than {Array.MaxLength} bytes");
+            offsets[i] = (int)total;
+        }
+        var data = new byte[total];
+        var src = v.Data;
+        ForChunks(idx.Length, (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+            {
+                int ix = idx[i];
+                if (ix < 0) continue;
+                int o = srcOff[ix], len = srcOff[ix + 1] - o;
+                if (len <= 16)
+                    for (int b = 0; b < len; b++) data[offsets[i] + b] = src[o + b];
+                else Buffer.BlockCopy(src, o, data, offsets[i], len);
+            }
+        });
+        return new StringVector(offsets, data, Validity(v, idx, padded != 0));
+    }
+
+    private static ValidityBitmap? Validity(ColumnVector v, int[] idx, bool padded)
+    {
+        var srcValid = v.Validity;
+        if (srcValid is null && !padded) return null;
+        int n = idx.Length;
+        var bytes = new byte[(n + 7) >> 3];
+        // Chunks are multiples of 8 rows, so threads never share a byte.
+        ForChunks(n, (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+            {
+                int ix = idx[i];
+                if (ix >= 0 && (srcValid is null || srcValid.IsValid(ix))) bytes[i >> 3] |= (byte)(1 << (i & 7));
+            }
+        });
+        return new ValidityBitmap(bytes, n);
+    }
+}

@@ -1,0 +1,312 @@
+using System.Globalization;
+using Accel.Data;
+using Accel.Execution;
+using Accel.Expressions;
+using Accel.Operators;
+using Accel.Vectorized;
+
+namespace Accel.Tests;
+
+/// <summary>The SIMD hash join against the scalar one, as multisets of rows: every join type, both build sides,
+/// every key type (single and two-column keys, including keys that need several words), NULL keys at densities
+/// 0 to 1, duplicates on both sides, empty sides, selection vectors, residual conditions and cross joins.</summary>
+public sealed class HashJoinSimdTests
+{
+    /// <summary>A key type and how to draw one of about <c>domain</c> distinct values.</summary>
+    public sealed record KeyKind(string Name, DataType Type, Func<Random, int, object> Value)
+    {
+        /// <inheritdoc />
+        public override string ToString() => Name;
+    }
+
+    private static readonly double NaN2 = BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0001);
+
+    // Distinct small ints spread over the whole int64 range, so that two such keys cannot share one packed word.
+    private static long Spread(int v) => unchecked((long)((ulong)(v + 1) * 0x9E3779B97F4A7C15UL));
+
+    private static readonly Dictionary<string, KeyKind> Kinds = new KeyKind[]
+    {
+        new("int", DataType.Int32, (r, d) => r.Next(d) - d / 2),
+        new("long", DataType.Int64, (r, d) => r.Next(d) * 1_000_003L - 7),
+        new("date", DataType.Date32, (r, d) => new DateOnly(2020, 1, 1).AddDays(r.Next(d))),
+        new("decimal", DataType.Decimal(12, 2), (r, d) => r.Next(d) * 0.25m - 3m),
+        new("double", DataType.Float64, (r, d) => r.Next(Math.Max(10, d)) switch { 0 => double.NaN, 1 => NaN2, 2 => -0.0, 3 => 0.0, _ => r.Next(d) * 0.5 }),
+        new("short string", DataType.Utf8, (r, d) => r.Next(Math.Max(12, d)) == 0 ? "" : "s" + r.Next(d)),
+        new("long string", DataType.Utf8, (r, d) => "a longer key " + r.Next(d)),
+        new("bool", DataType.Boolean, (r, _) => r.Next(2) == 0),
+        new("wide long", DataType.Int64, (r, d) => Spread(r.Next(d))),
+    }.ToDictionary(k => k.Name);
+
+    /// <summary>Key configurations: each type alone, and two-column keys (one of them too wide to pack into a word).</summary>
+    public static TheoryData<string> KeyConfigs => new()
+    {
+        "int", "long", "date", "decimal", "double", "short string", "long string", "bool", "wide long",
+        "int,short string", "wide long,wide long", "long string,date", "double,bool",
+    };
+
+    private static KeyKind[] Config(string config) => config.Split(',').Select(n => Kinds[n]).ToArray();
+
+    private static readonly JoinType[] KeyedTypes =
+        [JoinType.Inner, JoinType.LeftOuter, JoinType.RightOuter, JoinType.FullOuter, JoinType.LeftSemi, JoinType.LeftAnti];
+
+    private static readonly double[] Densities = [0.0, 0.1, 0.5, 1.0];
+
+    /// <summary>One side: key columns, a row id, an int64 payload and a string payload (each with some NULLs).</summary>
+    private static ColumnBatch Side(char p, KeyKind[] keys, int rows, int domain, double nullDensity, int seed, Func<int, int, object?>? keyOverride = null)
+    {
+        var rng = new Random(seed);
+        var fields = keys.Select((k, i) => new Field($"{p}k{i}", k.Type)).ToList();
+        fields.Add(new Field($"{p}id", DataType.Int32));
+        fields.Add(new Field($"{p}v", DataType.Int64));
+        fields.Add(new Field($"{p}s", DataType.Utf8));
+        var data = new List<object?[]>(rows);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = new object?[fields.Count];
+            for (int k = 0; k < keys.Length; k++)
+                row[k] = keyOverride is not null ? keyOverride(r, k) : rng.NextDouble() < nullDensity ? null : keys[k].Value(rng, domain);
+            row[keys.Length] = r;
+            row[keys.Length + 1] = rng.Next(10) == 0 ? null : (long)rng.Next(-50, 50);
+            row[keys.Length + 2] = rng.Next(6) == 0 ? null : rng.Next(3) == 0 ? "payload string number " + rng.Next(1000) : "p" + rng.Next(100);
+            data.Add(row);
+        }
+        return ColumnBatch.FromRows(new Schema(fields), data);
+    }
+
+    private static JoinSpec Spec(ColumnBatch l, ColumnBatch r, JoinType type, int keys, BuildSide build, Expr? residual = null)
+    {
+        var combined = new Schema(l.Schema.Fields.Concat(r.Schema.Fields));
+        var output = type is JoinType.LeftSemi or JoinType.LeftAnti ? l.Schema : combined;
+        var ks = Enumerable.Range(0, keys).ToArray();
+        return new JoinSpec(l.Schema, r.Schema, type, ks, ks, residual is null ? null : Binder.Bind(residual, combined), build, false, output);
+    }
+
+    private static string Render(object? v) => v switch
+    {
+        null => "NULL",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString()!,
+    };
+
+    private static List<string> Rows(ColumnBatch b) =>
+        b.Rows().Select(row => string.Join(" | ", row.Select(Render))).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Null when the SIMD join gives the scalar join's rows (as a multiset); else the first difference.
+    /// <paramref name="pairs"/> receives the scalar result's row count.</summary>
+    private static string? Compare(ColumnBatch l, ColumnBatch r, JoinSpec spec, out int rows)
+    {
+        var expected = new HashJoinScalar().Join(l, r, spec);
+        var actual = new HashJoinSimd().Join(l, r, spec);
+        rows = expected.RowCount;
+        string where = $"{spec.Type} build={spec.Build} left={l.RowCount} right={r.RowCount}";
+        if (actual.Schema != spec.Output && !actual.Schema.Fields.SequenceEqual(spec.Output.Fields)) return $"{where}: wrong output schema";
+        var e = Rows(expected);
+        var a = Rows(actual);
+        if (e.Count != a.Count) return $"{where}: expected {e.Count} rows, got {a.Count}";
+        for (int i = 0; i < e.Count; i++)
+            if (e[i] != a[i]) return $"{where}: row {i}: expected [{e[i]}], got [{a[i]}]";
+        return null;
+    }
+
+    private static void AssertSame(ColumnBatch l, ColumnBatch r, JoinSpec spec, string context)
+    {
+        var diff = Compare(l, r, spec, out _);
+        Assert.True(diff is null, $"{context}: {diff}");
+    }
+
+    private static readonly (int Left, int Right)[] SmallSizes = [(0, 0), (0, 9), (9, 0), (1, 1), (64, 64), (100, 37), (37, 100)];
+
+    [Theory, MemberData(nameof(KeyConfigs))]
+    public void Every_join_type_equals_scalar(string config)
+    {
+        var keys = Config(config);
+        long matchedRows = 0;
+        foreach (var density in Densities)
+            foreach (var (nl, nr) in SmallSizes)
+            {
+                int domain = Math.Max(2, Math.Max(nl, nr) / 3);
+                var l = Side('l', keys, nl, domain, density, seed: nl * 31 + (int)(density * 10));
+                var r = Side('r', keys, nr, domain, density, seed: nr * 17 + 5 + (int)(density * 10));
+                foreach (var type in KeyedTypes)
+                    foreach (var build in new[] { BuildSide.Left, BuildSide.Right })
+                    {
+                        var diff = Compare(l, r, Spec(l, r, type, keys.Length, build), out int rows);
+                        Assert.True(diff is null, $"{config}, NULL density {density}: {diff}");
+                        if (type == JoinType.Inner) matchedRows += rows;
+                    }
+            }
+        // Guards against a vacuous comparison: the inputs do have matching keys.
+        Assert.True(matchedRows > 0, $"{config}: no inner join produced any row");
+    }
+
+    [Theory, MemberData(nameof(KeyConfigs))]
+    public void Residual_conditions_equal_scalar(string config)
+    {
+        var keys = Config(config);
+        Expr[] residuals =
+        [
+            new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv")),
+            new BinaryExpr(BinaryOp.Or, new BinaryExpr(BinaryOp.GreaterThan, new BinaryExpr(BinaryOp.Add, new ColumnRef("lv"), new ColumnRef("rv")), Literal.Of(20L)),
+                new BinaryExpr(BinaryOp.Equal, new ColumnRef("lid"), new ColumnRef("rid"))),
+            new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("rv"), Literal.Of(0L)),
+            new BinaryExpr(BinaryOp.LessThan, new ColumnRef("ls"), new ColumnRef("rs")),
+        ];
+        foreach (var density in new[] { 0.0, 0.1, 1.0 })
+            foreach (var (nl, nr) in SmallSizes)
+            {
+                int domain = Math.Max(2, Math.Max(nl, nr) / 4);
+                var l = Side('l', keys, nl, domain, density, seed: 7 + nl);
+                var r = Side('r', keys, nr, domain, density, seed: 9 + nr);
+                foreach (var residual in residuals)
+                    foreach (var type in KeyedTypes)
+                        foreach (var build in new[] { BuildSide.Left, BuildSide.Right })
+                            AssertSame(l, r, Spec(l, r, type, keys.Length, build, residual), $"{config}, density {density}, {residual}");
+            }
+    }
+
+    public static TheoryData<int, int, string> MorselSizes => new()
+    {
+        { 65535, 1000, "int" }, { 65536, 1000, "long" }, { 65537, 1000, "long string" },
+        { 131_073, 70_000, "int" }, { 70_000, 65_537, "wide long,wide long" }, { 70_000, 2000, "short string" },
+    };
+
+    [Theory, MemberData(nameof(MorselSizes))]
+    public void Sizes_around_the_morsel_equal_scalar(int nl, int nr, string config)
+    {
+        var keys = Config(config);
+        var l = Side('l', keys, nl, nl / 2, 0.05, seed: nl);
+        var r = Side('r', keys, nr, nl / 2, 0.05, seed: nr);
+        foreach (var type in new[] { JoinType.Inner, JoinType.FullOuter, JoinType.LeftSemi, JoinType.LeftAnti })
+            foreach (var build in new[] { BuildSide.Left, BuildSide.Right })
+                AssertSame(l, r, Spec(l, r, type, keys.Length, build), config);
+        var residual = new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv"));
+        foreach (var type in new[] { JoinType.LeftOuter, JoinType.RightOuter, JoinType.LeftAnti })
+            AssertSame(l, r, Spec(l, r, type, keys.Length, BuildSide.Right, residual), $"{config} with residual");
+    }
+
+    [Fact]
+    public void Unique_build_keys_equal_scalar()
+    {
+        // A foreign-key join: each probe row matches at most one build row (the probe side may be passed through).
+        var keys = Config("long");
+        int n = 25_000;
+        var perm = Enumerable.Range(0, n).OrderBy(i => (i * 7919L) % n).ToArray();
+        var orders = Side('r', keys, n, 0, 0, seed: 1, keyOverride: (row, _) => (long)perm[row] * 4);
+        var lines = Side('l', keys, 3 * n, 0, 0, seed: 2, keyOverride: (row, _) => (long)(row / 3) * 4);
+        var partial = Side('l', keys, 3 * n, 0, 0, seed: 3, keyOverride: (row, _) => row % 5 == 0 ? null : (long)(row / 3) * 4 + row % 2);
+        foreach (var type in KeyedTypes)
+        {
+            AssertSame(lines, orders, Spec(lines, orders, type, 1, BuildSide.Right), "every line matches");
+            AssertSame(partial, orders, Spec(partial, orders, type, 1, BuildSide.Right), "some lines match");
+            AssertSame(orders, partial, Spec(orders, partial, type, 1, BuildSide.Left), "orders on the left");
+        }
+    }
+
+    [Theory, MemberData(nameof(KeyConfigs))]
+    public void Selection_vectors_equal_scalar(string config)
+    {
+        var keys = Config(config);
+        var l = Side('l', keys, 300, 60, 0.1, seed: 11);
+        var r = Side('r', keys, 200, 60, 0.1, seed: 12);
+        var rng = new Random(13);
+        var ls = l.WithSelection(Enumerable.Range(0, 300).Where(_ => rng.Next(3) != 0).ToArray());
+        var rs = r.WithSelection(Enumerable.Range(0, 200).Where(_ => rng.Next(2) != 0).ToArray());
+        var residual = new BinaryExpr(BinaryOp.LessThanOrEqual, new ColumnRef("lv"), new ColumnRef("rv"));
+        foreach (var (a, b) in new[] { (ls, rs), (ls, r), (l, rs), (l.WithSelection([]), rs) })
+            foreach (var type in KeyedTypes)
+                foreach (var build in new[] { BuildSide.Left, BuildSide.Right })
+                {
+                    AssertSame(a, b, Spec(a, b, type, keys.Length, build), $"{config} with selections");
+                    AssertSame(a, b, Spec(a, b, type, keys.Length, build, residual), $"{config} with selections and a residual");
+                }
+    }
+
+    [Fact]
+    public void Many_to_many_residual_over_several_chunks_equals_scalar()
+    {
+        // 300 × 300 rows of one key: 90,000 candidate pairs, more than one residual chunk, split inside a probe row.
+        var keys = Config("int");
+        var l = Side('l', keys, 300, 0, 0, seed: 21, keyOverride: (row, _) => row % 50 == 0 ? 2 : 1);
+        var r = Side('r', keys, 300, 0, 0, seed: 22, keyOverride: (row, _) => row % 40 == 0 ? 3 : 1);
+        var residual = new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv"));
+        foreach (var type in KeyedTypes)
+            foreach (var build in new[] { BuildSide.Left, BuildSide.Right })
+            {
+                AssertSame(l, r, Spec(l, r, type, 1, build), "many to many");
+                AssertSame(l, r, Spec(l, r, type, 1, build, residual), "many to many with a residual");
+            }
+    }
+
+    [Fact]
+    public void Cross_and_keyless_joins_equal_scalar()
+    {
+        var keys = Config("int");
+        var residual = new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv"));
+        foreach (var (nl, nr) in new[] { (0, 5), (5, 0), (1, 1), (3, 4), (60, 70), (300, 301) })
+        {
+            var l = Side('l', keys, nl, 10, 0.1, seed: nl);
+            var r = Side('r', keys, nr, 10, 0.1, seed: nr + 1);
+            foreach (var build in new[] { BuildSide.Left, BuildSide.Right })
+            {
+                if (nl * nr < 10_000) AssertSame(l, r, Spec(l, r, JoinType.Cross, 0, build), "cross");
+                AssertSame(l, r, Spec(l, r, JoinType.Cross, 0, build, residual), "cross with a residual");
+                foreach (var type in KeyedTypes)
+                    AssertSame(l, r, Spec(l, r, type, 0, build, residual), "keyless with a residual");
+            }
+        }
+    }
+
+    [Fact]
+    public void Output_keeps_probe_order_with_build_order_within_a_key()
+    {
+        var keys = Config("int");
+        var l = Side('l', keys, 50, 8, 0.1, seed: 31);
+        var r = Side('r', keys, 40, 8, 0.1, seed: 32);
+        var spec = Spec(l, r, JoinType.Inner, 1, BuildSide.Right);
+        var expected = new HashJoinScalar().Join(l, r, spec);
+        var actual = new HashJoinSimd().Join(l, r, spec);
+        Assert.Equal(expected.Rows().Select(x => $"{x[1]}:{x[5]}"), actual.Rows().Select(x => $"{x[1]}:{x[5]}"));
+    }
+
+    [Fact]
+    public void Mismatched_key_types_throw()
+    {
+        var l = Side('l', Config("int"), 10, 5, 0, seed: 1);
+        var r = Side('r', Config("long"), 10, 5, 0, seed: 2);
+        var ex = Assert.Throws<AccelException>(() => new HashJoinSimd().Join(l, r, Spec(l, r, JoinType.Inner, 1, BuildSide.Right)));
+        Assert.Contains("type", ex.Message);
+    }
+
+    [Fact]
+    public void CanRun_declines_what_it_cannot_run_with_a_reason()
+    {
+        var l = Side('l', Config("int"), 4, 5, 0, seed: 1);
+        var r = Side('r', Config("int"), 4, 5, 0, seed: 2);
+        var env = new ExecEnvironment(8);
+        var join = new HashJoinSimd();
+        Assert.True(join.CanRun(Spec(l, r, JoinType.Inner, 1, BuildSide.Right, new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv"))), env).CanRun);
+
+        Assert.True(join.CanRun(Spec(l, r, JoinType.LeftOuter, 1, BuildSide.Right, new BinaryExpr(BinaryOp.Equal, new ColumnRef("ls"), new ColumnRef("rs"))), env).CanRun);
+
+        var modulo = join.CanRun(Spec(l, r, JoinType.LeftOuter, 1, BuildSide.Right,
+            new BinaryExpr(BinaryOp.Equal, new BinaryExpr(BinaryOp.Modulo, new ColumnRef("lv"), new ColumnRef("rv")), Literal.Of(0L))), env);
+        Assert.False(modulo.CanRun);
+        Assert.Contains("join condition", modulo.Reason);
+
+        var arrays = new Schema([new Field("tags", DataType.ArrayOf(DataType.Int32))]);
+        var arrayKeys = join.CanRun(new JoinSpec(arrays, arrays, JoinType.Inner, [0], [0], null, BuildSide.Right, false, new Schema([.. arrays.Fields, .. arrays.Fields])), env);
+        Assert.False(arrayKeys.CanRun);
+        Assert.Contains("tags", arrayKeys.Reason);
+    }
+
+    [Fact]
+    public void Estimate_is_below_the_scalar_join_for_large_inputs()
+    {
+        var l = Side('l', Config("int"), 1, 5, 0, seed: 1);
+        var r = Side('r', Config("int"), 1, 5, 0, seed: 2);
+        var spec = Spec(l, r, JoinType.Inner, 1, BuildSide.Right);
+        var env = new ExecEnvironment(10_000_000);
+        Assert.True(new HashJoinSimd().Estimate(spec, env).TotalMs < new HashJoinScalar().Estimate(spec, env).TotalMs);
+    }
+}
