@@ -63,6 +63,19 @@ public sealed class LongHashTable
         }
     }
 
+    /// <summary>Grows the table once so that it holds <paramref name="keys"/> keys without resizing.</summary>
+    public void Reserve(int keys)
+    {
+        if (keys * 2L < _keys.Length) return;
+        var oldKeys = _keys;
+        var oldIds = _ids;
+        int cap = (int)BitOperations.RoundUpToPowerOf2((uint)keys * 2);
+        _keys = new long[cap];
+        _ids = SlotArray.Empty(cap);
+        _count = 0;
+        for (int i = 0; i < oldKeys.Length; i++) if (oldIds[i] >= 0) GetOrAdd(oldKeys[i], oldIds[i]);
+    }
+
     /// <summary>The id of <paramref name="key"/>, or -1.</summary>
     public int Find(long key)
     {
@@ -76,15 +89,7 @@ public sealed class LongHashTable
         }
     }
 
-    private void Resize()
-    {
-        var keys = _keys;
-        var ids = _ids;
-        _keys = new long[keys.Length * 2];
-        _ids = SlotArray.Empty(keys.Length * 2);
-        _count = 0;
-        for (int i = 0; i < keys.Length; i++) if (ids[i] >= 0) GetOrAdd(keys[i], ids[i]);
-    }
+    private void Resize() => Reserve(_keys.Length);
 }
 
 /// <summary>Open-addressing map from fixed-width tuples of int64 words to dense ids (ids are assigned

@@ -62,8 +62,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             () => new GroupState(spec, encoder, direct),
             (m, _, state) => { state.Consume(batches[m.Part], m.Part, m.Start, m.Count, live[m.Part]); return state; },
             state => { lock (states) states.Add(state); });
-        var total = new GroupState(spec, encoder, direct);
-        foreach (var s in states) total.Merge(s);
+        // The largest thread state becomes the result; the others merge into it, its tables sized for them up front.
+        states.Sort((x, y) => y.Groups.CompareTo(x.Groups));
+        var total = states.Count > 0 ? states[0] : new GroupState(spec, encoder, direct);
+        total.Reserve(states.Skip(1).Sum(s => s.Groups));
+        foreach (var s in states.Skip(1)) total.Merge(s);
         for (int a = 0; a < spec.Aggregates.Count; a++)
             if (spec.Aggregates[a].Distinct) total.AddDistinct(a, batches, live, spec.Aggregates[a]);
         return total.Result(spec, batches);
@@ -100,11 +103,27 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             _spec = spec;
             _encoder = encoder;
             _direct = direct;
-            _aggs = spec.Aggregates.Select(_ => new Slots()).ToArray();
+            _aggs = spec.Aggregates.Select(c => new Slots(c.Func, c.InputOrdinal >= 0 ? spec.Input[c.InputOrdinal].Type : null)).ToArray();
             if (encoder is null) { NewGroup(0, -1); return; }
             if (direct) { _directSlot = new int[encoder.Cardinality]; Array.Fill(_directSlot, -1); }
             else if (encoder.Packed) _table = new LongHashTable();
             else _wide = new WideKeyTable(encoder.Words);
+        }
+
+        /// <summary>Groups so far (the discarded group included).</summary>
+        public int Groups => _groups;
+
+        /// <summary>Makes room for <paramref name="more"/> further groups without regrowing.</summary>
+        public void Reserve(int more)
+        {
+            int target = _groups + more;
+            if (target > _rep.Length)
+            {
+                Array.Resize(ref _packedKey, target);
+                Array.Resize(ref _rep, target);
+            }
+            foreach (var a in _aggs) a.Grow(target);
+            _table?.Reserve(target);
         }
 
         private int NewGroup(long packedKey, long rep)
@@ -181,10 +200,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 }
                 var col = b[call.InputOrdinal];
                 bool isDecimal = col.Type.Id == TypeId.Decimal;
-                if (!keyed && col.Validity is null && !isDecimal && call.Func is AggFunc.Sum or AggFunc.Avg or AggFunc.Count)
+                if (!keyed && col.Validity is null && (call.Func is AggFunc.Count || !isDecimal && call.Func is AggFunc.Sum or AggFunc.Avg))
                 {
                     // Global, no NULLs: whole-vector sums.
                     s.Count[0] += count;
+                    if (call.Func is AggFunc.Count) continue;
                     switch (col)
                     {
                         case PrimitiveVector<long> v: s.Long[0] = unchecked(s.Long[0] + VectorLoops.Sum<long>(v.Values.AsSpan(start, count))); break;
@@ -192,7 +212,6 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                         case PrimitiveVector<double> v: s.Double[0] += VectorLoops.Sum<double>(v.Values.AsSpan(start, count)); break;
                         case PrimitiveVector<float> v: s.Double[0] += SumWidened(v.Values.AsSpan(start, count)); break;
                     }
-                    s.Has[0] = true;
                     continue;
                 }
                 Accumulate(s, call.Func, col, isDecimal, start, count, slots);
@@ -236,26 +255,25 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private int FindGroup(ReadOnlySpan<long> words) =>
             _direct ? _directSlot[words[0]] : _encoder!.Packed ? _table!.Find(words[0]) : _wide!.Find(words);
 
-        // One loop per value type and aggregate kind (sum and avg skip the min/max upkeep); NULL inputs are skipped.
+        // One loop per value type and aggregate kind, each touching only its own slot arrays; NULL inputs are skipped.
         private static void Accumulate(Slots s, AggFunc func, ColumnVector col, bool isDecimal, int start, int count, ReadOnlySpan<int> slots)
         {
             bool sum = func is AggFunc.Sum or AggFunc.Avg;
             switch (col)
             {
-                case PrimitiveVector<long> v when isDecimal:
-                    if (sum) Loop<long, SumDecimal>(s, v.Values, col.Validity, start, count, slots); else Loop<long, AllDecimal>(s, v.Values, col.Validity, start, count, slots);
+                case PrimitiveVector<long> v when func is not AggFunc.Count:
+                    if (sum && isDecimal) Loop<long, SumDecimal>(s, v.Values, col.Validity, start, count, slots);
+                    else if (sum) Loop<long, SumLong>(s, v.Values, col.Validity, start, count, slots);
+                    else Loop<long, MinMaxLong>(s, v.Values, col.Validity, start, count, slots);
                     break;
-                case PrimitiveVector<long> v:
-                    if (sum) Loop<long, SumLong>(s, v.Values, col.Validity, start, count, slots); else Loop<long, AllLong>(s, v.Values, col.Validity, start, count, slots);
+                case PrimitiveVector<int> v when func is not AggFunc.Count:
+                    if (sum) Loop<int, SumLong>(s, v.Values, col.Validity, start, count, slots); else Loop<int, MinMaxLong>(s, v.Values, col.Validity, start, count, slots);
                     break;
-                case PrimitiveVector<int> v:
-                    if (sum) Loop<int, SumLong>(s, v.Values, col.Validity, start, count, slots); else Loop<int, AllLong>(s, v.Values, col.Validity, start, count, slots);
+                case PrimitiveVector<double> v when func is not AggFunc.Count:
+                    if (sum) Loop<double, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<double, MinMaxDouble>(s, v.Values, col.Validity, start, count, slots);
                     break;
-                case PrimitiveVector<double> v:
-                    if (sum) Loop<double, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<double, AllDouble>(s, v.Values, col.Validity, start, count, slots);
-                    break;
-                case PrimitiveVector<float> v:
-                    if (sum) Loop<float, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<float, AllDouble>(s, v.Values, col.Validity, start, count, slots);
+                case PrimitiveVector<float> v when func is not AggFunc.Count:
+                    if (sum) Loop<float, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<float, MinMaxDouble>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 default:
                     var valid = col.Validity;
@@ -344,44 +362,91 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             for (int a = 0; a < _aggs.Length; a++)
             {
                 var call = spec.Aggregates[a];
-                var s = _aggs[a];
-                var inType = call.InputOrdinal >= 0 ? spec.Input[call.InputOrdinal].Type : null;
-                bool floating = inType is { IsFloating: true };
-                bool isDecimal = inType is { Id: TypeId.Decimal };
-                var b = ColumnBuilder.Create(call.ResultType, n);
-                foreach (var g in order)
-                {
-                    object? v = call.Func switch
-                    {
-                        AggFunc.Count or AggFunc.CountStar => s.Count[g],
-                        _ when s.Count[g] == 0 => null,
-                        AggFunc.Sum when isDecimal => DecimalResult(s.Wide[g], 1, inType!.Scale, call.ResultType),
-                        AggFunc.Avg when isDecimal => DecimalResult(s.Wide[g], s.Count[g], inType!.Scale, call.ResultType),
-                        AggFunc.Min when isDecimal => ValueConversions.ToDecimal(s.MinL[g], inType!.Scale),
-                        AggFunc.Max when isDecimal => ValueConversions.ToDecimal(s.MaxL[g], inType!.Scale),
-                        AggFunc.Sum => floating ? s.Double[g] : s.Long[g],
-                        AggFunc.Avg => (floating ? s.Double[g] : (double)s.Long[g]) / s.Count[g],
-                        AggFunc.Min => floating ? FromDouble(s.Min[g], inType!) : FromLong(s.MinL[g], inType!),
-                        _ => floating ? FromDouble(s.Max[g], inType!) : FromLong(s.MaxL[g], inType!),
-                    };
-                    b.Append(v);
-                }
-                columns.Add(b.Build());
+                columns.Add(AggregateColumn(call, _aggs[a], call.InputOrdinal >= 0 ? spec.Input[call.InputOrdinal].Type : null, order));
             }
             return new ColumnBatch(spec.Output, columns, n);
         }
 
-        // sum / count at the result's scale, rounded half away from zero; NULL when it needs more digits than the
-        // result's precision (the scalar path's decimal rules).
-        private static object? DecimalResult(Int128 sum, long count, int scale, DataType result)
+        // One typed column per aggregate, in output group order; NULL where a group saw no non-NULL input.
+        private static ColumnVector AggregateColumn(AggregateCall call, Slots s, DataType? inType, int[] order)
         {
-            Int128 scaled = sum;
-            for (int i = scale; i < result.Scale; i++) scaled *= 10;
-            Int128 q = scaled / count, rem = scaled - q * count;
-            if (Int128.Abs(rem) * 2 >= count) q += Int128.Sign(scaled);
+            int n = order.Length;
+            var type = call.ResultType;
+            if (call.Func is AggFunc.Count or AggFunc.CountStar) return new PrimitiveVector<long>(type, Gather(s.Count, order));
+            var valid = new ValidityBitmap(n);
+            bool anyNull = false;
+            for (int i = 0; i < n; i++)
+                if (s.Count[order[i]] == 0) { valid.Set(i, false); anyNull = true; }
+            bool floating = inType!.IsFloating;
+            switch (call.Func)
+            {
+                case AggFunc.Sum or AggFunc.Avg when inType.Id == TypeId.Decimal:
+                {
+                    var v = new long[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        int g = order[i];
+                        if (s.Count[g] > 0 && !TryDecimalResult(s.Wide[g], call.Func == AggFunc.Avg ? s.Count[g] : 1, inType.Scale, type, out v[i]))
+                        {
+                            valid.Set(i, false);
+                            anyNull = true;
+                        }
+                    }
+                    return new PrimitiveVector<long>(type, v, anyNull ? valid : null);
+                }
+                case AggFunc.Sum when floating:
+                    return new PrimitiveVector<double>(type, Gather(s.Double, order), anyNull ? valid : null);
+                case AggFunc.Sum:
+                    return new PrimitiveVector<long>(type, Gather(s.Long, order), anyNull ? valid : null);
+                case AggFunc.Avg:
+                {
+                    var v = new double[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        int g = order[i];
+                        if (s.Count[g] > 0) v[i] = (floating ? s.Double[g] : s.Long[g]) / s.Count[g];
+                    }
+                    return new PrimitiveVector<double>(type, v, anyNull ? valid : null);
+                }
+                default:
+                {
+                    bool min = call.Func == AggFunc.Min;
+                    var validity = anyNull ? valid : null;
+                    if (floating)
+                    {
+                        var d = Gather(min ? s.Min : s.Max, order);
+                        return type.Id == TypeId.Float32
+                            ? new PrimitiveVector<float>(type, Array.ConvertAll(d, x => (float)x), validity)
+                            : new PrimitiveVector<double>(type, d, validity);
+                    }
+                    // Min and max keep the input type (decimals at the input's scale).
+                    var l = Gather(min ? s.MinL : s.MaxL, order);
+                    return type.Id is TypeId.Int32 or TypeId.Date32
+                        ? new PrimitiveVector<int>(type, Array.ConvertAll(l, x => (int)x), validity)
+                        : new PrimitiveVector<long>(type, l, validity);
+                }
+            }
+        }
+
+        private static T[] Gather<T>(T[] values, int[] order)
+        {
+            var r = new T[order.Length];
+            for (int i = 0; i < r.Length; i++) r[i] = values[order[i]];
+            return r;
+        }
+
+        // sum / count at the result's scale, rounded half away from zero; false (NULL) when it needs more digits than
+        // the result's precision (the scalar path's decimal rules).
+        private static bool TryDecimalResult(Int128 sum, long count, int scale, DataType result, out long scaled)
+        {
+            Int128 value = sum;
+            for (int i = scale; i < result.Scale; i++) value *= 10;
+            Int128 q = value / count, rem = value - q * count;
+            if (Int128.Abs(rem) * 2 >= count) q += Int128.Sign(value);
             Int128 limit = 1;
             for (int i = 0; i < result.Precision; i++) limit *= 10;
-            return Int128.Abs(q) < limit ? ValueConversions.ToDecimal((long)q, result.Scale) : null;
+            scaled = Int128.Abs(q) < limit ? (long)q : 0;
+            return Int128.Abs(q) < limit;
         }
 
         // Output keys show Spark's grouping value: -0.0 groups (and prints) as 0.0.
@@ -399,11 +464,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             return c;
         }
 
-        private static object FromDouble(double d, DataType t) => t.Id == TypeId.Float32 ? (float)d : d;
-        private static object FromLong(long l, DataType t) => t.Id is TypeId.Int32 or TypeId.Date32 ? (int)l : l;
     }
 
-    /// <summary>Running aggregates per group: counts, sums (integer and floating), min and max.</summary>
     /// <summary>One aggregate update of one row's value into its group's slots.</summary>
     private interface IUpdate<T> where T : unmanaged
     {
@@ -415,21 +477,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         public static void Add(Slots s, int g, long v) { s.Count[g]++; s.Wide[g] += v; }
     }
 
-    private struct AllDecimal : IUpdate<long>
-    {
-        public static void Add(Slots s, int g, long v) => s.AddDecimal(g, v);
-    }
-
     private struct SumLong : IUpdate<long>, IUpdate<int>
     {
         public static void Add(Slots s, int g, long v) { s.Count[g]++; s.Long[g] = unchecked(s.Long[g] + v); }
         public static void Add(Slots s, int g, int v) { s.Count[g]++; s.Long[g] = unchecked(s.Long[g] + v); }
-    }
-
-    private struct AllLong : IUpdate<long>, IUpdate<int>
-    {
-        public static void Add(Slots s, int g, long v) => s.AddLong(g, v);
-        public static void Add(Slots s, int g, int v) => s.AddLong(g, v);
     }
 
     private struct SumDouble : IUpdate<double>, IUpdate<float>
@@ -438,56 +489,70 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         public static void Add(Slots s, int g, float v) { s.Count[g]++; s.Double[g] += v; }
     }
 
-    private struct AllDouble : IUpdate<double>, IUpdate<float>
+    // Integers, dates and decimals (scaled int64) compare as int64.
+    private struct MinMaxLong : IUpdate<long>, IUpdate<int>
     {
-        public static void Add(Slots s, int g, double v) => s.AddDouble(g, v);
-        public static void Add(Slots s, int g, float v) => s.AddDouble(g, v);
+        public static void Add(Slots s, int g, long v)
+        {
+            s.Count[g]++;
+            if (v < s.MinL[g]) s.MinL[g] = v;
+            if (v > s.MaxL[g]) s.MaxL[g] = v;
+        }
+
+        public static void Add(Slots s, int g, int v) => Add(s, g, (long)v);
     }
 
+    private struct MinMaxDouble : IUpdate<double>, IUpdate<float>
+    {
+        public static void Add(Slots s, int g, double v)
+        {
+            // Spark's ordering: NaN is the largest value.
+            bool first = ++s.Count[g] == 1;
+            if (first || Comparisons.CompareDouble(v, s.Min[g]) < 0) s.Min[g] = v;
+            if (first || Comparisons.CompareDouble(v, s.Max[g]) > 0) s.Max[g] = v;
+        }
+
+        public static void Add(Slots s, int g, float v) => Add(s, g, (double)v);
+    }
+
+    /// <summary>One aggregate's running values per group, structure of arrays; only the arrays its function and input
+    /// type need are allocated (a count always; then an int64, 128-bit decimal or double sum, or int64 or double
+    /// min and max).</summary>
     private sealed class Slots
     {
         public long[] Count = [], Long = [], MinL = [], MaxL = [];
         // Decimal sums in 128 bits: scaled int64 values cannot wrap them.
         public Int128[] Wide = [];
         public double[] Double = [], Min = [], Max = [];
-        public bool[] Has = [];
+        private readonly bool _long, _wide, _double, _minMaxL, _minMax;
+
+        public Slots(AggFunc func, DataType? input)
+        {
+            bool sum = func is AggFunc.Sum or AggFunc.Avg, minMax = func is AggFunc.Min or AggFunc.Max;
+            bool floating = input is { IsFloating: true }, isDecimal = input is { Id: TypeId.Decimal };
+            _wide = sum && isDecimal;
+            _double = sum && floating;
+            _long = sum && !isDecimal && !floating;
+            _minMax = minMax && floating;
+            _minMaxL = minMax && !floating;
+        }
 
         public void Grow(int groups)
         {
             if (groups <= Count.Length) return;
             int size = Math.Max(16, Math.Max(groups, Count.Length * 2));
             int old = Count.Length;
-            Array.Resize(ref Count, size); Array.Resize(ref Long, size); Array.Resize(ref Wide, size); Array.Resize(ref MinL, size); Array.Resize(ref MaxL, size);
-            Array.Resize(ref Double, size); Array.Resize(ref Min, size); Array.Resize(ref Max, size); Array.Resize(ref Has, size);
-            Array.Fill(MinL, long.MaxValue, old, size - old);
-            Array.Fill(MaxL, long.MinValue, old, size - old);
-            Array.Fill(Min, double.PositiveInfinity, old, size - old);
-            Array.Fill(Max, double.NegativeInfinity, old, size - old);
-        }
-
-        public void AddLong(int g, long v)
-        {
-            Count[g]++;
-            Long[g] = unchecked(Long[g] + v);
-            if (v < MinL[g]) MinL[g] = v;
-            if (v > MaxL[g]) MaxL[g] = v;
-        }
-
-        public void AddDecimal(int g, long v)
-        {
-            Count[g]++;
-            Wide[g] += v;
-            if (v < MinL[g]) MinL[g] = v;
-            if (v > MaxL[g]) MaxL[g] = v;
-        }
-
-        public void AddDouble(int g, double v)
-        {
-            Count[g]++;
-            Double[g] += v;
-            // Spark's ordering: NaN is the largest value.
-            if (Comparisons.CompareDouble(v, Min[g]) < 0 || Count[g] == 1) Min[g] = v;
-            if (Comparisons.CompareDouble(v, Max[g]) > 0 || Count[g] == 1) Max[g] = v;
+            Array.Resize(ref Count, size);
+            if (_long) Array.Resize(ref Long, size);
+            if (_wide) Array.Resize(ref Wide, size);
+            if (_double) Array.Resize(ref Double, size);
+            if (_minMaxL)
+            {
+                Array.Resize(ref MinL, size); Array.Resize(ref MaxL, size);
+                Array.Fill(MinL, long.MaxValue, old, size - old);
+                Array.Fill(MaxL, long.MinValue, old, size - old);
+            }
+            if (_minMax) { Array.Resize(ref Min, size); Array.Resize(ref Max, size); }
         }
 
         public void Merge(int g, Slots o, int og)
@@ -495,13 +560,19 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             if (o.Count[og] == 0) return;
             bool first = Count[g] == 0;
             Count[g] += o.Count[og];
-            Long[g] = unchecked(Long[g] + o.Long[og]);
-            Wide[g] += o.Wide[og];
-            Double[g] += o.Double[og];
-            MinL[g] = Math.Min(MinL[g], o.MinL[og]);
-            MaxL[g] = Math.Max(MaxL[g], o.MaxL[og]);
-            if (first || Comparisons.CompareDouble(o.Min[og], Min[g]) < 0) Min[g] = o.Min[og];
-            if (first || Comparisons.CompareDouble(o.Max[og], Max[g]) > 0) Max[g] = o.Max[og];
+            if (_long) Long[g] = unchecked(Long[g] + o.Long[og]);
+            if (_wide) Wide[g] += o.Wide[og];
+            if (_double) Double[g] += o.Double[og];
+            if (_minMaxL)
+            {
+                MinL[g] = Math.Min(MinL[g], o.MinL[og]);
+                MaxL[g] = Math.Max(MaxL[g], o.MaxL[og]);
+            }
+            if (_minMax)
+            {
+                if (first || Comparisons.CompareDouble(o.Min[og], Min[g]) < 0) Min[g] = o.Min[og];
+                if (first || Comparisons.CompareDouble(o.Max[og], Max[g]) > 0) Max[g] = o.Max[og];
+            }
         }
     }
 }
