@@ -141,4 +141,23 @@ public sealed class OperatorTests
         var pred = Binder.Bind(new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("a"), Literal.Of(2)), s);
         Assert.Equal([2, 4], new FilterScalar().Filter(t, new FilterSpec(s, pred)).Selection!);
     }
+
+    [Fact]
+    public void Combine_keeps_slices_of_one_batch_as_one_selection_and_concatenates_the_rest()
+    {
+        var t = T(KV, ["a", 1, 1.0, 1.00m], ["b", 2, 2.0, 2.00m], ["c", null, 3.0, null], ["d", 4, 4.0, 4.00m]);
+        // Slices in order over all rows: the same columns, no selection.
+        var whole = ColumnBatch.Combine(KV, [t.WithSelection([0, 1]), t.WithSelection([2, 3])]);
+        Assert.Same(t.Columns[0], whole.Columns[0]);
+        Assert.Null(whole.Selection);
+        Assert.Equal(Rows(t), Rows(whole));
+        // Slices that skip rows: the same columns under the combined selection.
+        var some = ColumnBatch.Combine(KV, [t.WithSelection([3]), t.WithSelection([0, 2])]);
+        Assert.Same(t.Columns[1], some.Columns[1]);
+        Assert.Equal(["d|4|4.0|4.00", "a|1|1.0|1.00", "c|NULL|3.0|NULL"], Rows(some));
+        // Different batches: concatenated like Concat.
+        var other = T(KV, ["e", 5, 5.0, 5.00m]);
+        Assert.Equal(Rows(ColumnBatch.Concat(KV, [t.WithSelection([1]), other])), Rows(ColumnBatch.Combine(KV, [t.WithSelection([1]), other])));
+        Assert.Equal(["b|2|2.0|2.00", "e|5|5.0|5.00"], Rows(ColumnBatch.Combine(KV, [t.WithSelection([1]), other])));
+    }
 }

@@ -82,6 +82,35 @@ public sealed class WindowAndOptimizerTests : IClassFixture<DataFrameVsDuckDbTes
         Assert.Equal(_t.Duck.Query("SELECT count(*) FROM dim a, dim b, fact f WHERE a.k = f.k AND b.k = f.k")[0][0], df.Collect().First().Values[0]);
     }
 
+    [Theory]
+    [InlineData("SELECT f.id, d.name FROM fact f, dim d WHERE f.k = d.k AND f.id IN (SELECT id FROM fact WHERE v > 50)", "LeftSemi")]
+    [InlineData("SELECT f.id, d.name FROM fact f, dim d WHERE f.k = d.k AND NOT EXISTS (SELECT 1 FROM fact i WHERE i.id = f.id AND i.v > 50)", "LeftAnti")]
+    public void Semi_and_anti_joins_move_below_the_inner_join_onto_the_input_they_read(string sql, string type)
+    {
+        var (s, _, _) = Session();
+        var df = s.Sql(sql);
+        var lines = df.ExplainString().Split('\n');
+        // The inner join is above the semi (anti) join, which now reads the fact scan, not the joined rows.
+        int inner = Array.FindIndex(lines, l => l.Contains("HashJoinExec Inner"));
+        int semi = Array.FindIndex(lines, l => l.Contains("HashJoinExec " + type));
+        Assert.True(inner >= 0 && semi > inner, string.Join('\n', lines));
+        AssertSame(df, sql);
+    }
+
+    [Fact]
+    public void An_or_over_two_tables_also_filters_each_table_by_its_own_part()
+    {
+        var (s, _, _) = Session();
+        const string sql = "SELECT f.id, d.name FROM fact f, dim d WHERE f.k = d.k AND ((f.v > 90 AND d.weight < 2) OR (f.v < 5 AND d.name = 'b'))";
+        var df = s.Sql(sql);
+        var lines = df.ExplainString().Split('\n');
+        // Each side gets the OR of its parts as a filter on its scan; the whole OR stays on the join.
+        Assert.Contains(lines, l => l.Contains("FilterExec") && l.Contains("(v > 90") && l.Contains("(v < 5") && !l.Contains("weight"));
+        Assert.Contains(lines, l => l.Contains("FilterExec") && l.Contains("(weight < 2") && l.Contains("name = 'b'") && !l.Contains("(v "));
+        Assert.Contains(lines, l => l.Contains("HashJoinExec Inner") && l.Contains("residual="));
+        AssertSame(df, sql);
+    }
+
     [Fact]
     public void Constant_date_arithmetic_is_folded_and_pushed_like_a_literal()
     {

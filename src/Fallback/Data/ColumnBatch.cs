@@ -67,6 +67,29 @@ public sealed class ColumnBatch
     public static ColumnBatch Empty(Schema schema) =>
         new(schema, schema.Fields.Select(f => ColumnBuilder.Create(f.Type, 0).Build()).ToArray(), 0);
 
+    /// <summary>All rows of the batches as one batch, which may carry a selection: slices of one batch (as
+    /// operators emit a large result in batch-size pieces) come back as that batch's columns under one selection,
+    /// without copying; other inputs are concatenated.</summary>
+    public static ColumnBatch Combine(Schema schema, IReadOnlyList<ColumnBatch> batches)
+    {
+        if (batches.Count == 0) return Empty(schema);
+        var first = batches[0];
+        if (!batches.All(b => b.PhysicalRows == first.PhysicalRows && b.Columns.Count == first.Columns.Count
+                && b.Columns.Zip(first.Columns).All(p => ReferenceEquals(p.First, p.Second))))
+            return Concat(schema, batches);
+        var sel = new int[batches.Sum(b => b.RowCount)];
+        bool identity = sel.Length == first.PhysicalRows;
+        int n = 0;
+        foreach (var b in batches)
+            for (int i = 0; i < b.RowCount; i++)
+            {
+                int r = b.RowAt(i);
+                identity &= r == n;
+                sel[n++] = r;
+            }
+        return new ColumnBatch(schema, first.Columns, first.PhysicalRows, identity ? null : sel);
+    }
+
     /// <summary>Concatenates batches of one schema into one compact batch.</summary>
     public static ColumnBatch Concat(Schema schema, IReadOnlyList<ColumnBatch> batches)
     {

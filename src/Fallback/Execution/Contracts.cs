@@ -101,7 +101,7 @@ public sealed record JoinSpec(Schema Left, Schema Right, JoinType Type, IReadOnl
 /// <summary>Hash join implementation.</summary>
 public interface IHashJoinImpl : IOperatorImpl<JoinSpec>
 {
-    /// <summary>Joins the two inputs (each fully materialized by the caller).</summary>
+    /// <summary>Joins the two inputs (each fully materialized by the caller; either may carry a selection).</summary>
     ColumnBatch Join(ColumnBatch left, ColumnBatch right, JoinSpec spec);
 }
 

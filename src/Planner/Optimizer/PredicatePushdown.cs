@@ -80,6 +80,7 @@ public static class PredicatePushdown
             {
                 case JoinType.Inner or JoinType.Cross:
                     (side == Side.Left ? left : side == Side.Right ? right : side == Side.Both ? condition : above).Add(c);
+                    if (side == Side.Both) AddImplied(c, l, r, left, right);
                     break;
                 case JoinType.LeftOuter or JoinType.LeftSemi or JoinType.LeftAnti when side == Side.Left:
                     left.Add(c);
@@ -102,6 +103,7 @@ public static class PredicatePushdown
             if (toLeft) left.Add(c);
             else if (toRight) right.Add(c);
             else condition.Add(c);
+            if (side == Side.Both && j.Type is JoinType.Inner or JoinType.Cross) AddImplied(c, l, r, left, right);
         }
         var type = j.Type is JoinType.Inner or JoinType.Cross ? condition.Count == 0 ? JoinType.Cross : JoinType.Inner : j.Type;
         var join = new JoinNode(Push(j.Left, left), Push(j.Right, right), type, condition.Count == 0 ? null : SubqueryRewriter.And(condition));
@@ -121,6 +123,29 @@ public static class PredicatePushdown
         if (rest.Any(b => b.Count == 0)) return common;
         var or = rest.Select(b => SubqueryRewriter.And(b)).Aggregate((a, b) => new BinaryExpr(BinaryOp.Or, a, b));
         return [.. common, or];
+    }
+
+    private static void AddImplied(Expr c, Schema l, Schema r, List<Expr> left, List<Expr> right)
+    {
+        if (Implied(c, l) is { } onLeft) left.Add(onLeft);
+        if (Implied(c, r) is { } onRight) right.Add(onRight);
+    }
+
+    /// <summary>For an OR each of whose branches constrains <paramref name="side"/> (TPC-H Q7: (n1 = 'FRANCE' AND
+    /// n2 = 'GERMANY') OR (n1 = 'GERMANY' AND n2 = 'FRANCE')), the OR of those one-side parts. The OR implies it,
+    /// so it may filter that side of an inner join early while the OR itself stays where it was; null when some
+    /// branch says nothing about the side.</summary>
+    public static Expr? Implied(Expr c, Schema side)
+    {
+        if (c is not BinaryExpr { Op: BinaryOp.Or }) return null;
+        var parts = new List<Expr>();
+        foreach (var branch in Disjuncts(c))
+        {
+            var mine = SubqueryRewriter.Conjuncts(branch).Where(x => SideOf(x, side, new Schema([])) == Side.Left).ToList();
+            if (mine.Count == 0) return null;
+            parts.Add(SubqueryRewriter.And(mine));
+        }
+        return parts.Aggregate((a, b) => new BinaryExpr(BinaryOp.Or, a, b));
     }
 
     private static IEnumerable<Expr> Disjuncts(Expr e) => e is BinaryExpr { Op: BinaryOp.Or } o ? Disjuncts(o.Left).Concat(Disjuncts(o.Right)) : [e];

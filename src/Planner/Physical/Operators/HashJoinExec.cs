@@ -27,8 +27,8 @@ public sealed class HashJoinExec(ExecNode left, ExecNode right, JoinSpec spec, I
     /// <inheritdoc />
     protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
     {
-        var l = ColumnBatch.Concat(Spec.Left, Children[0].Execute(ctx).ToList());
-        var r = ColumnBatch.Concat(Spec.Right, Children[1].Execute(ctx).ToList());
+        var l = ColumnBatch.Combine(Spec.Left, Children[0].Execute(ctx).ToList());
+        var r = ColumnBatch.Combine(Spec.Right, Children[1].Execute(ctx).ToList());
         var result = RunWithFailover(ctx, impls, impl => impl.Join(l, r, Spec));
         foreach (var b in Batching.Split(new ColumnBatch(Output, result.Columns, result.PhysicalRows, result.Selection), ctx.BatchSize)) yield return b;
     }
