@@ -49,7 +49,7 @@ public sealed class GpuSortJoinTests
     public static TheoryData<int, double> SortSizes()
     {
         var d = new TheoryData<int, double>();
-        foreach (var n in new[] { 0, 1, 2, 15, 16, 17, 33, 128, 257 })
+        foreach (var n in new[] { 0, 1, 2, 16, 17, 33, 257 })
             foreach (var density in new[] { 0.0, 0.25 }) d.Add(n, density);
         d.Add(100, 1.0);
         return d;
@@ -61,8 +61,9 @@ public sealed class GpuSortJoinTests
         var batch = SortBatch(n, density, seed: 40 + n);
         for (int c = 0; c < batch.Schema.Count; c++)
         {
-            // Every direction and null placement for each column, spread over the sizes to keep the simulator's time down.
-            bool asc = (c + n) % 2 == 0, nullsFirst = (c / 2 + n) % 2 == 0;
+            // Each column in two of the four direction/null-placement combinations per case, all four over the cases
+            // (the simulator runs every radix pass on threads, so each sort costs tens of milliseconds).
+            bool asc = (c + n) % 2 == 0, nullsFirst = (c / 2 + n + (density > 0 ? 1 : 0)) % 2 == 0;
             Assert.Null(CompareSort(batch, [new SortKey(c, asc, nullsFirst)]));
             Assert.Null(CompareSort(batch, [new SortKey(c, !asc, !nullsFirst)]));
         }
@@ -119,9 +120,8 @@ public sealed class GpuSortJoinTests
         };
         var batch = ColumnBatch.FromRows(schema, rows);
         for (int c = 0; c < 3; c++)
-            foreach (var asc in new[] { true, false })
-                foreach (var nf in new[] { true, false })
-                    Assert.Null(CompareSort(batch, [new SortKey(c, asc, nf), new SortKey((c + 1) % 3, !asc, nf)]));
+            foreach (var (asc, nf) in new[] { (true, true), (false, false), (c % 2 == 0, c % 2 != 0) })
+                Assert.Null(CompareSort(batch, [new SortKey(c, asc, nf), new SortKey((c + 1) % 3, !asc, nf)]));
     }
 
     // ---------------------------------------------------------------- join
@@ -214,7 +214,7 @@ public sealed class GpuSortJoinTests
         var keys = config.Split(',').Select(n => Kinds[n]).ToArray();
         long matched = 0;
         foreach (var density in new[] { 0.0, 0.3, 1.0 })
-            foreach (var (nl, nr) in JoinSizes)
+            foreach (var (nl, nr) in density < 1 ? JoinSizes : [(9, 9)])
             {
                 int domain = Math.Max(2, Math.Max(nl, nr) / 3);
                 var l = Side('l', keys, nl, domain, density, seed: nl * 31 + (int)(density * 10));

@@ -62,14 +62,17 @@ public sealed class SortGpu : ISortImpl
     private static int[] SortOnDevice(IReadOnlyList<(ulong[] Word, int Bits)> words, int n) => GpuDevice.Runtime.Run((a, k) =>
     {
         var cfg = GpuRuntime.GridFor(a, n);
-        bool wide = words.Any(w => w.Bits > 32);
+        // Each word is sorted with the narrowest key type its bits fit: the radix sort's passes scale with the key's width.
+        int widest = words.Max(w => w.Bits);
         using var perm = a.Allocate1D<int>(n);
         using var word = a.Allocate1D<ulong>(n);
-        using var keys64 = a.Allocate1D<ulong>(wide ? n : 1);
-        using var keys32 = a.Allocate1D<uint>(n);
-        using var temp = a.Allocate1D<int>(wide
-            ? a.ComputeRadixSortPairsTempStorageSize<ulong, int, AscendingUInt64>(n)
-            : a.ComputeRadixSortPairsTempStorageSize<uint, int, AscendingUInt32>(n));
+        using var keys64 = a.Allocate1D<ulong>(widest > 32 ? n : 1);
+        using var keys32 = a.Allocate1D<uint>(widest > 16 ? n : 1);
+        using var keys16 = a.Allocate1D<ushort>(n);
+        long tempSize = Math.Max(a.ComputeRadixSortPairsTempStorageSize<ushort, int, AscendingUInt16>(n),
+            Math.Max(a.ComputeRadixSortPairsTempStorageSize<uint, int, AscendingUInt32>(n),
+                widest > 32 ? a.ComputeRadixSortPairsTempStorageSize<ulong, int, AscendingUInt64>(n) : 0));
+        using var temp = a.Allocate1D<int>(tempSize);
         k.Identity(cfg, perm.View, n);
         // Least significant word first: each stable pass keeps the order the later (more significant) passes refine.
         for (int j = words.Count - 1; j >= 0; j--)
@@ -81,10 +84,15 @@ public sealed class SortGpu : ISortImpl
                 k.GatherWord64(cfg, word.View, perm.View, n, keys64.View);
                 k.SortPairs64(a.DefaultStream, keys64.View, perm.View, temp.View);
             }
-            else
+            else if (bits > 16)
             {
                 k.GatherWord32(cfg, word.View, perm.View, n, keys32.View);
                 k.SortPairs32(a.DefaultStream, keys32.View, perm.View, temp.View);
+            }
+            else
+            {
+                k.GatherWord16(cfg, word.View, perm.View, n, keys16.View);
+                k.SortPairs16(a.DefaultStream, keys16.View, perm.View, temp.View);
             }
         }
         a.Synchronize();

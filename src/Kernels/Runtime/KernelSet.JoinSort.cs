@@ -18,6 +18,8 @@ public sealed partial class KernelSet
     private Action<KernelConfig, ArrayView<ulong>, ArrayView<int>, int, ArrayView<uint>>? _gatherWord32;
     private RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense>? _sortPairs64;
     private RadixSortPairs<uint, Stride1D.Dense, int, Stride1D.Dense>? _sortPairs32;
+    private Action<KernelConfig, ArrayView<ulong>, ArrayView<int>, int, ArrayView<ushort>>? _gatherWord16;
+    private RadixSortPairs<ushort, Stride1D.Dense, int, Stride1D.Dense>? _sortPairs16;
     private Action<KernelConfig, ArrayView<long>, int, ArrayView<byte>, int, ArrayView<int>, int, ArrayView<int>>? _joinInsert;
     private Action<KernelConfig, ArrayView<int>, int, ArrayView<int>>? _joinGroupCount;
     private Action<KernelConfig, ArrayView<int>, int, ArrayView<int>, ArrayView<int>, ArrayView<int>>? _joinGroupScatter;
@@ -37,6 +39,11 @@ public sealed partial class KernelSet
     /// <summary>Stable LSD radix sort of (32-bit key, row) pairs: half the passes of the 64-bit sort.</summary>
     internal RadixSortPairs<uint, Stride1D.Dense, int, Stride1D.Dense> SortPairs32 =>
         _sortPairs32 ??= _accelerator.CreateRadixSortPairs<uint, Stride1D.Dense, int, Stride1D.Dense, AscendingUInt32>();
+    internal Action<KernelConfig, ArrayView<ulong>, ArrayView<int>, int, ArrayView<ushort>> GatherWord16 =>
+        _gatherWord16 ??= _accelerator.LoadStreamKernel<ArrayView<ulong>, ArrayView<int>, int, ArrayView<ushort>>(GatherWord16Kernel);
+    /// <summary>Stable LSD radix sort of (16-bit key, row) pairs: a quarter of the passes of the 64-bit sort.</summary>
+    internal RadixSortPairs<ushort, Stride1D.Dense, int, Stride1D.Dense> SortPairs16 =>
+        _sortPairs16 ??= _accelerator.CreateRadixSortPairs<ushort, Stride1D.Dense, int, Stride1D.Dense, AscendingUInt16>();
     internal Action<KernelConfig, ArrayView<long>, int, ArrayView<byte>, int, ArrayView<int>, int, ArrayView<int>> JoinInsert =>
         _joinInsert ??= _accelerator.LoadStreamKernel<ArrayView<long>, int, ArrayView<byte>, int, ArrayView<int>, int, ArrayView<int>>(JoinInsertKernel);
     internal Action<KernelConfig, ArrayView<int>, int, ArrayView<int>> JoinGroupCount =>
@@ -73,6 +80,11 @@ public sealed partial class KernelSet
     private static void GatherWord32Kernel(ArrayView<ulong> word, ArrayView<int> perm, int n, ArrayView<uint> keys)
     {
         for (int i = Grid.GlobalIndex.X; i < n; i += Stride) keys[i] = (uint)word[perm[i]];
+    }
+
+    private static void GatherWord16Kernel(ArrayView<ulong> word, ArrayView<int> perm, int n, ArrayView<ushort> keys)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) keys[i] = (ushort)word[perm[i]];
     }
 
     // A 64-bit finalizer per key word: packed keys are often small consecutive integers, whose low bits alone would cluster.
