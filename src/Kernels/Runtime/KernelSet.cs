@@ -7,10 +7,11 @@ namespace Accel.Kernels;
 
 /// <summary>The engine's ILGPU kernels, compiled and loaded once per accelerator. All are grid-stride
 /// loops launched with <see cref="GpuRuntime.GridFor"/>.</summary>
-public sealed class KernelSet
+public sealed partial class KernelSet
 {
     internal KernelSet(Accelerator a)
     {
+        _accelerator = a;
         Eval = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, ArrayView<int>, ArrayView<long>, int, int, ArrayView<long>, ArrayView<byte>>(EvalKernel);
         Flags = a.LoadStreamKernel<ArrayView<long>, ArrayView<byte>, int, ArrayView<int>>(FlagsKernel);
         Scatter = a.LoadStreamKernel<ArrayView<int>, ArrayView<int>, int, ArrayView<int>>(ScatterKernel);

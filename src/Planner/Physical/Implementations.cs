@@ -15,12 +15,12 @@ public sealed class Implementations
     public IReadOnlyList<IProjectImpl> Project { get; } = [new ProjectGpu(), new ProjectSimd(), new ProjectScalar()];
     /// <summary>Hash aggregate: GPU, SIMD, scalar.</summary>
     public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateGpu(), new HashAggregateSimd(), new HashAggregateScalar()];
-    /// <summary>Hash join: SIMD, scalar.</summary>
-    public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinSimd(), new HashJoinScalar()];
+    /// <summary>Hash join: GPU, SIMD, scalar.</summary>
+    public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinGpu(), new HashJoinSimd(), new HashJoinScalar()];
     /// <summary>Explode: scalar only so far.</summary>
     public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
     /// <summary>Window functions: scalar only so far.</summary>
     public IReadOnlyList<IWindowImpl> Window { get; } = [new WindowScalar()];
-    /// <summary>Sort and top-N: SIMD, scalar.</summary>
-    public IReadOnlyList<ISortImpl> Sort { get; } = [new SortSimd(), new SortScalar()];
+    /// <summary>Sort and top-N: GPU, SIMD, scalar.</summary>
+    public IReadOnlyList<ISortImpl> Sort { get; } = [new SortGpu(), new SortSimd(), new SortScalar()];
 }
