@@ -267,9 +267,10 @@ public sealed class SimdDifferentialTests
         {
             var batch = DifferentialCases.Batch(n, 0.1, seed: n);
             Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch, DifferentialCases.Predicates[1]));
-            // Two batches, the second under a selection vector, through several morsels.
+            // Three batches, the second under an ascending selection vector (cut per morsel), the third under the
+            // same rows in descending order (marked once for the whole batch), through several morsels.
             var sel = Enumerable.Range(0, n).Where(i => i % 3 != 0).ToArray();
-            var parts = new[] { batch, batch.WithSelection(sel) };
+            var parts = new[] { batch, batch.WithSelection(sel), batch.WithSelection([.. sel.Reverse()]) };
             foreach (var spec in DifferentialCases.Aggregates())
                 Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), parts, spec));
             Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch.WithSelection(sel), DifferentialCases.Predicates[3]));

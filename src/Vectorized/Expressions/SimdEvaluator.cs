@@ -240,15 +240,25 @@ public static class SimdEvaluator
             value = (long)q;
             return Int128.Abs(q) < limit;
         }
-        if (down == 0 && NoRowOverflows(op, l, lf, r, rf, up, limit, n)) return DecimalVectors(op, l, (long)lf, r, (long)rf, (long)up, n);
+        if (RawBound(op, l, lf, r, rf, up, n) is { } bound && bound <= long.MaxValue)
+        {
+            // No row can wrap int64 before rounding, and none can leave the precision after it (rounding adds at most 1).
+            if (down <= 0 && bound < limit) return DecimalVectors(op, l, (long)lf, r, (long)rf, (long)up, n);
+            if (down > 0 && bound / divisor + 1 < limit)
+            {
+                var raw = (Vec)DecimalVectors(op, l, (long)lf, r, (long)rf, 1, n);
+                VectorLoops.DivideRoundHalfAwayFromZero(((long[])raw.Values).AsSpan(0, n), down);
+                return raw;
+            }
+        }
         return DecimalRows(l, r, n, (a, b) => Compute(a, b, out long v) ? v : null);
     }
 
-    // The largest magnitude any row can reach, from the operands' ranges: when it stays under the result's
-    // precision (and so under 2^63), no row can overflow and the exact result is plain int64 vector arithmetic.
-    private static bool NoRowOverflows(BinaryOp op, Value l, Int128 lf, Value r, Int128 rf, Int128 up, Int128 limit, int n)
+    // The largest magnitude any row can reach before rounding, from the operands' ranges (null when both are
+    // constants or a factor alone leaves int64): under 2^63 the exact result is plain int64 vector arithmetic.
+    private static Int128? RawBound(BinaryOp op, Value l, Int128 lf, Value r, Int128 rf, Int128 up, int n)
     {
-        if (n == 0 || l is Const && r is Const) return false;
+        if (n == 0 || l is Const && r is Const) return null;
         Int128 MaxAbs(Value v)
         {
             if (v is Const c) return Int128.Abs(Convert.ToInt64(c.Value));
@@ -256,9 +266,8 @@ public static class SimdEvaluator
             return Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
         }
         Int128 a = MaxAbs(l) * lf, b = MaxAbs(r) * rf;
-        if (a > long.MaxValue || b > long.MaxValue || up > long.MaxValue) return false; // keeps the bound itself from wrapping
-        Int128 bound = (op == BinaryOp.Multiply ? a * b : a + b) * up;
-        return bound < limit && bound <= long.MaxValue;
+        if (a > long.MaxValue || b > long.MaxValue || up > long.MaxValue) return null; // keeps the bound itself from wrapping
+        return (op == BinaryOp.Multiply ? a * b : a + b) * up;
     }
 
     // One result array: operands are read in place, and only an operand that must be rescaled gets a temporary.

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Accel.Data;
 
@@ -85,7 +86,7 @@ public sealed class KeyEncoder
             return;
         }
         int w = Words;
-        Span<long> one = count <= 4096 ? stackalloc long[count] : new long[count];
+        Span<long> one = Scratch(count);
         if (_anyNull) for (int i = 0; i < count; i++) dst[i * w + _keys.Length] = 0;
         for (int k = 0; k < _keys.Length; k++)
         {
@@ -121,13 +122,23 @@ public sealed class KeyEncoder
                     return;
             }
         }
-        Span<long> codes = count <= 4096 ? stackalloc long[count] : new long[count];
+        Span<long> codes = Scratch(count);
         Codes(p, c, part, start, count, codes);
         if (c.Validity is null)
             for (int i = 0; i < count; i++) dst[i] += (codes[i] + shift) * stride;
         else
             for (int i = 0; i < count; i++)
                 if (!c.IsNull(start + i)) dst[i] += (codes[i] + shift) * stride;
+    }
+
+    // One code buffer per thread: morsels are 64K rows, and a fresh 512 KB array per key per morsel lands on the
+    // large object heap and costs more than the encoding itself.
+    [ThreadStatic] private static long[]? _scratch;
+
+    private static Span<long> Scratch(int count)
+    {
+        if (_scratch is null || _scratch.Length < count) _scratch = new long[Math.Max(count, 65536)];
+        return _scratch.AsSpan(0, count);
     }
 
     // The key's value per row as a long (garbage under NULLs).
@@ -140,8 +151,7 @@ public sealed class KeyEncoder
                 for (int i = 0; i < count; i++) dst[i] = codes[start + i];
                 return;
             case Kind.ShortString:
-                var s = (StringVector)c;
-                for (int i = 0; i < count; i++) dst[i] = ShortCode(s, start + i, p.MaxBytes);
+                ShortCodes((StringVector)c, start, count, p.MaxBytes, dst);
                 return;
         }
         switch (c)
@@ -157,6 +167,28 @@ public sealed class KeyEncoder
 
     // One bit pattern per Spark-equal value: every NaN is one NaN, -0.0 is 0.0.
     private static long FloatingCode(double d) => double.IsNaN(d) ? BitConverter.DoubleToInt64Bits(double.NaN) : BitConverter.DoubleToInt64Bits(d == 0 ? 0.0 : d);
+
+    // ShortCode for rows [start, start+count): rows whose 8-byte read stays inside the data buffer read it unaligned
+    // without bounds checks (the hot loop is a load, a mask, a byte swap and a multiply-add); the last few take the
+    // careful path.
+    private static void ShortCodes(StringVector s, int start, int count, int maxBytes, Span<long> dst)
+    {
+        var offsets = s.Offsets.AsSpan(start, count + 1);
+        var data = s.Data;
+        int safeEnd = data.Length - 8, shift = 64 - 8 * maxBytes, i = 0;
+        ref byte bytes = ref MemoryMarshal.GetArrayDataReference(data);
+        for (; i < count; i++)
+        {
+            int off = offsets[i], len = offsets[i + 1] - off;
+            if (off > safeEnd) break;
+            ulong raw = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref bytes, off));
+            // len <= 7, so the mask never needs a 64-bit shift; len 0 masks everything away.
+            raw &= (1UL << (len * 8)) - 1;
+            if (BitConverter.IsLittleEndian) raw = BinaryPrimitives.ReverseEndianness(raw);
+            dst[i] = (long)(raw >> shift) * (maxBytes + 1) + len;
+        }
+        for (; i < count; i++) dst[i] = ShortCode(s, start + i, maxBytes);
+    }
 
     // The bytes as a big-endian number of maxBytes bytes (zero padded), times maxBytes+1, plus the length: distinct
     // strings get distinct codes, and one-byte flags ('A', 'N', 'R') get codes a few hundred apart, so they pack.
@@ -196,44 +228,59 @@ public sealed class KeyEncoder
         };
         if (p.Kind == Kind.ShortString)
         {
-            p.MaxBytes = Math.Max(1, _parts.Max(part => MaxLength((StringVector)part[k])));
+            p.MaxBytes = Math.Max(1, _parts.AsParallel().WithDegreeOfParallelism(SimdCapabilities.EffectiveThreads).Max(part => MaxLength((StringVector)part[k])));
             if (p.MaxBytes > ShortStringBytes) p.Kind = Kind.Dictionary;
         }
         if (p.Kind == Kind.Dictionary) p.Codes = DictionaryCodes(k);
+        // Each part's range on its own thread (a scan of every row), then one reduction.
+        var lo = new long[_parts.Length];
+        var hi = new long[_parts.Length];
+        Parallel.For(0, _parts.Length, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
+            part => (lo[part], hi[part]) = PartRange(p, _parts[part][k], part));
         for (int part = 0; part < _parts.Length; part++)
         {
-            var c = _parts[part][k];
-            if (c.NullCount > 0) p.HasNull = true;
-            if (c.NullCount == c.Length) continue;
-            if (p.Kind == Kind.Integral && c.Validity is null && c is PrimitiveVector<int> or PrimitiveVector<long>)
-            {
-                var (lo, hi) = c is PrimitiveVector<int> iv ? VectorLoops.MinMax<int>(iv.Values.AsSpan(0, c.Length)) is var (a, b) ? ((long)a, (long)b) : default
-                    : VectorLoops.MinMax<long>(((PrimitiveVector<long>)c).Values.AsSpan(0, c.Length));
-                p.Lo = Math.Min(p.Lo, lo);
-                p.Hi = Math.Max(p.Hi, hi);
-                continue;
-            }
-            var codes = new long[Math.Min(c.Length, 65536)];
-            for (int start = 0; start < c.Length; start += codes.Length)
-            {
-                int n = Math.Min(codes.Length, c.Length - start);
-                Codes(p, c, part, start, n, codes);
-                for (int i = 0; i < n; i++)
-                {
-                    if (c.Validity is not null && c.IsNull(start + i)) continue;
-                    if (codes[i] < p.Lo) p.Lo = codes[i];
-                    if (codes[i] > p.Hi) p.Hi = codes[i];
-                }
-            }
+            p.HasNull |= _parts[part][k].NullCount > 0;
+            p.Lo = Math.Min(p.Lo, lo[part]);
+            p.Hi = Math.Max(p.Hi, hi[part]);
         }
         return p;
+    }
+
+    // The smallest and largest code of the non-NULL rows of one part (MaxValue, MinValue when there are none).
+    private static (long Lo, long Hi) PartRange(KeyPlan p, ColumnVector c, int part)
+    {
+        long min = long.MaxValue, max = long.MinValue;
+        if (c.NullCount == c.Length) return (min, max);
+        if (p.Kind == Kind.Integral && c.Validity is null && c is PrimitiveVector<int> or PrimitiveVector<long>)
+            return c is PrimitiveVector<int> iv ? VectorLoops.MinMax<int>(iv.Values.AsSpan(0, c.Length)) is var (a, b) ? (a, b) : default
+                : VectorLoops.MinMax<long>(((PrimitiveVector<long>)c).Values.AsSpan(0, c.Length));
+        var codes = new long[Math.Min(c.Length, 65536)];
+        for (int start = 0; start < c.Length; start += codes.Length)
+        {
+            int n = Math.Min(codes.Length, c.Length - start);
+            Codes(p, c, part, start, n, codes);
+            if (c.Validity is null)
+            {
+                var (lo, hi) = VectorLoops.MinMax<long>(codes.AsSpan(0, n));
+                min = Math.Min(min, lo);
+                max = Math.Max(max, hi);
+                continue;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                if (c.IsNull(start + i)) continue;
+                min = Math.Min(min, codes[i]);
+                max = Math.Max(max, codes[i]);
+            }
+        }
+        return (min, max);
     }
 
     private static int MaxLength(StringVector s)
     {
         int max = 0;
-        var o = s.Offsets;
-        for (int i = 0; i < s.Length; i++) max = Math.Max(max, o[i + 1] - o[i]);
+        var o = s.Offsets.AsSpan(0, s.Length + 1);
+        for (int i = 0; i < o.Length - 1; i++) max = Math.Max(max, o[i + 1] - o[i]);
         return max;
     }
 

@@ -188,4 +188,43 @@ public static class VectorLoops
     /// <summary>Unsafe reinterpretation helper for generic dispatch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TTo As<TFrom, TTo>(TFrom v) => Unsafe.As<TFrom, TTo>(ref v);
+
+    /// <summary>v[i] = v[i] / 10^<paramref name="digits"/>, rounded half away from zero (the decimal rescale rule).</summary>
+    public static void DivideRoundHalfAwayFromZero(Span<long> v, int digits)
+    {
+        // A divisor the JIT sees as a constant becomes a multiply-high instead of a 40-cycle idiv.
+        switch (digits)
+        {
+            case 0: return;
+            case 1: DivideRound<Pow10By1>(v); return;
+            case 2: DivideRound<Pow10By2>(v); return;
+            case 3: DivideRound<Pow10By3>(v); return;
+            case 4: DivideRound<Pow10By4>(v); return;
+            case 6: DivideRound<Pow10By6>(v); return;
+        }
+        long d = 1;
+        for (int k = 0; k < digits; k++) d = checked(d * 10);
+        for (int i = 0; i < v.Length; i++)
+        {
+            long q = v[i] / d, rem = v[i] - q * d;
+            v[i] = q + (Math.Abs(rem) * 2 >= d ? Math.Sign(v[i]) : 0);
+        }
+    }
+
+    private static void DivideRound<TDivisor>(Span<long> v) where TDivisor : IConstant
+    {
+        for (int i = 0; i < v.Length; i++)
+        {
+            long x = v[i], q = x / TDivisor.Value, rem = x - q * TDivisor.Value;
+            // |rem| * 2 >= d, branch-free: the sign of x is the sign of rem whenever rem is non-zero.
+            v[i] = q + ((Math.Abs(rem) * 2 >= TDivisor.Value ? 1L : 0L) * ((x >> 63) | 1));
+        }
+    }
+
+    private interface IConstant { static abstract long Value { get; } }
+    private struct Pow10By1 : IConstant { public static long Value => 10; }
+    private struct Pow10By2 : IConstant { public static long Value => 100; }
+    private struct Pow10By3 : IConstant { public static long Value => 1_000; }
+    private struct Pow10By4 : IConstant { public static long Value => 10_000; }
+    private struct Pow10By6 : IConstant { public static long Value => 1_000_000; }
 }

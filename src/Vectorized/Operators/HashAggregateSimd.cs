@@ -46,7 +46,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         // A batch that keeps most of its rows is read in place, its dropped rows sent to a group that is thrown
         // away; a sparse one is compacted first.
         var batches = input.Where(b => b.RowCount > 0).Select(b => b.Selection is not null && b.RowCount * 2 < b.PhysicalRows ? b.Compact() : b).ToList();
-        var live = batches.Select(b => b.Selection is { } sel ? LiveRows(sel, b.PhysicalRows) : null).ToList();
+        var live = batches.Select(b => b.Selection is { } sel ? new LiveRows(sel, b.PhysicalRows) : null).ToList();
         var morsels = batches.SelectMany((b, part) => Enumerable.Range(0, (b.PhysicalRows + MorselRows - 1) / MorselRows)
             .Select(m => (Part: part, Start: m * MorselRows, Count: Math.Min(MorselRows, b.PhysicalRows - m * MorselRows)))).ToList();
         KeyEncoder? encoder = null;
@@ -72,11 +72,40 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         return total.Result(spec, batches);
     }
 
-    private static bool[] LiveRows(int[] selection, int rows)
+    /// <summary>Which physical rows of a batch its selection keeps, asked a morsel at a time: an ascending selection
+    /// (what filters produce) is cut by binary search, so each thread marks only its own morsel's rows in a buffer that
+    /// stays in cache; any other order is marked once over the whole batch.</summary>
+    private sealed class LiveRows
     {
-        var live = new bool[rows];
-        foreach (var r in selection) live[r] = true;
-        return live;
+        private readonly int[] _selection;
+        private readonly bool[]? _all;
+
+        public LiveRows(int[] selection, int rows)
+        {
+            _selection = selection;
+            for (int i = 1; i < selection.Length; i++)
+                if (selection[i] <= selection[i - 1])
+                {
+                    _all = new bool[rows];
+                    foreach (var r in selection) _all[r] = true;
+                    return;
+                }
+        }
+
+        /// <summary>dst[i] = whether row start+i is selected, for i in [0, dst.Length).</summary>
+        public void Fill(int start, Span<bool> dst)
+        {
+            if (_all is not null) { _all.AsSpan(start, dst.Length).CopyTo(dst); return; }
+            dst.Clear();
+            int from = LowerBound(start), to = LowerBound(start + dst.Length);
+            foreach (var r in _selection.AsSpan(from, to - from)) dst[r - start] = true;
+        }
+
+        private int LowerBound(int row)
+        {
+            int i = Array.BinarySearch(_selection, row);
+            return i >= 0 ? i : ~i;
+        }
     }
 
     /// <summary>Per-thread (and final) state: dense group ids, one slot per group per aggregate, and for each
@@ -97,6 +126,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private int _trash = -1;
         private int[] _slots = [];
         private long[] _words = [];
+        private bool[] _live = [];
 
         public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct)
         {
@@ -156,12 +186,12 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             return id == _groups ? NewGroup(0, rep) : id;
         }
 
-        private void AssignSlots(int part, int start, int count, Span<int> slots, bool[]? live)
+        private void AssignSlots(int part, int start, int count, Span<int> slots, ReadOnlySpan<bool> live, bool anyDead)
         {
             if (_encoder is not { } enc)
             {
                 // Global aggregate over a batch with a selection: group 0 or the trash group.
-                for (int i = 0; i < count; i++) slots[i] = live![start + i] ? 0 : Trash();
+                for (int i = 0; i < count; i++) slots[i] = live[i] ? 0 : Trash();
                 return;
             }
             if (_words.Length < count * enc.Words) _words = new long[MorselRows * enc.Words];
@@ -169,7 +199,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             enc.Encode(part, start, count, words);
             long repBase = (long)part << 32 | (uint)start;
             for (int i = 0, w = enc.Words; i < count; i++)
-                slots[i] = live is not null && !live[start + i] ? Trash()
+                slots[i] = anyDead && !live[i] ? Trash()
                     : enc.Packed ? PackedSlot(words[i], repBase + i)
                     : WideSlot(words.AsSpan(i * w, w), repBase + i);
         }
@@ -181,12 +211,15 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             return _trash = NewGroup(0, -1);
         }
 
-        public void Consume(ColumnBatch b, int part, int start, int count, bool[]? live)
+        public void Consume(ColumnBatch b, int part, int start, int count, LiveRows? rows)
         {
-            bool keyed = _encoder is not null || live is not null;
+            bool keyed = _encoder is not null || rows is not null;
             if (_slots.Length < count) _slots = new int[MorselRows];
+            if (_live.Length < count) _live = new bool[MorselRows];
             Span<int> slots = keyed ? _slots.AsSpan(0, count) : [];
-            if (keyed) AssignSlots(part, start, count, slots, live);
+            var live = _live.AsSpan(0, count);
+            rows?.Fill(start, live);
+            if (keyed) AssignSlots(part, start, count, slots, live, rows is not null);
             for (int a = 0; a < _aggs.Length; a++)
             {
                 var call = _spec.Aggregates[a];
@@ -220,7 +253,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
 
         /// <summary>Feeds aggregate <paramref name="a"/> each distinct (group, value) pair once: a second pass over the
         /// input, after the groups are known, through one table of pairs of the group id and the value's key word(s).</summary>
-        public void AddDistinct(int a, List<ColumnBatch> batches, List<bool[]?> live, AggregateCall call)
+        public void AddDistinct(int a, List<ColumnBatch> batches, List<LiveRows?> live, AggregateCall call)
         {
             var values = new KeyEncoder(batches.Select(b => new[] { b[call.InputOrdinal] }).ToList());
             var seen = new WideKeyTable(1 + values.Words);
@@ -237,9 +270,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     _encoder?.Encode(part, start, count, keyWords);
                     var valueWords = new long[count * values.Words];
                     values.Encode(part, start, count, valueWords);
+                    var liveHere = new bool[count];
+                    if (live[part] is { } l) l.Fill(start, liveHere); else liveHere.AsSpan().Fill(true);
                     for (int i = 0; i < count; i++)
                     {
-                        if (col.IsNull(start + i) || live[part] is { } l && !l[start + i]) continue;
+                        if (col.IsNull(start + i) || !liveHere[i]) continue;
                         pair[0] = _encoder is null ? 0 : FindGroup(keyWords.AsSpan(i * _encoder.Words, _encoder.Words));
                         valueWords.AsSpan(i * values.Words, values.Words).CopyTo(pair.AsSpan(1));
                         int before = seen.Count;
