@@ -66,6 +66,12 @@ public sealed class DecisionTreeRegressor : Estimator<DecisionTreeRegressionMode
     public DecisionTreeRegressor SetSeed(long value) { SetValue(_seed, value); return this; }
     /// <summary>Sets the impurity (only "variance").</summary>
     public DecisionTreeRegressor SetImpurity(string value) { SetValue(_impurity, value.ToLowerInvariant()); return this; }
+    /// <summary>featuresCol.</summary>
+    public string GetFeaturesCol() => Get(_featuresCol);
+    /// <summary>labelCol.</summary>
+    public string GetLabelCol() => Get(_labelCol);
+    /// <summary>predictionCol.</summary>
+    public string GetPredictionCol() => Get(_predictionCol);
     /// <summary>maxDepth.</summary>
     public int GetMaxDepth() => Get(_maxDepth);
     /// <summary>maxBins.</summary>
@@ -161,8 +167,8 @@ internal static class TreeTrainer
         var sample = fraction < 1 ? Enumerable.Range(0, n).Where(i => SplitMix.Uniform(seed, i) < fraction).ToArray() : Enumerable.Range(0, n).ToArray();
         var thresholds = new double[f][];
         Parallel.For(0, f, j => thresholds[j] = FindThresholds(sample.Select(i => data.X[(long)i * f + j]), maxBins));
-        int bins = Math.Max(1, thresholds.Max(t => t.Length) + 1);
-        if (f == 0) bins = 1;
+        // Every feature gets the widest feature's bin count so that the histogram layout is one dense block.
+        int bins = f == 0 ? 1 : thresholds.Max(t => t.Length) + 1;
         var binned = new int[(long)n * f];
         Parallel.For(0, n, i =>
         {
@@ -191,7 +197,9 @@ internal static class TreeTrainer
         var open = new List<int>();
         if (maxDepth > 0 && f > 0 && !root.Pure) open.Add(0); else root.Leaf = true;
         int slotSize = Math.Max(1, f * bins * 3);
-        int group = Math.Max(1, (1 << 22) / slotSize);
+        // Nodes of a level are histogrammed together in groups of at most ~1M values (8 MB; the SIMD path holds one
+        // such block per thread), so a deep level costs a few passes over the rows rather than unbounded memory.
+        int group = Math.Max(1, (1 << 20) / slotSize);
         while (open.Count > 0)
         {
             var next = new List<int>();
@@ -339,8 +347,16 @@ public sealed class DecisionTreeRegressionModel : Model
     public DecisionTreeRegressionModel SetFeaturesCol(string value) { SetValue(_featuresCol, value); return this; }
     /// <summary>Sets the prediction column written by Transform.</summary>
     public DecisionTreeRegressionModel SetPredictionCol(string value) { SetValue(_predictionCol, value); return this; }
+    /// <summary>featuresCol.</summary>
+    public string GetFeaturesCol() => Get(_featuresCol);
     /// <summary>predictionCol.</summary>
     public string GetPredictionCol() => Get(_predictionCol);
+
+    /// <summary>The training stages as one log line ("accel ml: DecisionTreeRegressor dtr_...: histograms=simd"); empty after loading.</summary>
+    public string LogLine => _stages.Count == 0 ? "" : TrainingStage.LogLine($"DecisionTreeRegressor {Uid}", _stages);
+
+    /// <summary>One line per training stage with its size, path, the reason each other path was not taken, calls and time.</summary>
+    public string TrainingReport => string.Join("\n", _stages.Select(st => st.ToString()));
 
     /// <summary>Spark's importance: per feature, Σ over its splits of gain × rows at the node, normalized to sum 1.</summary>
     public double[] FeatureImportances
