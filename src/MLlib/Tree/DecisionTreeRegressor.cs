@@ -44,7 +44,7 @@ public sealed class DecisionTreeRegressor : Estimator<DecisionTreeRegressionMode
         _maxBins = Define<int>("maxBins", "max number of bins for discretizing continuous features. Must be >= 2", 32, v => v >= 2);
         _minInstancesPerNode = Define<int>("minInstancesPerNode", "minimum number of instances each child must have after split. Should be >= 1", 1, Valid.Positive);
         _minInfoGain = Define<double>("minInfoGain", "minimum information gain for a split to be considered at a tree node (>= 0)", 0.0, Valid.NonNegative);
-        _seed = Define<long>("seed", "random seed (for the quantile sample)", 159147643L);
+        _seed = Define<long>("seed", "random seed (for the quantile sample)", 926680331L); // Spark's default: the class name's Java hashCode
         _impurity = Define<string>("impurity", "criterion used for information gain calculation. Supported options: variance", "variance", Valid.OneOf("variance"));
     }
 
@@ -323,7 +323,7 @@ public sealed class DecisionTreeRegressionModel : Model
         _maxBins = Define<int>("maxBins", "max number of bins for discretizing continuous features", 32, v => v >= 2);
         _minInstancesPerNode = Define<int>("minInstancesPerNode", "minimum number of instances each child must have after split", 1, Valid.Positive);
         _minInfoGain = Define<double>("minInfoGain", "minimum information gain for a split to be considered at a tree node", 0.0, Valid.NonNegative);
-        _seed = Define<long>("seed", "random seed (for the quantile sample)", 159147643L);
+        _seed = Define<long>("seed", "random seed (for the quantile sample)", 926680331L); // Spark's default: the class name's Java hashCode
         Define<string>("impurity", "criterion used for information gain calculation", "variance", Valid.OneOf("variance"));
         _nodes = [];
         _stages = [];
