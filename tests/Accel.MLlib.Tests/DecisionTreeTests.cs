@@ -90,6 +90,10 @@ public class DecisionTreeTests
         // Many: thresholds where the running count best meets multiples of n / maxBins.
         Assert.Equal(new[] { 250.5, 500.5, 750.5 }, TreeTrainer.FindThresholds(Enumerable.Range(1, 1000).Select(i => (double)i), 4));
         Assert.Empty(TreeTrainer.FindThresholds([7, 7, 7], 32));
+        // A tie: 3 distinct values, 1 split, stride 6/2 = 3. After value 1 the count is 2, after value 2 it is 4: both
+        // 1 from the target, and Spark closes the bin only when stopping short is strictly closer, so not at 1.5; after
+        // value 3 (count 6) stopping at 4 is closer to 3 than 6, so the split is 2.5.
+        Assert.Equal(new[] { 2.5 }, TreeTrainer.FindThresholds([1, 1, 2, 2, 3, 3], 2));
         // A heavy value takes a bin of its own.
         var t = TreeTrainer.FindThresholds(Enumerable.Repeat(5.0, 600).Concat(Enumerable.Range(0, 400).Select(i => 10.0 + i)), 4);
         Assert.Equal(5.0 + (10.0 - 5.0) / 2, t[0]);
