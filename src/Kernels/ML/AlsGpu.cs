@@ -55,7 +55,7 @@ public sealed class AlsGpuSession : IDisposable
                 a.Allocate1D(userPtr), a.Allocate1D(NonEmpty(userCols)), a.Allocate1D(itemPtr), a.Allocate1D(NonEmpty(itemCols)),
                 a.Allocate1D(NonEmpty(userVals)), a.Allocate1D(NonEmpty(itemVals)), a.Allocate1D(NonEmpty(userFactors)), a.Allocate1D(NonEmpty(itemFactors)),
                 a.Allocate1D<double>(rank * rank), a.Allocate1D<double>((long)_batchRows * rank * rank), a.Allocate1D<double>((long)_batchRows * rank),
-                a.Allocate1D<double>((long)_batchRows * rank));
+                a.Allocate1D<double>(nonnegative ? (long)_batchRows * (rank * rank + 4 * rank) : 1));
         });
         (_kernels, _userPtr, _userCols, _itemPtr, _itemCols, _userVals, _itemVals, _userF, _itemF, _yty, _a, _b, _g) = acc;
     }
@@ -238,41 +238,115 @@ internal sealed class AlsKernels
         }
     }
 
-    /// <summary>A thread per row: projected coordinate-descent NNLS (½xᵀAx − bᵀx, x ≥ 0) with the CPU paths'
-    /// sweep limit and tolerance; the gradient lives in device scratch, x directly in the destination.</summary>
+    private static double At(ArrayView<double> a, long ab, int k, int i, int j) => i >= j ? a[ab + i * k + j] : a[ab + j * k + i];
+
+    /// <summary>A thread per row: Lawson–Hanson active-set NNLS (½xᵀAx − bᵀx, x ≥ 0), step for step the CPU
+    /// paths' algorithm; the passive-set Cholesky, gradient and flags live in the row's device scratch, x
+    /// directly in the destination.</summary>
     private static void NnlsKernel(ArrayView<double> a, ArrayView<double> b, ArrayView<double> g, ArrayView<double> dst, AlsLaunch p)
     {
         int k = p.K;
+        long per = (long)k * k + 4 * k;
         for (int t = Grid.GlobalIndex.X; t < p.Count; t += Stride)
         {
             long ab = (long)t * k * k, bb = (long)t * k, xo = (long)(p.RowStart + t) * k;
-            for (int i = 0; i < k; i++) { dst[xo + i] = 0; g[bb + i] = -b[bb + i]; }
-            for (int sweep = 0; sweep < NnlsMaxSweeps; sweep++)
+            long sub = (long)t * per, z = sub + k * k, w = z + k, passive = w + k, idx = passive + k;
+            double bmax = 0;
+            for (int i = 0; i < k; i++)
             {
-                double maxStep = 0, maxX = 0;
-                for (int j = 0; j < k; j++)
+                dst[xo + i] = 0;
+                g[passive + i] = 0;
+                double bi = b[bb + i] < 0 ? -b[bb + i] : b[bb + i];
+                if (bi > bmax) bmax = bi;
+            }
+            double tol = NnlsTolerance * (bmax > 1e-300 ? bmax : 1e-300);
+            bool failed = false;
+            for (int outer = 0; outer < 3 * k && !failed; outer++)
+            {
+                int best = -1;
+                double bestW = tol;
+                for (int i = 0; i < k; i++)
                 {
-                    double ajj = a[ab + j * k + j];
-                    if (!(ajj > 0)) continue;
-                    double xj = dst[xo + j];
-                    double xn = xj - g[bb + j] / ajj;
-                    if (xn < 0) xn = 0;
-                    double d = xn - xj;
-                    if (d != 0)
-                    {
-                        for (int i = 0; i < k; i++) g[bb + i] += d * (i >= j ? a[ab + i * k + j] : a[ab + j * k + i]);
-                        dst[xo + j] = xn;
-                    }
-                    double ad = d < 0 ? -d : d;
-                    if (ad > maxStep) maxStep = ad;
-                    if (xn > maxX) maxX = xn;
+                    double s = b[bb + i];
+                    for (int j = 0; j < k; j++) s -= At(a, ab, k, i, j) * dst[xo + j];
+                    g[w + i] = s;
+                    if (g[passive + i] == 0 && s > bestW) { bestW = s; best = i; }
                 }
-                if (maxStep <= NnlsTolerance * (maxX > 1e-300 ? maxX : 1e-300)) break;
+                if (best < 0) break;
+                g[passive + best] = 1;
+                for (int inner = 0; inner < 3 * k; inner++)
+                {
+                    int np = 0;
+                    for (int i = 0; i < k; i++) if (g[passive + i] != 0) { g[idx + np] = i; np++; }
+                    for (int r = 0; r < np; r++)
+                    {
+                        for (int c = 0; c <= r; c++) g[sub + r * k + c] = At(a, ab, k, (int)g[idx + r], (int)g[idx + c]);
+                        g[z + r] = b[bb + (int)g[idx + r]];
+                    }
+                    // Cholesky of the passive submatrix and the two triangular solves, as CholeskySolve.
+                    for (int j = 0; j < np && !failed; j++)
+                    {
+                        double d = g[sub + j * k + j];
+                        for (int m = 0; m < j; m++) d -= g[sub + j * k + m] * g[sub + j * k + m];
+                        if (!(d > 0)) { failed = true; break; }
+                        double ljj = XMath.Sqrt(d);
+                        g[sub + j * k + j] = ljj;
+                        for (int i = j + 1; i < np; i++)
+                        {
+                            double s = g[sub + i * k + j];
+                            for (int m = 0; m < j; m++) s -= g[sub + i * k + m] * g[sub + j * k + m];
+                            g[sub + i * k + j] = s / ljj;
+                        }
+                    }
+                    if (failed)
+                    {
+                        for (int i = 0; i < k; i++) dst[xo + i] = 0;
+                        break;
+                    }
+                    for (int i = 0; i < np; i++)
+                    {
+                        double s = g[z + i];
+                        for (int m = 0; m < i; m++) s -= g[sub + i * k + m] * g[z + m];
+                        g[z + i] = s / g[sub + i * k + i];
+                    }
+                    for (int i = np - 1; i >= 0; i--)
+                    {
+                        double s = g[z + i];
+                        for (int m = i + 1; m < np; m++) s -= g[sub + m * k + i] * g[z + m];
+                        g[z + i] = s / g[sub + i * k + i];
+                    }
+                    bool feasible = true;
+                    for (int r = 0; r < np; r++) if (!(g[z + r] > 0)) { feasible = false; break; }
+                    if (feasible)
+                    {
+                        for (int r = 0; r < np; r++) dst[xo + (int)g[idx + r]] = g[z + r];
+                        break;
+                    }
+                    double alpha = 1;
+                    int hit = -1;
+                    for (int r = 0; r < np; r++)
+                    {
+                        double zr = g[z + r];
+                        if (zr > 0) continue;
+                        double xi = dst[xo + (int)g[idx + r]];
+                        double step = xi / (xi - zr);
+                        if (step < alpha || hit < 0) { alpha = step; hit = r; }
+                    }
+                    for (int r = 0; r < np; r++)
+                    {
+                        long xi = xo + (int)g[idx + r];
+                        dst[xi] += alpha * (g[z + r] - dst[xi]);
+                    }
+                    for (int r = 0; r < np; r++)
+                    {
+                        int i = (int)g[idx + r];
+                        if (r == hit || dst[xo + i] <= 0) { dst[xo + i] = 0; g[passive + i] = 0; }
+                    }
+                }
             }
         }
     }
 
     // Mirrors AlsLinearAlgebra's constants (the Kernels project cannot reference MLlib).
-    private const int NnlsMaxSweeps = 500;
     private const double NnlsTolerance = 1e-12;
 }

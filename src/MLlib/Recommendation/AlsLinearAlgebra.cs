@@ -9,9 +9,7 @@ namespace Accel.ML.Recommendation;
 /// algorithms step for step, so the three paths differ only in summation order.</summary>
 public static class AlsLinearAlgebra
 {
-    /// <summary>Most coordinate-descent sweeps of the NNLS solve.</summary>
-    public const int NnlsMaxSweeps = 500;
-    /// <summary>The NNLS solve stops when no coordinate moved by more than this times the largest coordinate.</summary>
+    /// <summary>A coordinate enters the NNLS passive set only when its gradient exceeds this times max |b|.</summary>
     public const double NnlsTolerance = 1e-12;
 
     /// <summary>Solves A x = b for symmetric positive definite A (k x k, row stride <paramref name="stride"/>)
@@ -45,33 +43,75 @@ public static class AlsLinearAlgebra
         return true;
     }
 
-    /// <summary>Non-negative least squares on normal equations: minimizes ½xᵀAx − bᵀx subject to x ≥ 0 by
-    /// projected coordinate descent (each coordinate moves to its exact constrained minimizer, keeping the
-    /// gradient Ax − b up to date). A is read from its lower triangle; x receives the solution; g is scratch
-    /// of k values.</summary>
-    public static void NonNegativeSolve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x, Span<double> g, int k, int stride)
+    /// <summary>Non-negative least squares on normal equations: minimizes ½xᵀAx − bᵀx subject to x ≥ 0 with
+    /// the Lawson–Hanson active-set method (add the coordinate with the largest positive gradient to the
+    /// passive set, solve the unconstrained problem on that set by Cholesky, step back to the feasible region
+    /// and drop coordinates that reach zero). A is read from its lower triangle; x receives the solution;
+    /// <paramref name="scratch"/> holds at least k·k + 4k values.</summary>
+    public static void NonNegativeSolve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> x, int k, int stride, Span<double> scratch)
     {
-        for (int i = 0; i < k; i++) { x[i] = 0; g[i] = -b[i]; }
-        for (int sweep = 0; sweep < NnlsMaxSweeps; sweep++)
+        var sub = scratch[..(k * k)];
+        var z = scratch.Slice(k * k, k);
+        var w = scratch.Slice(k * k + k, k);
+        var passive = scratch.Slice(k * k + 2 * k, k);
+        var idx = scratch.Slice(k * k + 3 * k, k);
+        double bmax = 0;
+        for (int i = 0; i < k; i++) { x[i] = 0; passive[i] = 0; bmax = Math.Max(bmax, Math.Abs(b[i])); }
+        double tol = NnlsTolerance * Math.Max(bmax, 1e-300);
+        for (int outer = 0; outer < 3 * k; outer++)
         {
-            double maxStep = 0, maxX = 0;
-            for (int j = 0; j < k; j++)
+            // w = b − A x: the negative gradient; a coordinate at zero with w > 0 can still lower the objective.
+            int best = -1;
+            double bestW = tol;
+            for (int i = 0; i < k; i++)
             {
-                double ajj = a[j * stride + j];
-                if (!(ajj > 0)) continue;
-                double xn = Math.Max(0, x[j] - g[j] / ajj);
-                double d = xn - x[j];
-                if (d != 0)
-                {
-                    for (int i = 0; i < k; i++) g[i] += d * (i >= j ? a[i * stride + j] : a[j * stride + i]);
-                    x[j] = xn;
-                }
-                maxStep = Math.Max(maxStep, Math.Abs(d));
-                maxX = Math.Max(maxX, xn);
+                double s = b[i];
+                for (int j = 0; j < k; j++) s -= At(a, stride, i, j) * x[j];
+                w[i] = s;
+                if (passive[i] == 0 && s > bestW) { bestW = s; best = i; }
             }
-            if (maxStep <= NnlsTolerance * Math.Max(maxX, 1e-300)) break;
+            if (best < 0) break;
+            passive[best] = 1;
+            for (int inner = 0; inner < 3 * k; inner++)
+            {
+                int np = 0;
+                for (int i = 0; i < k; i++) if (passive[i] != 0) idx[np++] = i;
+                for (int r = 0; r < np; r++)
+                {
+                    for (int c = 0; c <= r; c++) sub[r * k + c] = At(a, stride, (int)idx[r], (int)idx[c]);
+                    z[r] = b[(int)idx[r]];
+                }
+                if (!CholeskySolve(sub, z, np, k, simd: false)) { x[..k].Clear(); return; }
+                bool feasible = true;
+                for (int r = 0; r < np; r++) if (!(z[r] > 0)) { feasible = false; break; }
+                if (feasible)
+                {
+                    for (int r = 0; r < np; r++) x[(int)idx[r]] = z[r];
+                    break;
+                }
+                // Move from x towards z until the first passive coordinate hits zero, and release it.
+                double alpha = 1;
+                int hit = -1;
+                for (int r = 0; r < np; r++)
+                {
+                    if (z[r] > 0) continue;
+                    double xi = x[(int)idx[r]];
+                    double t = xi / (xi - z[r]);
+                    if (t < alpha || hit < 0) { alpha = t; hit = r; }
+                }
+                for (int r = 0; r < np; r++) x[(int)idx[r]] += alpha * (z[r] - x[(int)idx[r]]);
+                for (int r = 0; r < np; r++)
+                {
+                    int i = (int)idx[r];
+                    if (r == hit || x[i] <= 0) { x[i] = 0; passive[i] = 0; }
+                }
+            }
         }
     }
+
+    /// <summary>Entry (i, j) of a symmetric matrix stored in its lower triangle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double At(ReadOnlySpan<double> a, int stride, int i, int j) => i >= j ? a[i * stride + j] : a[j * stride + i];
 
     /// <summary>Dot product of two equally long spans, with Vector512/256/128 when <paramref name="simd"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -86,7 +86,7 @@ internal sealed class CpuAlsSolver : AlsSolver
         public readonly double[] A = new double[k * stride];
         public readonly double[] B = new double[stride];
         public readonly double[] X = new double[k];
-        public readonly double[] G = new double[k];
+        public readonly double[] G = new double[k * k + 4 * k];
     }
 
     private void SolveSide(double[] src, int srcRows, double[] dst, int dstRows, int[] ptr, int[] cols, double[] vals)
@@ -192,7 +192,7 @@ internal sealed class CpuAlsSolver : AlsSolver
         var x = dst.AsSpan(r * stride, k);
         if (_p.Nonnegative)
         {
-            AlsLinearAlgebra.NonNegativeSolve(a, b, s.X, s.G, k, stride);
+            AlsLinearAlgebra.NonNegativeSolve(a, b, s.X, k, stride, s.G);
             s.X.AsSpan(0, k).CopyTo(x);
         }
         else
