@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -62,6 +63,12 @@ public sealed class AlsGpuSession : IDisposable
 
     private static T[] NonEmpty<T>(T[] a) where T : unmanaged => a.Length == 0 ? new T[1] : a;
 
+    /// <summary>Stopwatch ticks spent in the normal-equation kernels (YᵀY included).</summary>
+    public long BuildTicks { get; private set; }
+
+    /// <summary>Stopwatch ticks spent in the solve kernels.</summary>
+    public long SolveTicks { get; private set; }
+
     /// <summary>The device the session runs on.</summary>
     public string Device => _rt.Info.ToString();
 
@@ -89,6 +96,7 @@ public sealed class AlsGpuSession : IDisposable
         _rt.Run((a, _) =>
         {
             var args = new AlsLaunch { K = _k, Implicit = _implicit ? 1 : 0, Alpha = _alpha, Reg = _reg, SourceRows = srcRows };
+            long t0 = Stopwatch.GetTimestamp();
             if (_implicit) _kernels.Gram(GpuRuntime.GridFor(a, _k * _k), src.View, _yty.View, args);
             for (int start = 0; start < dstRows; start += _batchRows)
             {
@@ -96,10 +104,17 @@ public sealed class AlsGpuSession : IDisposable
                 args.Count = Math.Min(_batchRows, dstRows - start);
                 var cfg = GpuRuntime.GridFor(a, args.Count);
                 _kernels.Build(cfg, ptr.View, cols.View, vals.View, src.View, _yty.View, _a.View, _b.View, args);
+                // Synchronizing between the two kernels costs one round trip per batch and lets the
+                // training report time the stages separately.
+                a.Synchronize();
+                long t1 = Stopwatch.GetTimestamp();
+                BuildTicks += t1 - t0;
                 if (_nonnegative) _kernels.Nnls(cfg, _a.View, _b.View, _g.View, dst.View, args);
                 else _kernels.Cholesky(cfg, _a.View, _b.View, dst.View, args);
+                a.Synchronize();
+                t0 = Stopwatch.GetTimestamp();
+                SolveTicks += t0 - t1;
             }
-            a.Synchronize();
             return 0;
         });
     }

@@ -27,6 +27,12 @@ internal abstract class AlsSolver : IDisposable
     public abstract void UpdateUsers();
     /// <summary>The current factors, n x k row-major, unpadded.</summary>
     public abstract (double[] Users, double[] Items) Factors();
+    /// <summary>Stopwatch ticks spent building normal equations so far (summed over threads on the CPU paths).</summary>
+    public long BuildTicks => BuildTicksSum;
+    /// <summary>Stopwatch ticks spent solving them so far.</summary>
+    public long SolveTicks => SolveTicksSum;
+    /// <summary>Accumulators behind <see cref="BuildTicks"/> and <see cref="SolveTicks"/>.</summary>
+    protected long BuildTicksSum, SolveTicksSum;
     /// <inheritdoc />
     public virtual void Dispose() { }
 }
@@ -87,6 +93,7 @@ internal sealed class CpuAlsSolver : AlsSolver
         public readonly double[] B = new double[stride];
         public readonly double[] X = new double[k];
         public readonly double[] G = new double[k * k + 4 * k];
+        public long BuildTicks, SolveTicks;
     }
 
     private void SolveSide(double[] src, int srcRows, double[] dst, int dstRows, int[] ptr, int[] cols, double[] vals)
@@ -96,6 +103,8 @@ internal sealed class CpuAlsSolver : AlsSolver
         {
             var s = new Scratch(_k, _stride);
             for (int r = 0; r < dstRows; r++) SolveRow(r, src, dst, ptr, cols, vals, yty, s);
+            BuildTicksSum += s.BuildTicks;
+            SolveTicksSum += s.SolveTicks;
             return;
         }
         int morsels = (dstRows + MorselRows - 1) / MorselRows;
@@ -105,7 +114,12 @@ internal sealed class CpuAlsSolver : AlsSolver
             int end = Math.Min(dstRows, (m + 1) * MorselRows);
             for (int r = m * MorselRows; r < end; r++) SolveRow(r, src, dst, ptr, cols, vals, yty, s);
             return s;
-        }, _ => { });
+        }, s =>
+        {
+            // Per-worker times are merged once per worker, not per row: no contention.
+            Interlocked.Add(ref BuildTicksSum, s.BuildTicks);
+            Interlocked.Add(ref SolveTicksSum, s.SolveTicks);
+        });
     }
 
     /// <summary>YᵀY over every source row (implicit feedback's shared term), lower triangle and diagonal;
@@ -145,6 +159,7 @@ internal sealed class CpuAlsSolver : AlsSolver
     private void SolveRow(int r, double[] src, double[] dst, int[] ptr, int[] cols, double[] vals, double[]? yty, Scratch s)
     {
         int k = _k, stride = _stride;
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var a = s.A.AsSpan();
         var b = s.B.AsSpan();
         a.Clear();
@@ -190,6 +205,8 @@ internal sealed class CpuAlsSolver : AlsSolver
         double lambda = _p.RegParam * n;
         for (int i = 0; i < k; i++) a[i * stride + i] += lambda;
         var x = dst.AsSpan(r * stride, k);
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        s.BuildTicks += t1 - t0;
         if (_p.Nonnegative)
         {
             AlsLinearAlgebra.NonNegativeSolve(a, b, s.X, k, stride, s.G);
@@ -200,6 +217,7 @@ internal sealed class CpuAlsSolver : AlsSolver
             AlsLinearAlgebra.CholeskySolve(a, b, k, stride, _simd);
             b[..k].CopyTo(x);
         }
+        s.SolveTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t1;
     }
 
     /// <summary>dst += s·y over whole vectors (lengths are multiples of the chosen width).</summary>

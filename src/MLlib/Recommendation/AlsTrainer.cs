@@ -2,25 +2,13 @@ using System.Diagnostics;
 using Accel.Execution;
 using Accel.Kernels;
 using Accel.Kernels.ML;
-using Accel.Vectorized;
+using Accel.Planner.Physical;
 
 namespace Accel.ML.Recommendation;
 
-/// <summary>Which path ran one training stage, why the others did not, and how long it took.</summary>
-/// <param name="Stage">The stage ("normal equations", "cholesky solve", "nnls solve").</param>
-/// <param name="Path">The path that ran it.</param>
-/// <param name="NotTaken">For every other path, why it was not taken.</param>
-/// <param name="Detail">How it ran (vector width and threads, or the device).</param>
-public sealed record AlsStageReport(string Stage, ExecPath Path, IReadOnlyDictionary<ExecPath, string> NotTaken, string Detail)
-{
-    /// <inheritdoc />
-    public override string ToString() =>
-        $"{Stage}: path={Path.ToString().ToLowerInvariant()} [{Detail}]" +
-        (NotTaken.Count == 0 ? "" : " (" + string.Join("; ", NotTaken.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()}: {kv.Value}")) + ")");
-}
-
-/// <summary>The outcome of training: factors (n x k row-major, dense-index order) and the path report.</summary>
-public sealed record AlsTrainingResult(double[] UserFactors, double[] ItemFactors, IReadOnlyList<AlsStageReport> Stages, TimeSpan Elapsed);
+/// <summary>The outcome of training: factors (n x k row-major, dense-index order) and which path ran each
+/// stage (normal equations, solve) and why the others did not.</summary>
+public sealed record AlsTrainingResult(double[] UserFactors, double[] ItemFactors, IReadOnlyList<TrainingStage> Stages, TimeSpan Elapsed);
 
 /// <summary>Alternating least squares over a <see cref="RatingMatrix"/>: picks the path, initializes the
 /// factors as Spark does (Gaussian, each vector scaled to unit norm; absolute values when non-negative), then
@@ -29,17 +17,17 @@ public static class AlsTrainer
 {
     private const int StreamUserInit = 11, StreamItemInit = 12;
 
-    /// <summary>Trains for <paramref name="maxIter"/> iterations on the path named by <paramref name="path"/>
-    /// (auto, gpu, simd or scalar; a forced path that cannot run is an error naming the reason).</summary>
-    public static AlsTrainingResult Train(RatingMatrix m, AlsProblem p, int maxIter, long seed, string path = "auto")
+    /// <summary>Trains for <paramref name="maxIter"/> iterations on the path <paramref name="setting"/> asks for
+    /// (auto: the cheapest runnable one; a forced path that cannot run is an error naming the reason).</summary>
+    public static AlsTrainingResult Train(RatingMatrix m, AlsProblem p, int maxIter, long seed, PathSetting setting)
     {
         if (p.Rank < 1) throw new AccelException($"ALS rank must be at least 1, got {p.Rank}");
         if (maxIter < 0) throw new AccelException($"ALS maxIter must be at least 0, got {maxIter}");
         var sw = Stopwatch.StartNew();
-        var (chosen, notTaken) = ChoosePath(m, p, path);
+        var decision = Decide(m, p, maxIter, setting);
         var users = InitialFactors(m.Users, p.Rank, seed, StreamUserInit, p.Nonnegative);
         var items = InitialFactors(m.Items, p.Rank, seed, StreamItemInit, p.Nonnegative);
-        using AlsSolver solver = chosen switch
+        using AlsSolver solver = decision.Chosen switch
         {
             ExecPath.Gpu => new GpuAlsSolver(m, p, users, items),
             ExecPath.Simd => new CpuAlsSolver(m, p, users, items, simd: true),
@@ -51,12 +39,26 @@ public static class AlsTrainer
             solver.UpdateUsers();
         }
         var (u, i) = maxIter == 0 ? (users, items) : solver.Factors();
-        var stages = new List<AlsStageReport>
+        double ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        string size = $"{m.Users:N0} users x {m.Items:N0} items, {m.Count:N0} ratings, rank {p.Rank}{(p.ImplicitPrefs ? ", implicit" : "")}; {solver.Detail}";
+        var stages = new List<TrainingStage>
         {
-            new("normal equations", chosen, notTaken, solver.Detail),
-            new(p.Nonnegative ? "nnls solve" : "cholesky solve", chosen, notTaken, solver.Detail),
+            new("normal equations", size, decision, 2 * maxIter, ms(solver.BuildTicks)),
+            new(p.Nonnegative ? "nnls solve" : "cholesky solve", $"{m.Users + m.Items:N0} rows of {p.Rank}x{p.Rank}" + (p.Nonnegative ? " (Lawson-Hanson active set)" : ""),
+                decision, 2 * maxIter, ms(solver.SolveTicks)),
         };
         return new AlsTrainingResult(u, i, stages, sw.Elapsed);
+    }
+
+    /// <summary>The path decision for a training: both stages share it, because the factors live on that
+    /// path's memory for the whole training (switching per stage would copy them every half-step).</summary>
+    public static PathDecision Decide(RatingMatrix m, AlsProblem p, int maxIter, PathSetting setting)
+    {
+        double k = p.Rank;
+        double perIter = 2.0 * m.Count * k * k + (m.Users + m.Items) * (k * k * k / 3 + (p.ImplicitPrefs ? k * k : 0));
+        long bytes = m.Count * 2L * 12 + (m.Users + m.Items + 2L) * 4 * 2 + (m.Users + m.Items) * (long)p.Rank * 8;
+        string? gpuNo = (long)p.Rank * p.Rank > 1L << 25 ? $"rank {p.Rank}: one row's normal equations exceed the device scratch" : null;
+        return MlPaths.Choose(setting, "ALS", new MlWork(Math.Max(1, maxIter) * perIter, bytes, gpuNo));
     }
 
     /// <summary>Unit-norm Gaussian vectors from a per-row random stream (absolute values when non-negative).</summary>
@@ -81,50 +83,6 @@ public static class AlsTrainer
         return f;
     }
 
-    /// <summary>Picks the path: a forced one if it can run, else auto's order GPU (a real device only: the
-    /// ILGPU CPU simulator is never picked automatically), SIMD, scalar. Each path not taken gets its reason.</summary>
-    public static (ExecPath Path, IReadOnlyDictionary<ExecPath, string> NotTaken) ChoosePath(RatingMatrix m, AlsProblem p, string path)
-    {
-        var forced = path.Trim().ToLowerInvariant() switch
-        {
-            "auto" or "" => (ExecPath?)null,
-            "gpu" => ExecPath.Gpu,
-            "simd" => ExecPath.Simd,
-            "scalar" => ExecPath.Scalar,
-            _ => throw new AccelException($"unknown path '{path}' (expected auto, gpu, simd or scalar)"),
-        };
-        var (gpuOk, gpuWhy) = GpuDevice.Availability;
-        string? gpuNo = !gpuOk ? $"no GPU: {gpuWhy}"
-            : GpuScratchTooLarge(p) ? "a row's normal equations exceed the device scratch"
-            : null;
-        string? simdNo = SimdCapabilities.Use128 ? null : "no SIMD hardware (Vector128 is not accelerated)";
-        var notTaken = new Dictionary<ExecPath, string>();
-        if (forced is { } f)
-        {
-            var why = f == ExecPath.Gpu ? gpuNo : f == ExecPath.Simd ? simdNo : null;
-            if (why is not null) throw new AccelException($"path={path}: ALS cannot run on the {path} path: {why}");
-            foreach (var other in new[] { ExecPath.Gpu, ExecPath.Simd, ExecPath.Scalar })
-                if (other != f) notTaken[other] = $"path forced to {f.ToString().ToLowerInvariant()}";
-            return (f, notTaken);
-        }
-        bool simulator = gpuOk && GpuDevice.Runtime.IsCpuSimulator;
-        if (gpuNo is null && !simulator)
-        {
-            notTaken[ExecPath.Simd] = "a GPU is available (auto prefers it for the batched solves)";
-            notTaken[ExecPath.Scalar] = "a GPU is available";
-            return (ExecPath.Gpu, notTaken);
-        }
-        notTaken[ExecPath.Gpu] = gpuNo ?? "the ILGPU CPU simulator is only used when forced (path=gpu)";
-        if (simdNo is null)
-        {
-            notTaken[ExecPath.Scalar] = $"simd is faster ({SimdCapabilities.Description}, {SimdCapabilities.EffectiveThreads} threads)";
-            return (ExecPath.Simd, notTaken);
-        }
-        notTaken[ExecPath.Simd] = simdNo;
-        return (ExecPath.Scalar, notTaken);
-    }
-
-    private static bool GpuScratchTooLarge(AlsProblem p) => (long)p.Rank * p.Rank > 1L << 25;
 }
 
 /// <summary>The GPU half-steps through <see cref="AlsGpuSession"/>.</summary>
@@ -142,8 +100,9 @@ internal sealed class GpuAlsSolver : AlsSolver
 
     public override ExecPath Path => ExecPath.Gpu;
     public override string Detail => _session.Device;
-    public override void UpdateItems() => _session.UpdateItems();
-    public override void UpdateUsers() => _session.UpdateUsers();
+    public override void UpdateItems() { _session.UpdateItems(); Sync(); }
+    public override void UpdateUsers() { _session.UpdateUsers(); Sync(); }
+    private void Sync() { BuildTicksSum = _session.BuildTicks; SolveTicksSum = _session.SolveTicks; }
     public override (double[] Users, double[] Items) Factors() => _session.Download();
     public override void Dispose() => _session.Dispose();
 }

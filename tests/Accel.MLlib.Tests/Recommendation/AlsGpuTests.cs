@@ -1,4 +1,5 @@
 using Accel.Execution;
+using Accel.Planner.Physical;
 using Accel.Kernels;
 using Accel.ML.Recommendation;
 
@@ -27,8 +28,8 @@ public sealed class AlsGpuTests
     {
         var m = Small(3);
         var p = new AlsProblem(4, 0.1, implicitPrefs, Alpha: 2, nonnegative);
-        var scalar = AlsTrainer.Train(m, p, 2, seed: 8, "scalar");
-        var gpu = AlsTrainer.Train(m, p, 2, seed: 8, "gpu");
+        var scalar = AlsTrainer.Train(m, p, 2, seed: 8, PathSetting.Scalar);
+        var gpu = AlsTrainer.Train(m, p, 2, seed: 8, PathSetting.Gpu);
         Assert.Equal(ExecPath.Gpu, gpu.Stages[0].Path);
         Assert.Contains("simulator", gpu.Stages[0].Detail);
         Assert.Equal(scalar.UserFactors.Length, gpu.UserFactors.Length);
@@ -41,8 +42,8 @@ public sealed class AlsGpuTests
     public void AutoNeverPicksTheSimulator()
     {
         var m = Small(4);
-        var r = AlsTrainer.Train(m, new AlsProblem(3, 0.1, false, 1, false), 1, seed: 1, "auto");
+        var r = AlsTrainer.Train(m, new AlsProblem(3, 0.1, false, 1, false), 1, seed: 1, PathSetting.Auto);
         Assert.NotEqual(ExecPath.Gpu, r.Stages[0].Path);
-        Assert.Contains("simulator", r.Stages[0].NotTaken[ExecPath.Gpu]);
+        Assert.Contains("gpu: ILGPU CPU accelerator is for tests only", r.Stages[0].Decision.ReasonsNotTaken());
     }
 }
