@@ -89,6 +89,9 @@ public sealed class RatingsData
         if (Count == 0) yield return ColumnBatch.Empty(schema);
     }
 
+    /// <summary>The table as a DataFrame of <paramref name="session"/> (columns userId, movieId, rating[, timestamp]).</summary>
+    public Accel.Sql.DataFrame ToDataFrame(Accel.Sql.AccelSession session) => session.CreateDataFrame(Schema, Batches().ToList());
+
     /// <summary>Writes the table (parquet, csv or arrow) to <paramref name="path"/>, overwriting it.</summary>
     public void Write(string path, string format)
     {
