@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using Accel.Data;
 using Accel.IO;
@@ -256,7 +257,7 @@ internal static class TopK
         {
             int r = srcRows[i];
             Score(srcF.AsSpan(r * rank, rank), t, m, buf);
-            (ids[i], scores[i]) = Select(buf, k);
+            (ids[i], scores[i]) = Select<float>(buf, k);
             return buf;
         }, _ => { });
         return (ids, scores);
@@ -286,26 +287,28 @@ internal static class TopK
         }
     }
 
-    /// <summary>The k best of <paramref name="scores"/>, best first (NaN never selected).</summary>
-    internal static (int[] Ids, float[] Scores) Select(ReadOnlySpan<float> scores, int k)
+    /// <summary>The k best of <paramref name="scores"/>, best first, ties broken by the lower index (NaN is never
+    /// selected). Once k candidates are held, blocks of 8 (or 4) scores with none reaching the weakest kept one are
+    /// skipped with one vector comparison.</summary>
+    internal static (int[] Ids, T[] Scores) Select<T>(ReadOnlySpan<T> scores, int k) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (k <= 0) return ([], []);
         // A min-heap on (score, -index): its root is the weakest kept candidate.
-        var heapS = new float[k];
+        var heapS = new T[k];
         var heapI = new int[k];
         int size = 0;
-        int n = scores.Length, j = 0;
-        float threshold = float.NegativeInfinity;
+        int n = scores.Length, j = 0, lanes = Vector256<T>.Count;
+        var threshold = T.NegativeInfinity;
         while (j < n)
         {
-            if (size == k && SimdCapabilities.Use256 && j <= n - 8
-                && !Vector256.GreaterThanOrEqualAny(Vector256.Create(scores.Slice(j, 8)), Vector256.Create(threshold)))
+            if (size == k && SimdCapabilities.Use256 && j <= n - lanes
+                && !Vector256.GreaterThanOrEqualAny(Vector256.Create(scores.Slice(j, lanes)), Vector256.Create(threshold)))
             {
-                j += 8;
+                j += lanes;
                 continue;
             }
-            float s = scores[j];
-            if (!float.IsNaN(s))
+            var s = scores[j];
+            if (!T.IsNaN(s))
             {
                 if (size < k)
                 {
@@ -324,13 +327,13 @@ internal static class TopK
             }
             j++;
         }
-        var order = Enumerable.Range(0, size).OrderByDescending(x => heapS[x]).ThenBy(x => heapI[x]).ToArray();
+        var order = Enumerable.Range(0, size).Order(Comparer<int>.Create((x, y) => Better(heapS[x], heapI[x], heapS[y], heapI[y]) ? -1 : x == y ? 0 : 1)).ToArray();
         return (order.Select(x => heapI[x]).ToArray(), order.Select(x => heapS[x]).ToArray());
     }
 
-    private static bool Better(float s, int i, float t, int ti) => s > t || (s == t && i < ti);
+    private static bool Better<T>(T s, int i, T t, int ti) where T : IFloatingPointIeee754<T> => s > t || (s == t && i < ti);
 
-    private static void SiftUp(float[] s, int[] id, int i)
+    private static void SiftUp<T>(T[] s, int[] id, int i) where T : IFloatingPointIeee754<T>
     {
         while (i > 0)
         {
@@ -342,7 +345,7 @@ internal static class TopK
         }
     }
 
-    private static void SiftDown(float[] s, int[] id, int n)
+    private static void SiftDown<T>(T[] s, int[] id, int n) where T : IFloatingPointIeee754<T>
     {
         int i = 0;
         while (true)
