@@ -12,7 +12,9 @@ namespace Accel.ML.Similarity;
 /// saw, so its similarities shrink with popularity rather than with disagreement; over the co-raters the score
 /// measures only how the shared ratings agree. Its weakness — one or two co-raters with positive ratings give
 /// scores near 1 — is what <c>minCoRaters</c> controls. Pairs with fewer than minCoRaters co-raters, or whose
-/// co-rater norm is zero, have no score. Ties are broken by the lower item id.</para>
+/// co-rater norm is zero, have no score. Ties are broken by the lower item id. Ratings are used as given, not
+/// mean-centred: on 1–5 star data most co-rater cosines lie near 1, so centre the ratings per user first (adjusted
+/// cosine) where a sharper ranking is wanted.</para>
 /// <para>The co-occurrence accumulation and top-k run on the GPU, SIMD or scalar path under accel.path;
 /// <see cref="ItemSimilarityModel.TrainingStages"/> says which ran and why.</para></summary>
 public sealed class ItemSimilarity : Estimator<ItemSimilarityModel>
