@@ -1,4 +1,5 @@
 using Accel.Data;
+using Accel.IO;
 using Accel.ML.Recommendation;
 using Accel.Sql;
 
@@ -100,8 +101,8 @@ public sealed class ItemSimilarityModel : Model
     private readonly Param<string> _userCol, _itemCol, _ratingCol;
     private readonly Param<int> _k, _minCoRaters;
     private readonly AccelSession? _session;
-    private readonly int[] _itemIds = [];
-    private readonly NeighborTable? _table;
+    private int[] _itemIds = [];
+    private NeighborTable? _table;
     private readonly IReadOnlyList<TrainingStage> _stages = [];
     private Dictionary<int, int>? _index;
 
@@ -155,6 +156,48 @@ public sealed class ItemSimilarityModel : Model
             if (!isNull[i] && Index.TryGetValue(ids[i], out int r)) rows.Add(r);
         return Rows(rows);
     }
+
+    private static readonly Schema SlotSchema = new([
+        new Field("neighbor", DataType.Int32, false), new Field("similarity", DataType.Float64, false), new Field("co_raters", DataType.Int32, false)]);
+
+    /// <inheritdoc />
+    protected internal override void SaveData(string dir)
+    {
+        var t = Table;
+        Persistence.WriteData(dir, new SimilarityData(t.K, _itemIds));
+        // Every item's k slots in item order (-1: unused), so the table is restored exactly, empty rows included.
+        var batch = new ColumnBatch(SlotSchema, [new PrimitiveVector<int>(DataType.Int32, t.Ids), new PrimitiveVector<double>(DataType.Float64, t.Scores),
+            new PrimitiveVector<int>(DataType.Int32, t.CoRaters)]);
+        TableWriter.Write("arrow", Path.Combine(dir, "neighbors.arrow"), SlotSchema, [batch], SaveMode.Overwrite, new Dictionary<string, string>());
+    }
+
+    /// <inheritdoc />
+    protected internal override void LoadData(string dir)
+    {
+        var data = Persistence.ReadData<SimilarityData>(dir);
+        var file = Path.Combine(dir, "neighbors.arrow");
+        if (!File.Exists(file)) throw new AccelException($"cannot load ItemSimilarityModel: {file} not found");
+        var ids = new List<int>();
+        var scores = new List<double>();
+        var co = new List<int>();
+        foreach (var b in ArrowIpc.Read(file, SlotSchema, null))
+        {
+            var c = b.Compact();
+            ids.AddRange(((PrimitiveVector<int>)c.Columns[0]).Values.AsSpan(0, c.PhysicalRows));
+            scores.AddRange(((PrimitiveVector<double>)c.Columns[1]).Values.AsSpan(0, c.PhysicalRows));
+            co.AddRange(((PrimitiveVector<int>)c.Columns[2]).Values.AsSpan(0, c.PhysicalRows));
+        }
+        if (ids.Count != (long)data.K * data.ItemIds.Length)
+            throw new AccelException($"{file}: {ids.Count} neighbour slots, expected {data.ItemIds.Length} items x k {data.K}");
+        _itemIds = data.ItemIds;
+        _table = new NeighborTable(_itemIds.Length, data.K, ids.ToArray(), scores.ToArray(), co.ToArray());
+        _index = null;
+    }
+
+    /// <summary>Loads a model saved with Write().Save(path).</summary>
+    public static ItemSimilarityModel Load(string path) => Persistence.Load<ItemSimilarityModel>(path);
+
+    private sealed record SimilarityData(int K, int[] ItemIds);
 
     private DataFrame Rows(IEnumerable<int> rows)
     {

@@ -116,6 +116,25 @@ public sealed class SimilarityTests
     }
 
     [Fact]
+    public void SaveAndLoadKeepTheTable()
+    {
+        var data = Generated(11);
+        var s = MlTestSession.Create("scalar");
+        var model = Estimator(3, 2).Fit(Ratings(s, data));
+        var path = MlTestSession.TempPath();
+        try
+        {
+            model.Write().Save(path);
+            var loaded = ItemSimilarityModel.Load(path);
+            Assert.Equal(Collect(model.TopK), Collect(loaded.TopK));
+            Assert.Equal(3, loaded.GetK());
+            Assert.Equal(2, loaded.GetMinCoRaters());
+            Assert.Empty(loaded.TrainingStages);
+        }
+        finally { if (Directory.Exists(path)) Directory.Delete(path, true); }
+    }
+
+    [Fact]
     public void BadInputsAreErrors()
     {
         var s = MlTestSession.Create();
