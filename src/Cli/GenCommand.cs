@@ -15,6 +15,9 @@ public static class GenCommand
               write the db-benchmark groupby data set (N rows, K groups; N may be written 1e7)
           accel gen h2o-join --rows N [--nas PCT] --out DIR [--format csv|parquet|arrow] [--seed N]
               write the db-benchmark join data sets x, small, medium and big as DIR/<name>.<format>
+          accel gen ratings --users N --items M --ratings R [--seed N] [--out PATH] [--format parquet|csv|arrow] [--no-timestamp]
+              write a MovieLens-like explicit ratings table (userId, movieId, rating, timestamp) and print
+              its oracle RMSE; without --out only the statistics are printed
         """;
 
     /// <summary>Runs `accel gen ...`: summary lines go to <paramref name="output"/>, a progress bar to
@@ -22,9 +25,10 @@ public static class GenCommand
     public static int Run(string[] args, TextWriter output, TextWriter? progress)
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
-            throw new AccelException("usage: accel gen tpch|h2o-groupby|h2o-join [options] (see accel --help)");
+            throw new AccelException("usage: accel gen tpch|h2o-groupby|h2o-join|ratings [options] (see accel --help)");
         var kind = args[0];
         var opts = ParseOptions(kind, args[1..]);
+        if (kind == "ratings") return RunRatings(opts, output);
         var sw = Stopwatch.StartNew();
         var bar = progress is null ? null : new ProgressBar(progress, kind);
         IReadOnlyList<GeneratedFile> files;
@@ -63,12 +67,44 @@ public static class GenCommand
         ["tpch"] = ["--sf", "--out", "--format", "--seed"],
         ["h2o-groupby"] = ["--rows", "--k", "--nas", "--sorted", "--out", "--seed"],
         ["h2o-join"] = ["--rows", "--nas", "--out", "--format", "--seed"],
+        ["ratings"] = ["--users", "--items", "--ratings", "--seed", "--out", "--format", "--no-timestamp"],
+    };
+
+    private static int RunRatings(Options opts, TextWriter output)
+    {
+        var sw = Stopwatch.StartNew();
+        var o = new Accel.ML.Recommendation.RatingsGeneratorOptions(
+            checked((int)opts.Rows("--users")), checked((int)opts.Rows("--items")), opts.Rows("--ratings"),
+            opts.Int("--seed", (int)Accel.ML.Recommendation.RatingsGeneratorOptions.DefaultSeed))
+        { Timestamps = !opts.Flag("--no-timestamp") };
+        var data = Accel.ML.Recommendation.RatingsGenerator.Generate(o);
+        var generated = sw.Elapsed;
+        var inv = CultureInfo.InvariantCulture;
+        if (opts.Has("--out"))
+        {
+            var path = opts.Required("--out");
+            var format = opts.Has("--format") ? opts.Format("parquet") : InferFormat(path);
+            data.Write(path, format);
+            output.WriteLine(string.Create(inv, $"ratings: {data.Count:N0} rows -> {path} ({sw.Elapsed.TotalSeconds:0.00} s, generated in {generated.TotalSeconds:0.00} s)"));
+        }
+        else
+            output.WriteLine(string.Create(inv, $"ratings: {data.Count:N0} rows generated in {generated.TotalSeconds:0.00} s (no --out: nothing written)"));
+        output.WriteLine(string.Create(inv, $"oracle RMSE: {data.OracleRmse:0.0000} (noiseless rounded score vs observed); mean rating {data.MeanRating:0.0000}; {o.Users:N0} users, {o.Items:N0} items"));
+        return 0;
+    }
+
+    // A path ending in a format's extension names its format; anything else is a parquet directory.
+    private static string InferFormat(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".csv" => "csv",
+        ".arrow" => "arrow",
+        _ => "parquet",
     };
 
     private static Options ParseOptions(string kind, string[] args)
     {
         if (!Allowed.TryGetValue(kind, out var allowed))
-            throw new AccelException($"unknown data set '{kind}' for accel gen (expected tpch, h2o-groupby or h2o-join)");
+            throw new AccelException($"unknown data set '{kind}' for accel gen (expected tpch, h2o-groupby, h2o-join or ratings)");
         var values = new Dictionary<string, string?>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -76,7 +112,7 @@ public static class GenCommand
             if (!allowed.Contains(name))
                 throw new AccelException($"unknown option '{name}' for accel gen {kind} (accepted: {string.Join(", ", allowed)})");
             if (values.ContainsKey(name)) throw new AccelException($"option {name} is given twice");
-            if (name == "--sorted") { values[name] = null; continue; }
+            if (name is "--sorted" or "--no-timestamp") { values[name] = null; continue; }
             if (i + 1 >= args.Length) throw new AccelException($"option {name} needs a value");
             values[name] = args[++i];
         }
@@ -89,6 +125,8 @@ public static class GenCommand
             values.TryGetValue(name, out var v) && v is not null ? v : throw new AccelException($"accel gen {kind} needs {name}");
 
         public bool Flag(string name) => values.ContainsKey(name);
+
+        public bool Has(string name) => values.ContainsKey(name);
 
         public double Double(string name)
         {

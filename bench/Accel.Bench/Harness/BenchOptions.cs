@@ -7,13 +7,14 @@ public sealed record BenchOptions(
     IReadOnlyList<string> Suites, double ScaleFactor, double Rows, double OpsMaxRows, IReadOnlyList<string> Paths,
     int Reps, int Threads, string Out, string Report, string Cache, IReadOnlyList<string>? Queries = null, bool Profile = false)
 {
-    /// <summary>The paths a run may name: the engine's three paths, its own choice, and the DuckDB peer.</summary>
-    public static readonly string[] KnownPaths = ["gpu", "simd", "scalar", "auto", "duckdb"];
+    /// <summary>The paths a run may name: the engine's three paths, its own choice, the DuckDB peer, and ML.NET
+    /// (the CPU peer of the ml suite's regression case).</summary>
+    public static readonly string[] KnownPaths = ["gpu", "simd", "scalar", "auto", "duckdb", "mlnet"];
 
     /// <summary>Usage text.</summary>
     public const string Usage = """
         accel bench --suite tpch|h2o-groupby|h2o-join|ops|ml|all [--sf X] [--rows N] [--ops-max-rows N]
-                    [--paths gpu,simd,scalar,auto,duckdb] [--reps N] [--threads N] [--out results.json]
+                    [--paths gpu,simd,scalar,auto,duckdb,mlnet] [--reps N] [--threads N] [--out results.json]
                     [--report report.md] [--cache DIR] [--queries q01,q06] [--profile]
         """;
 

@@ -27,7 +27,8 @@ public sealed record BenchResult(
     [property: JsonPropertyName("pct_of_host_bandwidth")] double? PercentOfBandwidth,
     [property: JsonPropertyName("resident")] bool? Resident,
     [property: JsonPropertyName("plan_paths")] IReadOnlyDictionary<string, string>? PlanPaths,
-    [property: JsonPropertyName("planner_choice")] string? PlannerChoice = null);
+    [property: JsonPropertyName("planner_choice")] string? PlannerChoice = null,
+    [property: JsonPropertyName("metrics")] IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>The whole results.json.</summary>
 public sealed record BenchRun(
@@ -53,6 +54,12 @@ public static class BenchRunner
         var results = new List<BenchResult>();
         foreach (var name in o.Suites)
         {
+            // Training has no SQL and no DuckDB answer: the ml suite verifies accuracy instead.
+            if (name == "ml")
+            {
+                results.AddRange(MlSuite.Run(o));
+                continue;
+            }
             var suite = Suites.Create(name, o);
             using var duck = new DuckDbReference();
             duck.Execute($"SET threads = {o.Threads}");
@@ -94,7 +101,7 @@ public static class BenchRunner
             var plan = session.Sql(q.Sql).PhysicalPlan();
             plannerChoice = Flatten(plan).FirstOrDefault(n => n.Name == q.Operator) is { } op ? PathDecision.Name(op.Decision.Chosen) : null;
         }
-        foreach (var path in o.Paths.Where(p => p != "duckdb"))
+        foreach (var path in o.Paths.Where(p => p is not ("duckdb" or "mlnet")))
         {
             session.Conf().Set("accel.path", path);
             List<object?[]> actual;

@@ -36,6 +36,13 @@ public static class Report
             sb.AppendLine();
             sb.AppendLine("Cells: median ms (ratio to DuckDB's median; below 1 is faster than DuckDB).").AppendLine();
 
+            if (suite.Key == "ml")
+            {
+                AppendAccuracy(sb, suite.ToList());
+                var mlTimes = Charts.Times(suite.Key, suite.ToList(), baseName + $"-{suite.Key}-times.png");
+                sb.AppendLine($"![{suite.Key} median times]({Path.GetFileName(mlTimes)})").AppendLine();
+                continue;
+            }
             sb.AppendLine("Roofline: bytes each query scans, and the share of the measured host read bandwidth each path achieved.").AppendLine();
             sb.AppendLine("| query | MB read | " + string.Join(" | ", paths.Select(p => p + " GB/s (%)")) + " |");
             sb.AppendLine("|---|---:|" + string.Concat(paths.Select(_ => "---:|")));
@@ -51,6 +58,21 @@ public static class Report
             if (speedup is not null) sb.AppendLine($"![{suite.Key} speedup over DuckDB]({Path.GetFileName(speedup)})").AppendLine();
         }
         File.WriteAllText(file, sb.ToString());
+    }
+
+    // Training has no DuckDB answer: each ml row was verified by accuracy; the figures and the stage paths.
+    private static void AppendAccuracy(StringBuilder sb, List<BenchResult> ml)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        sb.AppendLine("Cells: median ms of the training (fit) alone. Accuracy of each verified run (a row outside its bounds is `failed` and was not timed):").AppendLine();
+        sb.AppendLine("| case | path | status | accuracy | stage paths |").AppendLine("|---|---|---|---|---|");
+        foreach (var r in ml)
+        {
+            var metrics = r.Metrics is null ? "" : string.Join(", ", r.Metrics.Select(kv => $"{kv.Key}={kv.Value.ToString(kv.Value is > -1e6 and < 1e6 ? "0.#####" : "0.###e0", ci)}"));
+            var stages = r.PlanPaths is null ? "" : string.Join(", ", r.PlanPaths.Select(kv => $"{kv.Key}={kv.Value}"));
+            sb.AppendLine($"| {r.Query} | {r.Path} | {r.Status}{(r.Reason is null ? "" : ": " + r.Reason.Replace("|", "/"))} | {metrics} | {stages} |");
+        }
+        sb.AppendLine();
     }
 
     private static string Cell(BenchResult? r, double? duck) => r switch
