@@ -79,6 +79,28 @@ public sealed class SimdDifferentialTests
         });
     }
 
+    /// <summary>Q1's shape: expressions of one projection share subexpressions (evaluated once per batch on the SIMD
+    /// path), within one expression and across several, under and over a selection vector.</summary>
+    [Theory, MemberData(nameof(Densities))]
+    public void Shared_subexpressions_of_one_projection_equal_scalar(double density)
+    {
+        var price = new BinaryExpr(BinaryOp.Multiply, new ColumnRef("m"), new BinaryExpr(BinaryOp.Subtract, Literal.Of(1m), new ColumnRef("m")));
+        Expr[] exprs =
+        [
+            price,
+            new BinaryExpr(BinaryOp.Multiply, price, new BinaryExpr(BinaryOp.Add, Literal.Of(1m), new ColumnRef("m"))),
+            new UnaryExpr(UnaryOp.Negate, price),
+            new BinaryExpr(BinaryOp.Add, price, price),
+            new ColumnRef("m"),
+        ];
+        foreach (var n in new[] { 0, 1, 65, 3000 })
+        {
+            var batch = DifferentialCases.Batch(n, density, seed: 8100 + n);
+            Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch, exprs));
+            Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 4 != 1)]), exprs));
+        }
+    }
+
     [Theory, MemberData(nameof(Densities))]
     public void Decimal_aggregates_equal_scalar(double density)
     {

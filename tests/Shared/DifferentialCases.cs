@@ -104,6 +104,15 @@ public static class DifferentialCases
         return diff is null ? null : $"{expr}: {diff}";
     }
 
+    /// <summary>Runs one projection of several expressions on a path and on the scalar path; null when equal.</summary>
+    public static string? CompareProject(IProjectImpl impl, ColumnBatch batch, IReadOnlyList<Expr> exprs)
+    {
+        var bound = exprs.Select(e => Binder.Bind(e, batch.Schema)).ToArray();
+        var spec = new ProjectSpec(batch.Schema, bound, new Schema(bound.Select((b, i) => new Field($"x{i}", b.Type))));
+        var diff = ResultComparer.FirstDifference(new Accel.Operators.ProjectScalar().Project(batch, spec), impl.Project(batch, spec));
+        return diff is null ? null : $"[{string.Join(", ", exprs)}]: {diff}";
+    }
+
     /// <summary>Runs one aggregate on a path and on the scalar path; null when equal (floating sums within 1e-9).</summary>
     public static string? CompareAggregate(IHashAggregateImpl impl, IEnumerable<ColumnBatch> batches, AggregateSpec spec)
     {

@@ -91,7 +91,36 @@ public static class SimdEvaluator
         _ => throw new InvalidOperationException(),
     };
 
+    // Subexpressions that several expressions of one projection share (Q1's price * (1 - discount)), evaluated once
+    // per batch: the evaluator never writes into a value it did not just allocate, so a shared value stays intact.
+    [ThreadStatic] private static Dictionary<BoundExpr, Value?>? _shared;
+
+    /// <summary>Evaluates the expressions of one projection over the same rows, computing a subexpression that
+    /// occurs more than once (within or across them) a single time.</summary>
+    public static ColumnVector[] EvaluateColumns(IReadOnlyList<BoundExpr> exprs, IReadOnlyList<ColumnVector> columns, int rows)
+    {
+        var occurrences = new Dictionary<BoundExpr, int>();
+        foreach (var e in exprs)
+            foreach (var d in e.Descendants())
+                if (d is BoundBinary or BoundUnary or BoundCast or BoundCase or BoundFunction)
+                    occurrences[d] = occurrences.GetValueOrDefault(d) + 1;
+        var shared = occurrences.Where(o => o.Value > 1).ToDictionary(o => o.Key, Value? (_) => null);
+        var previous = _shared;
+        _shared = shared.Count > 0 ? shared : null;
+        try
+        {
+            return exprs.Select(e => e is BoundColumn c ? columns[c.Ordinal] : EvaluateColumn(e, columns, rows)).ToArray();
+        }
+        finally { _shared = previous; }
+    }
+
     private static Value Eval(BoundExpr e, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        if (_shared is not { } shared || !shared.TryGetValue(e, out var known)) return EvalNode(e, cols, n);
+        return known ?? (shared[e] = EvalNode(e, cols, n));
+    }
+
+    private static Value EvalNode(BoundExpr e, IReadOnlyList<ColumnVector> cols, int n)
     {
         switch (e)
         {

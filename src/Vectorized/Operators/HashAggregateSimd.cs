@@ -228,7 +228,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 if (call.InputOrdinal < 0)
                 {
                     if (!keyed) s.Count[0] += count;
-                    else foreach (var g in slots) s.Count[g]++;
+                    else
+                    {
+                        var groupRows = s.Count;
+                        foreach (var g in slots) groupRows[g]++;
+                    }
                     continue;
                 }
                 var col = b[call.InputOrdinal];
@@ -328,8 +332,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             }
             else if (valid is null)
             {
-                var g = slots[..v.Length];
-                for (int i = 0; i < v.Length; i++) TUpdate.Add(s, g[i], v[i]);
+                TUpdate.AddRows(s, v, slots[..v.Length]);
             }
             else
                 for (int i = 0; i < v.Length; i++) if (valid.IsValid(start + i)) TUpdate.Add(s, slots[i], v[i]);
@@ -505,23 +508,55 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     private interface IUpdate<T> where T : unmanaged
     {
         static abstract void Add(Slots s, int g, T v);
+        /// <summary>Adds row i of <paramref name="v"/> to group g[i] for every i (no NULLs).</summary>
+        static abstract void AddRows(Slots s, ReadOnlySpan<T> v, ReadOnlySpan<int> g);
     }
 
     private struct SumDecimal : IUpdate<long>
     {
         public static void Add(Slots s, int g, long v) { s.Count[g]++; s.Wide[g] += v; }
+
+        // The slot arrays in locals: through the class fields the JIT reloads them after every store.
+        public static void AddRows(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g)
+        {
+            long[] count = s.Count;
+            Int128[] wide = s.Wide;
+            for (int i = 0; i < v.Length; i++) { count[g[i]]++; wide[g[i]] += v[i]; }
+        }
     }
 
     private struct SumLong : IUpdate<long>, IUpdate<int>
     {
         public static void Add(Slots s, int g, long v) { s.Count[g]++; s.Long[g] = unchecked(s.Long[g] + v); }
         public static void Add(Slots s, int g, int v) { s.Count[g]++; s.Long[g] = unchecked(s.Long[g] + v); }
+        public static void AddRows(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g)
+        {
+            long[] count = s.Count, sum = s.Long;
+            for (int i = 0; i < v.Length; i++) { count[g[i]]++; sum[g[i]] = unchecked(sum[g[i]] + v[i]); }
+        }
+        public static void AddRows(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g)
+        {
+            long[] count = s.Count, sum = s.Long;
+            for (int i = 0; i < v.Length; i++) { count[g[i]]++; sum[g[i]] = unchecked(sum[g[i]] + v[i]); }
+        }
     }
 
     private struct SumDouble : IUpdate<double>, IUpdate<float>
     {
         public static void Add(Slots s, int g, double v) { s.Count[g]++; s.Double[g] += v; }
         public static void Add(Slots s, int g, float v) { s.Count[g]++; s.Double[g] += v; }
+        public static void AddRows(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g)
+        {
+            long[] count = s.Count;
+            double[] sum = s.Double;
+            for (int i = 0; i < v.Length; i++) { count[g[i]]++; sum[g[i]] += v[i]; }
+        }
+        public static void AddRows(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g)
+        {
+            long[] count = s.Count;
+            double[] sum = s.Double;
+            for (int i = 0; i < v.Length; i++) { count[g[i]]++; sum[g[i]] += v[i]; }
+        }
     }
 
     // Integers, dates and decimals (scaled int64) compare as int64.
@@ -535,6 +570,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
 
         public static void Add(Slots s, int g, int v) => Add(s, g, (long)v);
+        public static void AddRows(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
+        public static void AddRows(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
     }
 
     private struct MinMaxDouble : IUpdate<double>, IUpdate<float>
@@ -548,6 +585,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
 
         public static void Add(Slots s, int g, float v) => Add(s, g, (double)v);
+        public static void AddRows(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
+        public static void AddRows(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
     }
 
     /// <summary>One aggregate's running values per group, structure of arrays; only the arrays its function and input

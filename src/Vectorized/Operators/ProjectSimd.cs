@@ -36,10 +36,8 @@ public sealed class ProjectSimd : IProjectImpl
         // Plain columns, or a selection that keeps most rows: compute over the physical rows and keep the selection,
         // which costs less than gathering every input column first.
         if (input.Selection is not null && (spec.Exprs.All(e => e is BoundColumn) || input.RowCount * 2 >= input.PhysicalRows))
-            return new ColumnBatch(spec.Output, spec.Exprs.Select(e => e is BoundColumn c ? input[c.Ordinal] : SimdEvaluator.EvaluateColumn(e, input.Columns, input.PhysicalRows)).ToArray(),
-                input.PhysicalRows, input.Selection);
+            return new ColumnBatch(spec.Output, SimdEvaluator.EvaluateColumns(spec.Exprs, input.Columns, input.PhysicalRows), input.PhysicalRows, input.Selection);
         var (columns, rows) = Inputs.Gathered(input, spec.Exprs);
-        var cols = spec.Exprs.Select(e => e is BoundColumn c ? columns[c.Ordinal] : SimdEvaluator.EvaluateColumn(e, columns, rows)).ToArray();
-        return new ColumnBatch(spec.Output, cols, rows);
+        return new ColumnBatch(spec.Output, SimdEvaluator.EvaluateColumns(spec.Exprs, columns, rows), rows);
     }
 }
