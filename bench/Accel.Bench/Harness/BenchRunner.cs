@@ -170,11 +170,22 @@ public static class BenchRunner
         for (int i = 0; i < reps; i++)
         {
             Progress.Status($"{label} rep {i + 1}/{reps}");
+            var pause = GC.GetTotalPauseDuration();
+            int g0 = GC.CollectionCount(0), g2 = GC.CollectionCount(2);
+            long faults = MinorFaults();
             var sw = Stopwatch.StartNew();
             run();
             times[i] = sw.Elapsed.TotalMilliseconds;
+            if (Environment.GetEnvironmentVariable("ACCEL_BENCH_GC") == "1")
+                Console.Error.WriteLine($"{label} rep {i}: {times[i]:F1} ms, gc pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, gen0 {GC.CollectionCount(0) - g0}, gen2 {GC.CollectionCount(2) - g2}, faults {MinorFaults() - faults}");
         }
         return times;
+    }
+
+    private static long MinorFaults()
+    {
+        try { return long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]); }
+        catch (IOException) { return 0; }
     }
 
     private static double Median(double[] xs)
