@@ -151,6 +151,27 @@ public class LinearRegressionTests
         for (int j = 0; j < 10; j++) AssertClose(a.Summary.CoefficientStandardErrors[j], b.Summary.CoefficientStandardErrors[j], 1e-9, $"se {j}");
     }
 
+    [Theory]
+    [MemberData(nameof(MlTestSession.Paths), MemberType = typeof(MlTestSession))]
+    public void GramPathsEqualScalarAcrossMorselsWithoutInterceptAndWithLargeOffsets(string path)
+    {
+        // 2,049 rows: two full morsels of the one-pass SIMD statistics and an odd tail; 13 features: a padded vector
+        // row. With an intercept, offsets of 1e5 make the centering (and the merge of morsel means) carry the
+        // precision; without one they would make XᵀX itself ill-conditioned (~1e10), so that fit keeps the raw data.
+        using var scalar = MlTestSession.Create("scalar");
+        using var other = MlTestSession.Create(path);
+        foreach (bool intercept in new[] { true, false })
+        {
+            var (x, y) = Synthetic(2049, 13, seed: 5);
+            if (intercept) foreach (var row in x) for (int j = 0; j < row.Length; j++) row[j] += 1e5;
+            var a = new LinearRegression().SetFitIntercept(intercept).Fit(MlTestSession.Labeled(scalar, x, y));
+            var b = new LinearRegression().SetFitIntercept(intercept).Fit(MlTestSession.Labeled(other, x, y));
+            for (int j = 0; j < 13; j++) AssertClose(a.Coefficients[j], b.Coefficients[j], 1e-8, $"intercept={intercept} coefficient {j}");
+            AssertClose(a.Intercept, b.Intercept, 1e-8, $"intercept={intercept} intercept");
+            AssertClose(a.Summary.RootMeanSquaredError, b.Summary.RootMeanSquaredError, 1e-9, $"intercept={intercept} rmse");
+        }
+    }
+
     [Fact]
     public void NoInterceptOlsMatchesClosedForm()
     {

@@ -53,7 +53,7 @@ public sealed record BenchOptions(
                 default: throw new AccelException($"unknown option '{args[i]}'\n{Usage}");
             }
         }
-        var suites = suite == "all" ? ["tpch", "h2o-groupby", "h2o-join", "ops"] : suite.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var suites = suite == "all" ? ["tpch", "h2o-groupby", "h2o-join", "ops", "ml"] : suite.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var name in suites)
             if (name is not ("tpch" or "h2o-groupby" or "h2o-join" or "ops" or "ml"))
                 throw new AccelException($"unknown suite '{name}' (tpch, h2o-groupby, h2o-join, ops, ml, all)");

@@ -1,4 +1,5 @@
 using Accel.Data;
+using Accel.ML.Linalg;
 using Accel.Sql;
 
 namespace Accel.ML;
@@ -8,6 +9,7 @@ namespace Accel.ML;
 /// <param name="Y">Labels (null when no label column was read).</param>
 /// <param name="Rows">Number of rows.</param>
 /// <param name="Cols">Number of feature columns.</param>
+/// <remarks>X and Y may be the source columns' buffers (see <see cref="MlData.ReadVectors"/>): read-only.</remarks>
 public sealed record FeatureMatrix(double[] X, double[]? Y, int Rows, int Cols)
 {
     /// <summary>Row i as a span.</summary>
@@ -50,15 +52,16 @@ public static class MlData
         int li = labelCol is null ? -1 : RequireColumn(batch.Schema, labelCol, "label", t => t.IsNumeric, "numeric");
         int n = batch.PhysicalRows;
         var (x, d) = ReadVectors(batch.Columns[fi], featuresCol, expectedDim: -1, allowNull: false);
-        for (int k = 0; k < x.Length; k++)
-            if (!double.IsFinite(x[k]))
-                throw new AccelException($"features column '{featuresCol}' row {k / Math.Max(1, d)} holds {x[k]}; remove it or use VectorAssembler's handleInvalid");
+        long bad = VectorOps.IndexOfNonFinite(x);
+        if (bad >= 0)
+            throw new AccelException($"features column '{featuresCol}' row {bad / Math.Max(1, d)} holds {x[bad]}; remove it or use VectorAssembler's handleInvalid");
         double[]? y = null;
         if (li >= 0)
         {
-            y = ReadDoubles(batch.Columns[li], labelCol!);
-            for (int i = 0; i < n; i++)
-                if (!double.IsFinite(y[i])) throw new AccelException($"label column '{labelCol}' row {i} holds {y[i]}; labels must be finite numbers");
+            // A NULL-free double column is used in place (read-only, like the features).
+            y = batch.Columns[li] is PrimitiveVector<double> { NullCount: 0 } pv && pv.Values.Length == n ? pv.Values : ReadDoubles(batch.Columns[li], labelCol!);
+            long badLabel = VectorOps.IndexOfNonFinite(y);
+            if (badLabel >= 0) throw new AccelException($"label column '{labelCol}' row {badLabel} holds {y[badLabel]}; labels must be finite numbers");
         }
         return new FeatureMatrix(x, y, n, d);
     }
@@ -76,7 +79,8 @@ public static class MlData
     }
 
     /// <summary>Reads a vector (or numeric) column into a row-major matrix. With <paramref name="expectedDim"/> &gt;= 0 every
-    /// row must have that length. NULL rows are an error unless <paramref name="allowNull"/>, when they become NaN rows.</summary>
+    /// row must have that length. NULL rows are an error unless <paramref name="allowNull"/>, when they become NaN rows.
+    /// The result may be the column's own buffer: callers read it and never write to it.</summary>
     public static (double[] Values, int Dim) ReadVectors(ColumnVector col, string name, int expectedDim, bool allowNull)
     {
         int n = col.Length;
@@ -94,15 +98,16 @@ public static class MlData
         int d = expectedDim;
         for (int i = 0; i < n && d < 0; i++) if (!list.IsNull(i)) d = list.ElementCount(i);
         if (d < 0) d = 0;
-        var x = new double[(long)n * d];
         var child = list.Values;
         // Fast path: no NULL rows, every row exactly d long and stored back to back, elements double without NULLs.
         if (child is PrimitiveVector<double> pd && child.NullCount == 0 && list.NullCount == 0
             && list.Offsets[0] == 0 && list.Offsets[n] == (long)n * d && AllRowsHaveLength(list, d))
         {
-            pd.Values.AsSpan(0, n * d).CopyTo(x);
-            return (x, d);
+            // The column's own buffer when it holds exactly these values: no copy of a matrix that can be gigabytes.
+            if (pd.Values.LongLength == (long)n * d) return (pd.Values, d);
+            return (pd.Values.AsSpan(0, n * d).ToArray(), d);
         }
+        var x = new double[(long)n * d];
         for (int i = 0; i < n; i++)
         {
             if (list.IsNull(i))

@@ -92,8 +92,7 @@ public sealed class LinearRegression : Estimator<LinearRegressionModel>
         var model = new LinearRegressionModel(fit.Coefficients, fit.Intercept) { ParentUid = Uid };
         model.Uid = Uid;
         CopyValuesTo(model);
-        var predictions = model.PredictMatrix(data);
-        model.Summary = new LinearRegressionTrainingSummary(model, dataset, data.Y!, predictions, fit);
+        model.Summary = new LinearRegressionTrainingSummary(model, dataset, data, fit);
         if (dataset.Session.Conf().LogQueries)
             dataset.Session.Log.WriteLine(TrainingStage.LogLine($"LinearRegression {Uid}", fit.Stages));
         return model;
@@ -122,20 +121,22 @@ internal static class LinearRegressionTrainer
             throw new AccelException($"solver normal supports at most {LinearRegression.MaxNormalFeatures} features, got {d}; use solver l-bfgs");
         bool useNormal = solver == "normal" || (solver == "auto" && d <= LinearRegression.MaxNormalFeatures && !l1);
 
-        // [X | y] as one matrix: one Gram pass yields XᵀX, Xᵀy and yᵀy.
-        var a = new double[(long)n * m];
-        for (int i = 0; i < n; i++)
-        {
-            Array.Copy(data.X, (long)i * d, a, (long)i * m, d);
-            a[(long)i * m + d] = data.Y![i];
-        }
-        var (mean, variance) = LeastSquaresKernels.Moments(a, n, m);
+        // One pass over [X | y] yields the moments and, for the normal solver, XᵀX, Xᵀy and yᵀy (shifted by the means
+        // with an intercept); the iterative solver needs the moments only, and its own loss-gradient passes.
+        var stages = new List<TrainingStage>();
+        var decision = useNormal
+            ? MlPaths.Choose(pathSetting, "gram", new MlWork((double)n * m * (m + 1), (long)n * m * 8))
+            : MlPaths.Choose(pathSetting, "loss-gradient", new MlWork(4.0 * n * d, (long)n * m * 8));
+        var statsTimer = new StageTimer("gram", $"{n} rows x {m} columns (features + label), with the column moments", decision);
+        var (mean, variance, gram) = useNormal
+            ? statsTimer.Time(() => LeastSquaresKernels.Statistics(decision.Chosen, data.X, data.Y!, n, d, withGram: true, center: fitIntercept))
+            : LeastSquaresKernels.Statistics(decision.Chosen == ExecPath.Simd ? ExecPath.Simd : ExecPath.Scalar, data.X, data.Y!, n, d, withGram: false, center: fitIntercept);
+        if (useNormal) stages.Add(statsTimer.ToStage());
         var std = variance.Select(Math.Sqrt).ToArray();
         double yMean = mean[d], yStd = std[d];
         var featMean = mean[..d];
         var featStd = std[..d];
         var active = featStd.Select(s => s > 0).ToArray();
-        var stages = new List<TrainingStage>();
 
         if (yStd == 0)
         {
@@ -157,7 +158,6 @@ internal static class LinearRegressionTrainer
             l2w[j] = lambda * (1 - alpha) * w * w;
             l1w[j] = lambda * alpha * w;
         }
-        var shift = fitIntercept ? mean : new double[m];
         double[] beta;
         double[] history;
         int iterations;
@@ -165,10 +165,7 @@ internal static class LinearRegressionTrainer
         string used;
         if (useNormal)
         {
-            var decision = MlPaths.Choose(pathSetting, "gram", new MlWork((double)n * m * (m + 1), (long)n * m * 8));
-            var timer = new StageTimer("gram", $"{n} rows x {m} columns (features + label)", decision);
-            var g = timer.Time(() => LeastSquaresKernels.ShiftedGram(decision.Chosen, a, n, m, shift));
-            stages.Add(timer.ToStage());
+            var g = gram!;
             // Standardized normal equations over the active features: A'β' = b'.
             var A = new double[d * d];
             var b = new double[d];
@@ -218,7 +215,6 @@ internal static class LinearRegressionTrainer
         }
         else
         {
-            var decision = MlPaths.Choose(pathSetting, "loss-gradient", new MlWork(4.0 * n * d, (long)n * m * 8));
             var timer = new StageTimer("loss-gradient", $"{n} rows x {d} features, one pass per iteration", decision);
             var mu = fitIntercept ? featMean : new double[d];
             double muY = fitIntercept ? yMean : 0;
@@ -371,46 +367,53 @@ public sealed class LinearRegressionTrainingSummary
 {
     private readonly LinearRegressionModel _model;
     private readonly DataFrame _dataset;
-    private readonly RegressionMetrics _metrics;
-    private readonly double[]? _se;
+    private readonly Lazy<(RegressionMetrics Metrics, double[]? Se)> _scores;
+    private RegressionMetrics TrainingMetrics => _scores.Value.Metrics;
+    private double[]? StandardErrorsOrNull => _scores.Value.Se;
 
-    internal LinearRegressionTrainingSummary(LinearRegressionModel model, DataFrame dataset, double[] labels, double[] predictions, LinearFit fit)
+    // As in Spark, the metrics are computed when first asked for: fitting does not pay for a pass of predictions.
+    internal LinearRegressionTrainingSummary(LinearRegressionModel model, DataFrame dataset, FeatureMatrix data, LinearFit fit)
     {
         _model = model;
         _dataset = dataset;
-        bool fitIntercept = model.GetFitIntercept();
-        _metrics = RegressionMetrics.Compute(labels, predictions, throughOrigin: !fitIntercept);
-        NumInstances = labels.Length;
-        int d = model.NumFeatures;
-        DegreesOfFreedom = NumInstances - d - (fitIntercept ? 1 : 0);
+        NumInstances = data.Rows;
+        DegreesOfFreedom = NumInstances - model.NumFeatures - (model.GetFitIntercept() ? 1 : 0);
         ObjectiveHistory = fit.ObjectiveHistory;
         TotalIterations = fit.Iterations;
         Solver = fit.SolverUsed;
         Stages = fit.Stages;
-        if (fit.InverseStd is { } inv)
+        _scores = new Lazy<(RegressionMetrics, double[]?)>(() => Score(model, data, fit, DegreesOfFreedom));
+    }
+
+    private static (RegressionMetrics Metrics, double[]? Se) Score(LinearRegressionModel model, FeatureMatrix data, LinearFit fit, long dof)
+    {
+        var labels = data.Y!;
+        var predictions = model.PredictMatrix(data);
+        bool fitIntercept = model.GetFitIntercept();
+        var metrics = RegressionMetrics.Compute(labels, predictions, throughOrigin: !fitIntercept);
+        if (fit.InverseStd is not { } inv) return (metrics, null);
+        int d = model.NumFeatures;
+        var rss = new KahanSum();
+        for (int i = 0; i < labels.Length; i++) { double e = labels[i] - predictions[i]; rss.Add(e * e); }
+        double sigma2 = dof > 0 ? rss.Value / dof : double.NaN;
+        int n = labels.Length;
+        var se = new double[d + (fitIntercept ? 1 : 0)];
+        for (int j = 0; j < d; j++)
+            se[j] = fit.Active[j] ? Math.Sqrt(sigma2 * inv[j * d + j] / (n * fit.FeatureStd[j] * fit.FeatureStd[j])) : double.NaN;
+        if (fitIntercept)
         {
-            var rss = new KahanSum();
-            for (int i = 0; i < labels.Length; i++) { double e = labels[i] - predictions[i]; rss.Add(e * e); }
-            double sigma2 = DegreesOfFreedom > 0 ? rss.Value / DegreesOfFreedom : double.NaN;
-            int n = labels.Length;
-            var se = new double[d + (fitIntercept ? 1 : 0)];
+            // Var(b) = σ²/n · (1 + x̄ᵀ M⁻¹ x̄), M⁻¹ = S⁻¹ A'⁻¹ S⁻¹ over the active features.
+            double q = 0;
             for (int j = 0; j < d; j++)
-                se[j] = fit.Active[j] ? Math.Sqrt(sigma2 * inv[j * d + j] / (n * fit.FeatureStd[j] * fit.FeatureStd[j])) : double.NaN;
-            if (fitIntercept)
             {
-                // Var(b) = σ²/n · (1 + x̄ᵀ M⁻¹ x̄), M⁻¹ = S⁻¹ A'⁻¹ S⁻¹ over the active features.
-                double q = 0;
-                for (int j = 0; j < d; j++)
-                {
-                    if (!fit.Active[j]) continue;
-                    double zj = fit.FeatureMean[j] / fit.FeatureStd[j];
-                    for (int k = 0; k < d; k++)
-                        if (fit.Active[k]) q += zj * inv[j * d + k] * fit.FeatureMean[k] / fit.FeatureStd[k];
-                }
-                se[d] = Math.Sqrt(sigma2 / n * (1 + q));
+                if (!fit.Active[j]) continue;
+                double zj = fit.FeatureMean[j] / fit.FeatureStd[j];
+                for (int k = 0; k < d; k++)
+                    if (fit.Active[k]) q += zj * inv[j * d + k] * fit.FeatureMean[k] / fit.FeatureStd[k];
             }
-            _se = se;
+            se[d] = Math.Sqrt(sigma2 / n * (1 + q));
         }
+        return (metrics, se);
     }
 
     /// <summary>The heavy training steps with the path each ran on and why the others were not taken.</summary>
@@ -428,19 +431,19 @@ public sealed class LinearRegressionTrainingSummary
     /// <summary>Same as <see cref="TotalIterations"/>.</summary>
     public int NumIterations => TotalIterations;
     /// <summary>Root mean squared error on the training data.</summary>
-    public double RootMeanSquaredError => _metrics.RootMeanSquaredError;
+    public double RootMeanSquaredError => TrainingMetrics.RootMeanSquaredError;
     /// <summary>Mean squared error.</summary>
-    public double MeanSquaredError => _metrics.MeanSquaredError;
+    public double MeanSquaredError => TrainingMetrics.MeanSquaredError;
     /// <summary>Mean absolute error.</summary>
-    public double MeanAbsoluteError => _metrics.MeanAbsoluteError;
+    public double MeanAbsoluteError => TrainingMetrics.MeanAbsoluteError;
     /// <summary>R² (through the origin without an intercept, as Spark).</summary>
-    public double R2 => _metrics.R2;
+    public double R2 => TrainingMetrics.R2;
     /// <summary>Explained variance.</summary>
-    public double ExplainedVariance => _metrics.ExplainedVariance;
+    public double ExplainedVariance => TrainingMetrics.ExplainedVariance;
     /// <summary>The training data with predictions.</summary>
     public DataFrame Predictions => _model.Transform(_dataset);
 
-    private double[] RequireSe() => _se ?? throw new AccelException(
+    private double[] RequireSe() => StandardErrorsOrNull ?? throw new AccelException(
         $"coefficient standard errors are only available from the normal solver's Cholesky path (this model used {Solver})");
 
     /// <summary>Standard errors of the coefficients, then of the intercept (when fitted), as Spark orders them.</summary>
