@@ -22,13 +22,13 @@ public sealed class MlSuiteTests : IDisposable
 
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
-        // Three cases on simd, scalar and mlnet; no DuckDB rows (training has no DuckDB answer).
-        Assert.Equal(9, results.Count);
+        // Four cases on simd, scalar and mlnet; no DuckDB rows (training has no DuckDB answer).
+        Assert.Equal(12, results.Count);
         Assert.DoesNotContain(results, r => r.GetProperty("path").GetString() == "duckdb");
         foreach (var r in results)
         {
             string path = r.GetProperty("path").GetString()!, query = r.GetProperty("query").GetString()!;
-            if (path == "mlnet" && query != "linreg-normal-32")
+            if (path == "mlnet" && query is not ("linreg-normal-32" or "dtree-depth8-16"))
             {
                 Assert.Equal("unsupported", r.GetProperty("status").GetString());
                 continue;
@@ -46,6 +46,11 @@ public sealed class MlSuiteTests : IDisposable
                 case "linreg-normal-32":
                     Assert.InRange(m.GetProperty("rmse").GetDouble(), 0.5 * 0.94, 0.5 * 1.06);
                     Assert.True(m.GetProperty("max_coef_error").GetDouble() <= m.GetProperty("coef_tolerance").GetDouble());
+                    break;
+                case "dtree-depth8-16":
+                    Assert.True(m.GetProperty("holdout_rmse").GetDouble() <= m.GetProperty("rmse_bound").GetDouble());
+                    Assert.True(m.GetProperty("holdout_rmse").GetDouble() >= 0.9 * m.GetProperty("truth_holdout_rmse").GetDouble());
+                    if (path != "mlnet") Assert.Equal(path, r.GetProperty("plan_paths").GetProperty("histograms").GetString());
                     break;
                 case "item-cosine-top10":
                     Assert.True(m.GetProperty("pairs").GetDouble() > 0);
@@ -68,7 +73,7 @@ public sealed class MlSuiteTests : IDisposable
     {
         var o = BenchOptions.Parse(["--suite", "ml", "--sf", "0.001"]);
         var names = MlSuite.Cases(o).Select(c => c.Name).ToList();
-        Assert.Equal(["als-rank10-iter10", "linreg-normal-32", "item-cosine-top10"], names);
+        Assert.Equal(["als-rank10-iter10", "linreg-normal-32", "dtree-depth8-16", "item-cosine-top10"], names);
         Assert.Contains("mlnet", BenchOptions.KnownPaths);
     }
 }
