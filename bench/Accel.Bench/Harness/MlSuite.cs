@@ -129,6 +129,9 @@ public static class MlSuite
 
     private static string Sf(double sf) => sf.ToString(CultureInfo.InvariantCulture);
 
+    // The regression and tree cases scale alike: 1e7 training rows at sf 1, at least 1,000.
+    private static int RegressionRows(BenchOptions o) => (int)Math.Max(1000, FullRegressionRows * o.ScaleFactor);
+
     private static IReadOnlyDictionary<string, string> Stages(IEnumerable<TrainingStage> stages) =>
         stages.GroupBy(s => s.Name).ToDictionary(g => g.Key, g => PathDecision.Name(g.First().Path));
 
@@ -270,7 +273,7 @@ public static class MlSuite
     /// every path, and ML.NET's SDCA as the CPU peer (mlnet).</summary>
     public static MlCase LinearRegressionCase(BenchOptions o)
     {
-        int rows = (int)Math.Max(1000, FullRegressionRows * o.ScaleFactor);
+        int rows = RegressionRows(o);
         var data = new Lazy<RegressionSet>(() => RegressionData(rows));
         var mlnet = new Lazy<(MLContext Ctx, IDataView View)>(() => MlNetView(data.Value.X, data.Value.Y, data.Value.Rows, RegressionFeatures));
         return new MlCase
@@ -437,7 +440,7 @@ public static class MlSuite
     /// ML.NET's FastTree with one tree of 256 leaves (depth 8's leaf count; learning rate 1, 32 bins) is the peer.</summary>
     public static MlCase DecisionTreeCase(BenchOptions o)
     {
-        int rows = (int)Math.Max(1000, FullRegressionRows * o.ScaleFactor);
+        int rows = RegressionRows(o);
         var data = new Lazy<TreeSet>(() => TreeData(rows));
         var mlnet = new Lazy<(MLContext Ctx, IDataView View)>(() => MlNetView(data.Value.X, data.Value.Y, data.Value.Rows, TreeFeatures));
         return new MlCase

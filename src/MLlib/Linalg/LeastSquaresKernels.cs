@@ -17,7 +17,8 @@ public static class LeastSquaresKernels
 
     /// <summary>Column means and population variances of the augmented matrix A = [X | y] (m = d + 1 columns),
     /// and, with <paramref name="withGram"/>, the upper triangle (row by row, m(m+1)/2 values) of
-    /// Σ_i (a_i − s)(a_i − s)ᵀ with s the means (<paramref name="center"/>) or zero: XᵀX, Xᵀy and yᵀy in one.</summary>
+    /// Σ_i (a_i − s)(a_i − s)ᵀ with s the means (<paramref name="center"/>) or zero: XᵀX, Xᵀy and yᵀy in one.
+    /// Only the Gram has a GPU kernel: the GPU path takes the moments from the scalar reference.</summary>
     public static (double[] Mean, double[] Variance, double[]? Gram) Statistics(ExecPath path, double[] x, double[] y, int rows, int d, bool withGram, bool center)
     {
         if (path == ExecPath.Simd) return StatisticsSimd(x, y, rows, d, withGram, center);

@@ -127,11 +127,15 @@ internal static class LinearRegressionTrainer
         var decision = useNormal
             ? MlPaths.Choose(pathSetting, "gram", new MlWork((double)n * m * (m + 1), (long)n * m * 8))
             : MlPaths.Choose(pathSetting, "loss-gradient", new MlWork(4.0 * n * d, (long)n * m * 8));
-        var statsTimer = new StageTimer("gram", $"{n} rows x {m} columns (features + label), with the column moments", decision);
-        var (mean, variance, gram) = useNormal
-            ? statsTimer.Time(() => LeastSquaresKernels.Statistics(decision.Chosen, data.X, data.Y!, n, d, withGram: true, center: fitIntercept))
-            : LeastSquaresKernels.Statistics(decision.Chosen == ExecPath.Simd ? ExecPath.Simd : ExecPath.Scalar, data.X, data.Y!, n, d, withGram: false, center: fitIntercept);
-        if (useNormal) stages.Add(statsTimer.ToStage());
+        double[] mean, variance;
+        double[]? gram = null;
+        if (useNormal)
+        {
+            var statsTimer = new StageTimer("gram", $"{n} rows x {m} columns (features + label), with the column moments", decision);
+            (mean, variance, gram) = statsTimer.Time(() => LeastSquaresKernels.Statistics(decision.Chosen, data.X, data.Y!, n, d, withGram: true, center: fitIntercept));
+            stages.Add(statsTimer.ToStage());
+        }
+        else (mean, variance, _) = LeastSquaresKernels.Statistics(decision.Chosen, data.X, data.Y!, n, d, withGram: false, center: fitIntercept);
         var std = variance.Select(Math.Sqrt).ToArray();
         double yMean = mean[d], yStd = std[d];
         var featMean = mean[..d];
