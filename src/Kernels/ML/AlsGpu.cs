@@ -39,8 +39,8 @@ public sealed class AlsGpuSession : IDisposable
     private readonly int _users, _items, _k, _batchRows;
     private readonly bool _implicit, _nonnegative;
     private readonly double _alpha, _reg;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> _userPtr, _userCols, _itemPtr, _itemCols;
-    private readonly MemoryBuffer1D<double, Stride1D.Dense> _userVals, _itemVals, _userF, _itemF, _yty, _a, _b, _g;
+    private readonly DeviceBuffer<int> _userPtr, _userCols, _itemPtr, _itemCols;
+    private readonly DeviceBuffer<double> _userVals, _itemVals, _userF, _itemF, _yty, _a, _b, _g;
 
     /// <summary>Uploads the ratings (both CSR forms) and the initial factors (n x k row-major).</summary>
     public AlsGpuSession(int users, int items, int[] userPtr, int[] userCols, double[] userVals, int[] itemPtr, int[] itemCols, double[] itemVals,
@@ -53,10 +53,10 @@ public sealed class AlsGpuSession : IDisposable
         {
             var kernels = AlsKernels.For(a);
             return (kernels,
-                a.Allocate1D(userPtr), a.Allocate1D(NonEmpty(userCols)), a.Allocate1D(itemPtr), a.Allocate1D(NonEmpty(itemCols)),
-                a.Allocate1D(NonEmpty(userVals)), a.Allocate1D(NonEmpty(itemVals)), a.Allocate1D(NonEmpty(userFactors)), a.Allocate1D(NonEmpty(itemFactors)),
-                a.Allocate1D<double>(rank * rank), a.Allocate1D<double>((long)_batchRows * rank * rank), a.Allocate1D<double>((long)_batchRows * rank),
-                a.Allocate1D<double>(nonnegative ? (long)_batchRows * (rank * rank + 4 * rank) : 1));
+                GpuDevice.Runtime.Memory.Upload(userPtr), GpuDevice.Runtime.Memory.Upload(NonEmpty(userCols)), GpuDevice.Runtime.Memory.Upload(itemPtr), GpuDevice.Runtime.Memory.Upload(NonEmpty(itemCols)),
+                GpuDevice.Runtime.Memory.Upload(NonEmpty(userVals)), GpuDevice.Runtime.Memory.Upload(NonEmpty(itemVals)), GpuDevice.Runtime.Memory.Upload(NonEmpty(userFactors)), GpuDevice.Runtime.Memory.Upload(NonEmpty(itemFactors)),
+                GpuDevice.Runtime.Memory.Rent<double>(rank * rank), GpuDevice.Runtime.Memory.Rent<double>((long)_batchRows * rank * rank), GpuDevice.Runtime.Memory.Rent<double>((long)_batchRows * rank),
+                GpuDevice.Runtime.Memory.Rent<double>(nonnegative ? (long)_batchRows * (rank * rank + 4 * rank) : 1));
         });
         (_kernels, _userPtr, _userCols, _itemPtr, _itemCols, _userVals, _itemVals, _userF, _itemF, _yty, _a, _b, _g) = acc;
     }
@@ -85,13 +85,13 @@ public sealed class AlsGpuSession : IDisposable
     public (double[] Users, double[] Items) Download() => _rt.Run((a, _) =>
     {
         a.Synchronize();
-        var u = _userF.GetAsArray1D();
-        var i = _itemF.GetAsArray1D();
+        var u = _userF.ToArray();
+        var i = _itemF.ToArray();
         return (u.Length == (long)_users * _k ? u : u[..(_users * _k)], i.Length == (long)_items * _k ? i : i[..(_items * _k)]);
     });
 
-    private void Solve(MemoryBuffer1D<double, Stride1D.Dense> src, int srcRows, MemoryBuffer1D<double, Stride1D.Dense> dst, int dstRows,
-        MemoryBuffer1D<int, Stride1D.Dense> ptr, MemoryBuffer1D<int, Stride1D.Dense> cols, MemoryBuffer1D<double, Stride1D.Dense> vals)
+    private void Solve(DeviceBuffer<double> src, int srcRows, DeviceBuffer<double> dst, int dstRows,
+        DeviceBuffer<int> ptr, DeviceBuffer<int> cols, DeviceBuffer<double> vals)
     {
         _rt.Run((a, _) =>
         {
@@ -122,7 +122,7 @@ public sealed class AlsGpuSession : IDisposable
     /// <inheritdoc />
     public void Dispose() => _rt.Run((a, _) =>
     {
-        foreach (var b in new MemoryBuffer[] { _userPtr, _userCols, _itemPtr, _itemCols, _userVals, _itemVals, _userF, _itemF, _yty, _a, _b, _g }) b.Dispose();
+        foreach (var b in new IDisposable[] { _userPtr, _userCols, _itemPtr, _itemCols, _userVals, _itemVals, _userF, _itemF, _yty, _a, _b, _g }) b.Dispose();
         return 0;
     });
 }

@@ -145,16 +145,16 @@ public static class MlGpu
         var partial = GpuDevice.Runtime.Run((acc, _) =>
         {
             var k = MlKernelSet.For(acc);
-            using var dA = acc.Allocate1D(a.Length == 0 ? new double[1] : a);
-            using var dS = acc.Allocate1D(shift.Length == 0 ? new double[1] : shift);
-            using var dP = acc.Allocate1D(pairP.Count == 0 ? new int[1] : pairP.ToArray());
-            using var dQ = acc.Allocate1D(pairQ.Count == 0 ? new int[1] : pairQ.ToArray());
-            using var dOut = acc.Allocate1D<double>(Math.Max(1, (long)pairs * chunks));
-            dOut.MemSetToZero();
+            using var dA = GpuDevice.Runtime.Memory.Upload(a.Length == 0 ? new double[1] : a);
+            using var dS = GpuDevice.Runtime.Memory.Upload(shift.Length == 0 ? new double[1] : shift);
+            using var dP = GpuDevice.Runtime.Memory.Upload(pairP.Count == 0 ? new int[1] : pairP.ToArray());
+            using var dQ = GpuDevice.Runtime.Memory.Upload(pairQ.Count == 0 ? new int[1] : pairQ.ToArray());
+            using var dOut = GpuDevice.Runtime.Memory.Rent<double>(Math.Max(1, (long)pairs * chunks));
+            dOut.Clear();
             if (rows > 0 && pairs > 0)
                 k.GramPartial(GpuRuntime.GridFor(acc, (long)pairs * chunks), dA.View, dS.View, dP.View, dQ.View, new GramShape(rows, cols, pairs, chunkRows, chunks), dOut.View);
             acc.Synchronize();
-            return dOut.GetAsArray1D();
+            return dOut.ToArray();
         });
         return SumChunks(partial, pairs, chunks);
     }
@@ -192,7 +192,7 @@ public static class MlGpu
 /// <summary>Device copies of X, y and the centring shift for iterative least squares.</summary>
 public sealed class LeastSquaresOnDevice : IDisposable
 {
-    private readonly MemoryBuffer1D<double, Stride1D.Dense> _x, _y, _mu, _w, _r, _partial;
+    private readonly DeviceBuffer<double> _x, _y, _mu, _w, _r, _partial;
     private readonly int _rows, _cols, _chunkRows, _chunks;
 
     internal LeastSquaresOnDevice(double[] x, double[] y, int rows, int cols, double[] mu)
@@ -205,9 +205,9 @@ public sealed class LeastSquaresOnDevice : IDisposable
         _chunks = Math.Max(1, (rows + _chunkRows - 1) / _chunkRows);
         int chunks = _chunks;
         (_x, _y, _mu, _w, _r, _partial) = GpuDevice.Runtime.Run((acc, _) => (
-            acc.Allocate1D(x.Length == 0 ? new double[1] : x), acc.Allocate1D(y.Length == 0 ? new double[1] : y),
-            acc.Allocate1D(mu.Length == 0 ? new double[1] : mu), acc.Allocate1D<double>(Math.Max(1, cols)),
-            acc.Allocate1D<double>(Math.Max(1, rows)), acc.Allocate1D<double>((long)outs * chunks)));
+            GpuDevice.Runtime.Memory.Upload(x.Length == 0 ? new double[1] : x), GpuDevice.Runtime.Memory.Upload(y.Length == 0 ? new double[1] : y),
+            GpuDevice.Runtime.Memory.Upload(mu.Length == 0 ? new double[1] : mu), GpuDevice.Runtime.Memory.Rent<double>(Math.Max(1, cols)),
+            GpuDevice.Runtime.Memory.Rent<double>(Math.Max(1, rows)), GpuDevice.Runtime.Memory.Rent<double>((long)outs * chunks)));
     }
 
     /// <summary>With r_i = Σ_j w_j (x_ij - mu_j) - (y_i - muY)·scaleY: returns (Σ r (x_j - mu_j) per j, Σ r, Σ r²).</summary>
@@ -217,15 +217,15 @@ public sealed class LeastSquaresOnDevice : IDisposable
         var sums = GpuDevice.Runtime.Run((acc, _) =>
         {
             var k = MlKernelSet.For(acc);
-            _w.CopyFromCPU(w.Length == 0 ? new double[1] : w);
-            _partial.MemSetToZero();
+            _w.CopyFrom(w.Length == 0 ? new double[1] : w);
+            _partial.Clear();
             if (_rows > 0)
             {
                 k.Residual(GpuRuntime.GridFor(acc, _rows), _x.View, _y.View, _w.View, _mu.View, new ResidualShape(_rows, _cols, muY, scaleY), _r.View);
                 k.ResidualProducts(GpuRuntime.GridFor(acc, (long)outs * _chunks), _x.View, _mu.View, _r.View, new GramShape(_rows, _cols, outs, _chunkRows, _chunks), _partial.View);
             }
             acc.Synchronize();
-            return _partial.GetAsArray1D();
+            return _partial.ToArray();
         });
         var total = MlGpu.SumChunks(sums, outs, _chunks);
         return (total[.._cols], total[_cols], total[_cols + 1]);
@@ -241,8 +241,8 @@ public sealed class LeastSquaresOnDevice : IDisposable
 /// <summary>Device copies of a binned feature matrix and labels for level-wise tree training.</summary>
 public sealed class HistogramsOnDevice : IDisposable
 {
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> _bins, _slots;
-    private readonly MemoryBuffer1D<double, Stride1D.Dense> _labels;
+    private readonly DeviceBuffer<int> _bins, _slots;
+    private readonly DeviceBuffer<double> _labels;
     private readonly int _rows, _features, _maxBins;
 
     internal HistogramsOnDevice(int[] bins, double[] labels, int rows, int features, int maxBins)
@@ -251,21 +251,21 @@ public sealed class HistogramsOnDevice : IDisposable
         _features = features;
         _maxBins = maxBins;
         (_bins, _labels, _slots) = GpuDevice.Runtime.Run((acc, _) => (
-            acc.Allocate1D(bins.Length == 0 ? new int[1] : bins), acc.Allocate1D(labels.Length == 0 ? new double[1] : labels),
-            acc.Allocate1D<int>(Math.Max(1, rows))));
+            GpuDevice.Runtime.Memory.Upload(bins.Length == 0 ? new int[1] : bins), GpuDevice.Runtime.Memory.Upload(labels.Length == 0 ? new double[1] : labels),
+            GpuDevice.Runtime.Memory.Rent<int>(Math.Max(1, rows))));
     }
 
     /// <summary>hist[((slot * features + f) * maxBins + bin) * 3 + {0: count, 1: Σy, 2: Σy²}] for slots 0..slotCount-1.</summary>
     public double[] Build(int[] rowSlots, int slotCount) => GpuDevice.Runtime.Run((acc, _) =>
     {
         var k = MlKernelSet.For(acc);
-        _slots.CopyFromCPU(rowSlots.Length == 0 ? new int[1] : rowSlots);
-        using var hist = acc.Allocate1D<double>(Math.Max(1, (long)slotCount * _features * _maxBins * 3));
-        hist.MemSetToZero();
+        _slots.CopyFrom(rowSlots.Length == 0 ? new int[1] : rowSlots);
+        using var hist = GpuDevice.Runtime.Memory.Rent<double>(Math.Max(1, (long)slotCount * _features * _maxBins * 3));
+        hist.Clear();
         if (_rows > 0 && _features > 0 && slotCount > 0)
             k.Histogram(GpuRuntime.GridFor(acc, (long)_rows * _features), _bins.View, _labels.View, _slots.View, new HistShape(_rows, _features, _maxBins), hist.View);
         acc.Synchronize();
-        var result = hist.GetAsArray1D();
+        var result = hist.ToArray();
         return slotCount == 0 ? [] : result;
     });
 

@@ -44,17 +44,17 @@ public static class SimilarityGpu
         return GpuDevice.Runtime.Run((a, _) =>
         {
             var kernels = SimilarityKernels.For(a);
-            using var iPtr = a.Allocate1D(itemPtr);
-            using var iUsers = a.Allocate1D(NonEmpty(itemUsers));
-            using var iVals = a.Allocate1D(NonEmpty(itemVals));
-            using var uPtr = a.Allocate1D(userPtr);
-            using var uItems = a.Allocate1D(NonEmpty(userItems));
-            using var uVals = a.Allocate1D(NonEmpty(userVals));
-            using var acc = a.Allocate1D<double>((long)batch * items * 3);
-            using var cnt = a.Allocate1D<int>((long)batch * items);
-            using var topI = a.Allocate1D<int>((long)items * k);
-            using var topS = a.Allocate1D<double>((long)items * k);
-            using var topC = a.Allocate1D<int>((long)items * k);
+            using var iPtr = GpuDevice.Runtime.Memory.Upload(itemPtr);
+            using var iUsers = GpuDevice.Runtime.Memory.Upload(NonEmpty(itemUsers));
+            using var iVals = GpuDevice.Runtime.Memory.Upload(NonEmpty(itemVals));
+            using var uPtr = GpuDevice.Runtime.Memory.Upload(userPtr);
+            using var uItems = GpuDevice.Runtime.Memory.Upload(NonEmpty(userItems));
+            using var uVals = GpuDevice.Runtime.Memory.Upload(NonEmpty(userVals));
+            using var acc = GpuDevice.Runtime.Memory.Rent<double>((long)batch * items * 3);
+            using var cnt = GpuDevice.Runtime.Memory.Rent<int>((long)batch * items);
+            using var topI = GpuDevice.Runtime.Memory.Rent<int>((long)items * k);
+            using var topS = GpuDevice.Runtime.Memory.Rent<double>((long)items * k);
+            using var topC = GpuDevice.Runtime.Memory.Rent<int>((long)items * k);
             for (int start = 0; start < items; start += batch)
             {
                 var args = new SimilarityLaunch { N = items, RowStart = start, Count = Math.Min(batch, items - start), K = k, MinCo = minCo };
@@ -62,9 +62,9 @@ public static class SimilarityGpu
                     acc.View, cnt.View, topI.View, topS.View, topC.View, args);
             }
             a.Synchronize();
-            topI.CopyToCPU(ids);
-            topS.CopyToCPU(scores);
-            topC.CopyToCPU(co);
+            topI.CopyTo(ids);
+            topS.CopyTo(scores);
+            topC.CopyTo(co);
             return (ids, scores, co);
         });
     }
@@ -79,15 +79,15 @@ public static class SimilarityGpu
         return GpuDevice.Runtime.Run((a, _) =>
         {
             var kernels = SimilarityKernels.For(a);
-            using var dx = a.Allocate1D(NonEmpty(x));
-            using var dn = a.Allocate1D(norms);
-            using var topI = a.Allocate1D<int>((long)n * k);
-            using var topS = a.Allocate1D<double>((long)n * k);
+            using var dx = GpuDevice.Runtime.Memory.Upload(NonEmpty(x));
+            using var dn = GpuDevice.Runtime.Memory.Upload(norms);
+            using var topI = GpuDevice.Runtime.Memory.Rent<int>((long)n * k);
+            using var topS = GpuDevice.Runtime.Memory.Rent<double>((long)n * k);
             var args = new SimilarityLaunch { N = n, RowStart = 0, Count = n, K = k, Dim = d };
             kernels.Dense(GpuRuntime.GridFor(a, n), dx.View, dn.View, topI.View, topS.View, args);
             a.Synchronize();
-            topI.CopyToCPU(ids);
-            topS.CopyToCPU(scores);
+            topI.CopyTo(ids);
+            topS.CopyTo(scores);
             return (ids, scores);
         });
     }

@@ -34,32 +34,36 @@ public sealed class FilterGpu : IFilterImpl
         int n = input.RowCount;
         if (n == 0) return input.WithSelection([]);
         var program = ExprProgram.Compile(spec.Predicate);
-        var (data, valid) = DeviceColumns.Stage(input.Columns, program.Columns, n, input.Selection);
-        var positions = GpuDevice.Runtime.Run((a, k) =>
+        var runtime = GpuDevice.Runtime;
+        var pool = runtime.Memory;
+        var positions = runtime.Run((a, k) =>
         {
             var cfg = GpuRuntime.GridFor(a, n);
             var code = program.Code;
-            using var dData = a.Allocate1D(data);
-            using var dValid = a.Allocate1D(valid);
-            using var dCode = a.Allocate1D(code);
-            using var dConsts = a.Allocate1D(program.Constants);
-            using var outVal = a.Allocate1D<long>(n);
-            using var outValid = a.Allocate1D<byte>(n);
-            k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
-            using var flags = a.Allocate1D<int>(n);
-            k.Flags(cfg, outVal.View, outValid.View, n, flags.View);
-            using var offsets = a.Allocate1D<int>(n);
-            using var temp = a.Allocate1D<int>(a.ComputeScanTempStorageSize<int>(n));
-            k.ExclusiveScan(a.DefaultStream, flags.View, offsets.View, temp.View);
-            var tail = new int[2];
-            offsets.View.AsContiguous().SubView(n - 1, 1).CopyToCPU(tail.AsSpan(0, 1));
-            flags.View.AsContiguous().SubView(n - 1, 1).CopyToCPU(tail.AsSpan(1, 1));
-            int count = tail[0] + tail[1];
-            if (count == 0) return Array.Empty<int>();
-            using var dPositions = a.Allocate1D<int>(count);
-            k.Scatter(cfg, flags.View, offsets.View, n, dPositions.View);
-            a.Synchronize();
-            return dPositions.GetAsArray1D();
+            var (dData, dValid) = DeviceStaging.Stage(a, k, pool, input, program.Columns);
+            using (dData)
+            using (dValid)
+            {
+                using var dCode = pool.Upload<int>(code);
+                using var dConsts = pool.Upload<long>(program.Constants);
+                using var outVal = pool.Rent<long>(n);
+                using var outValid = pool.Rent<byte>(n);
+                k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+                using var flags = pool.Rent<int>(n);
+                k.Flags(cfg, outVal.View, outValid.View, n, flags.View);
+                using var offsets = pool.Rent<int>(n);
+                using var temp = pool.Rent<int>(a.ComputeScanTempStorageSize<int>(n));
+                k.ExclusiveScan(a.DefaultStream, flags.View, offsets.View, temp.View);
+                var tail = new int[2];
+                offsets.CopyTo(tail.AsSpan(0, 1), n - 1);
+                flags.CopyTo(tail.AsSpan(1, 1), n - 1);
+                int count = tail[0] + tail[1];
+                if (count == 0) return Array.Empty<int>();
+                using var dPositions = pool.Rent<int>(count);
+                k.Scatter(cfg, flags.View, offsets.View, n, dPositions.View);
+                a.Synchronize();
+                return dPositions.ToArray();
+            }
         });
         if (input.Selection is { } sel)
             for (int i = 0; i < positions.Length; i++) positions[i] = sel[positions[i]];

@@ -45,65 +45,69 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
     /// <inheritdoc />
     public ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec)
     {
-        var all = ColumnBatch.Concat(spec.Input, input.ToList());
-        int n = all.PhysicalRows;
+        var batches = input.Where(b => b.RowCount > 0).ToList();
+        long total = batches.Sum(b => (long)b.RowCount);
+        if (total > int.MaxValue) throw new AccelException($"gpu aggregate: {total:N0} input rows exceed one kernel's int32 index range");
+        int n = (int)total;
         bool keyed = spec.KeyOrdinals.Count == 1;
         int capacity = keyed ? (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * n))) : 0;
         int slots = capacity + 2;
         var valueOrdinals = spec.Aggregates.Select(a => a.InputOrdinal).Where(o => o >= 0).Distinct().ToArray();
 
-        return GpuDevice.Runtime.Run((a, k) =>
+        var runtime = GpuDevice.Runtime;
+        var pool = runtime.Memory;
+        return runtime.Run((a, k) =>
         {
             var cfg = GpuRuntime.GridFor(a, Math.Max(1, n));
             var slotCfg = GpuRuntime.GridFor(a, slots);
-            using var rowSlot = a.Allocate1D<int>(Math.Max(1, n));
-            using var table = a.Allocate1D<long>(Math.Max(1, capacity));
+            using var rowSlot = pool.Rent<int>(Math.Max(1, n));
+            using var table = pool.Rent<long>(Math.Max(1, capacity));
             if (keyed && n > 0)
             {
-                var (keys, keyValid) = DeviceColumns.Stage(all.Columns, [spec.KeyOrdinals[0]], n);
-                using var dKeys = a.Allocate1D(keys);
-                using var dKeyValid = a.Allocate1D(keyValid);
+                var (dKeys, dKeyValid) = DeviceStaging.Stage(a, k, pool, batches, [spec.KeyOrdinals[0]], n);
+                using var keysLease = dKeys;
+                using var keyValidLease = dKeyValid;
                 k.Fill(GpuRuntime.GridFor(a, capacity), table.View, KernelSet.EmptyKey, capacity);
                 k.Insert(cfg, dKeys.View, dKeyValid.View, n, table.View, capacity - 1, rowSlot.View);
             }
-            else rowSlot.MemSetToZero();
-            using var rows = a.Allocate1D<long>(slots);
-            rows.MemSetToZero();
+            else rowSlot.Clear();
+            using var rows = pool.Rent<long>(slots);
+            rows.Clear();
             if (n > 0) k.CountRows(cfg, rowSlot.View, n, rows.View);
 
             // The groups are the occupied slots (a global aggregate always has its one group, slot 0). They are
             // compacted on the device so that only O(groups), not the whole 2n-slot table, comes back.
             int[] groupSlots;
-            using var dGroups = a.Allocate1D<int>(slots);
+            using var dGroups = pool.Rent<int>(slots);
             if (keyed)
             {
-                using var flags = a.Allocate1D<int>(slots);
-                using var offsets = a.Allocate1D<int>(slots);
-                using var temp = a.Allocate1D<int>(a.ComputeScanTempStorageSize<int>(slots));
+                using var flags = pool.Rent<int>(slots);
+                using var offsets = pool.Rent<int>(slots);
+                using var temp = pool.Rent<int>(a.ComputeScanTempStorageSize<int>(slots));
                 k.Occupied(slotCfg, rows.View, slots, flags.View);
                 k.ExclusiveScan(a.DefaultStream, flags.View, offsets.View, temp.View);
                 k.Scatter(slotCfg, flags.View, offsets.View, slots, dGroups.View);
                 a.Synchronize();
                 var tail = new int[2];
-                offsets.View.AsContiguous().SubView(slots - 1, 1).CopyToCPU(tail.AsSpan(0, 1));
-                flags.View.AsContiguous().SubView(slots - 1, 1).CopyToCPU(tail.AsSpan(1, 1));
+                offsets.CopyTo(tail.AsSpan(0, 1), slots - 1);
+                flags.CopyTo(tail.AsSpan(1, 1), slots - 1);
                 groupSlots = new int[tail[0] + tail[1]];
-                if (groupSlots.Length > 0) dGroups.View.AsContiguous().SubView(0, groupSlots.Length).CopyToCPU(groupSlots);
+                dGroups.CopyTo(groupSlots);
             }
             else
             {
                 groupSlots = [0];
-                dGroups.MemSetToZero();
+                dGroups.Clear();
             }
             int g = groupSlots.Length;
-            using var gathered = a.Allocate1D<long>(Math.Max(1, g));
-            long[] ReadBack(MemoryBuffer1D<long, Stride1D.Dense> src, int offset)
+            using var gathered = pool.Rent<long>(Math.Max(1, g));
+            long[] ReadBack(DeviceBuffer<long> src, int offset)
             {
                 if (g == 0) return [];
                 k.Gather(GpuRuntime.GridFor(a, g), src.View, dGroups.View, g, offset, gathered.View);
                 a.Synchronize();
                 var r = new long[g];
-                gathered.View.AsContiguous().SubView(0, g).CopyToCPU(r);
+                gathered.CopyTo(r);
                 return r;
             }
 
@@ -111,17 +115,17 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
             foreach (var ord in valueOrdinals)
             {
                 bool floating = spec.Input[ord].Type.IsFloating;
-                var (values, valid) = DeviceColumns.Stage(all.Columns, [ord], n);
-                using var dValues = a.Allocate1D(values);
-                using var dValid = a.Allocate1D(valid);
-                using var count = a.Allocate1D<long>(slots);
-                using var sum = a.Allocate1D<long>(slots);
-                using var sumHigh = a.Allocate1D<long>(slots);
-                using var min = a.Allocate1D<long>(slots);
-                using var max = a.Allocate1D<long>(slots);
-                count.MemSetToZero();
-                sum.MemSetToZero();
-                sumHigh.MemSetToZero();
+                var (dValues, dValid) = DeviceStaging.Stage(a, k, pool, batches, [ord], n);
+                using var valuesLease = dValues;
+                using var validLease = dValid;
+                using var count = pool.Rent<long>(slots);
+                using var sum = pool.Rent<long>(slots);
+                using var sumHigh = pool.Rent<long>(slots);
+                using var min = pool.Rent<long>(slots);
+                using var max = pool.Rent<long>(slots);
+                count.Clear();
+                sum.Clear();
+                sumHigh.Clear();
                 k.Fill(slotCfg, min.View, floating ? BitConverter.DoubleToInt64Bits(double.NaN) : long.MaxValue, slots);
                 k.Fill(slotCfg, max.View, floating ? BitConverter.DoubleToInt64Bits(double.NegativeInfinity) : long.MinValue, slots);
                 if (n > 0)

@@ -114,47 +114,48 @@ public sealed class HashJoinGpu : IHashJoinImpl
         int capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * nb));
         return GpuDevice.Runtime.Run((a, k) =>
         {
+            var pool = GpuDevice.Runtime.Memory;
             var buildCfg = GpuRuntime.GridFor(a, nb);
             var probeCfg = GpuRuntime.GridFor(a, np);
-            using var dBuild = a.Allocate1D(keys.Build);
-            using var dBuildActive = a.Allocate1D(keys.BuildActive);
-            using var table = a.Allocate1D<int>(capacity);
-            using var rep = a.Allocate1D<int>(nb);
+            using var dBuild = pool.Upload(keys.Build);
+            using var dBuildActive = pool.Upload(keys.BuildActive);
+            using var table = pool.Rent<int>(capacity);
+            using var rep = pool.Rent<int>(nb);
             k.FillInt(GpuRuntime.GridFor(a, capacity), table.View, KernelSet.EmptySlot, capacity);
             k.JoinInsert(buildCfg, dBuild.View, w, dBuildActive.View, nb, table.View, capacity - 1, rep.View);
 
-            using var groupCount = a.Allocate1D<int>(nb);
-            using var groupStart = a.Allocate1D<int>(nb);
-            using var cursor = a.Allocate1D<int>(nb);
-            using var groupRows = a.Allocate1D<int>(nb);
-            using var intTemp = a.Allocate1D<int>(a.ComputeScanTempStorageSize<int>(nb));
-            groupCount.MemSetToZero();
-            cursor.MemSetToZero();
+            using var groupCount = pool.Rent<int>(nb);
+            using var groupStart = pool.Rent<int>(nb);
+            using var cursor = pool.Rent<int>(nb);
+            using var groupRows = pool.Rent<int>(nb);
+            using var intTemp = pool.Rent<int>(a.ComputeScanTempStorageSize<int>(nb));
+            groupCount.Clear();
+            cursor.Clear();
             k.JoinGroupCount(buildCfg, rep.View, nb, groupCount.View);
             k.ExclusiveScan(a.DefaultStream, groupCount.View, groupStart.View, intTemp.View);
             k.JoinGroupScatter(buildCfg, rep.View, nb, groupStart.View, cursor.View, groupRows.View);
 
-            using var dProbe = a.Allocate1D(keys.Probe);
-            using var dProbeActive = a.Allocate1D(keys.ProbeActive);
-            using var matchRep = a.Allocate1D<int>(np);
-            using var counts = a.Allocate1D<long>(np);
-            using var offsets = a.Allocate1D<long>(np);
-            using var longTemp = a.Allocate1D<int>(a.ComputeScanTempStorageSize<long>(np));
+            using var dProbe = pool.Upload(keys.Probe);
+            using var dProbeActive = pool.Upload(keys.ProbeActive);
+            using var matchRep = pool.Rent<int>(np);
+            using var counts = pool.Rent<long>(np);
+            using var offsets = pool.Rent<long>(np);
+            using var longTemp = pool.Rent<int>(a.ComputeScanTempStorageSize<long>(np));
             k.JoinProbe(probeCfg, dProbe.View, dBuild.View, w, dProbeActive.View, np, table.View, capacity - 1, groupCount.View, matchRep.View, counts.View);
             k.ExclusiveScanLong(a.DefaultStream, counts.View, offsets.View, longTemp.View);
             a.Synchronize();
             var tail = new long[2];
-            offsets.View.AsContiguous().SubView(np - 1, 1).CopyToCPU(tail.AsSpan(0, 1));
-            counts.View.AsContiguous().SubView(np - 1, 1).CopyToCPU(tail.AsSpan(1, 1));
+            offsets.CopyTo(tail.AsSpan(0, 1), np - 1);
+            counts.CopyTo(tail.AsSpan(1, 1), np - 1);
             long total = tail[0] + tail[1];
             if (total > Array.MaxLength)
                 throw new AccelException($"gpu join: {total:N0} matching pairs exceed one output buffer; join smaller partitions");
             if (total == 0) return (Array.Empty<int>(), Array.Empty<int>());
-            using var outProbe = a.Allocate1D<int>(total);
-            using var outBuild = a.Allocate1D<int>(total);
+            using var outProbe = pool.Rent<int>(total);
+            using var outBuild = pool.Rent<int>(total);
             k.JoinWrite(probeCfg, matchRep.View, offsets.View, np, groupStart.View, groupCount.View, groupRows.View, outProbe.View, outBuild.View);
             a.Synchronize();
-            return (outProbe.GetAsArray1D(), outBuild.GetAsArray1D());
+            return (outProbe.ToArray(), outBuild.ToArray());
         });
     }
 
@@ -180,19 +181,20 @@ public sealed class HashJoinGpu : IHashJoinImpl
             var (data, valid) = DeviceColumns.Stage(columns, Enumerable.Range(0, columns.Length).ToArray(), n);
             var pass = GpuDevice.Runtime.Run((a, k) =>
             {
+                var pool = GpuDevice.Runtime.Memory;
                 var cfg = GpuRuntime.GridFor(a, n);
                 var code = program.Code;
-                using var dData = a.Allocate1D(data);
-                using var dValid = a.Allocate1D(valid);
-                using var dCode = a.Allocate1D(code);
-                using var dConsts = a.Allocate1D(program.Constants);
-                using var outVal = a.Allocate1D<long>(n);
-                using var outValid = a.Allocate1D<byte>(n);
-                using var flags = a.Allocate1D<int>(n);
+                using var dData = pool.Upload(data);
+                using var dValid = pool.Upload(valid);
+                using var dCode = pool.Upload(code);
+                using var dConsts = pool.Upload(program.Constants);
+                using var outVal = pool.Rent<long>(n);
+                using var outValid = pool.Rent<byte>(n);
+                using var flags = pool.Rent<int>(n);
                 k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
                 k.Flags(cfg, outVal.View, outValid.View, n, flags.View);
                 a.Synchronize();
-                return flags.GetAsArray1D();
+                return flags.ToArray();
             });
             for (int i = 0; i < n; i++)
                 if (pass[i] != 0) { keepL.Add(l[i]); keepR.Add(r[i]); }

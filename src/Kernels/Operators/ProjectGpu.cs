@@ -52,19 +52,23 @@ public sealed class ProjectGpu : IProjectImpl
     internal static ColumnVector Evaluate(BoundExpr e, ColumnBatch input, int n)
     {
         var program = ExprProgram.Compile(e);
-        var (data, valid) = DeviceColumns.Stage(input.Columns, program.Columns, n, input.Selection);
-        var (values, validity) = GpuDevice.Runtime.Run((a, k) =>
+        var runtime = GpuDevice.Runtime;
+        var pool = runtime.Memory;
+        var (values, validity) = runtime.Run((a, k) =>
         {
             var code = program.Code;
-            using var dData = a.Allocate1D(data);
-            using var dValid = a.Allocate1D(valid);
-            using var dCode = a.Allocate1D(code);
-            using var dConsts = a.Allocate1D(program.Constants);
-            using var outVal = a.Allocate1D<long>(n);
-            using var outValid = a.Allocate1D<byte>(n);
-            k.Eval(GpuRuntime.GridFor(a, n), dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
-            a.Synchronize();
-            return (outVal.GetAsArray1D(), outValid.GetAsArray1D());
+            var (dData, dValid) = DeviceStaging.Stage(a, k, pool, input, program.Columns);
+            using (dData)
+            using (dValid)
+            {
+                using var dCode = pool.Upload<int>(code);
+                using var dConsts = pool.Upload<long>(program.Constants);
+                using var outVal = pool.Rent<long>(n);
+                using var outValid = pool.Rent<byte>(n);
+                k.Eval(GpuRuntime.GridFor(a, n), dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+                a.Synchronize();
+                return (outVal.ToArray(), outValid.ToArray());
+            }
         });
         return DeviceColumns.Unstage(e.Type, values, validity, n);
     }

@@ -61,24 +61,25 @@ public sealed class SortGpu : ISortImpl
 
     private static int[] SortOnDevice(IReadOnlyList<(ulong[] Word, int Bits)> words, int n) => GpuDevice.Runtime.Run((a, k) =>
     {
+        var pool = GpuDevice.Runtime.Memory;
         var cfg = GpuRuntime.GridFor(a, n);
         // Each word is sorted with the narrowest key type its bits fit: the radix sort's passes scale with the key's width.
         int widest = words.Max(w => w.Bits);
-        using var perm = a.Allocate1D<int>(n);
-        using var word = a.Allocate1D<ulong>(n);
-        using var keys64 = a.Allocate1D<ulong>(widest > 32 ? n : 1);
-        using var keys32 = a.Allocate1D<uint>(widest > 16 ? n : 1);
-        using var keys16 = a.Allocate1D<ushort>(n);
+        using var perm = pool.Rent<int>(n);
+        using var word = pool.Rent<ulong>(n);
+        using var keys64 = pool.Rent<ulong>(widest > 32 ? n : 1);
+        using var keys32 = pool.Rent<uint>(widest > 16 ? n : 1);
+        using var keys16 = pool.Rent<ushort>(n);
         long tempSize = Math.Max(a.ComputeRadixSortPairsTempStorageSize<ushort, int, AscendingUInt16>(n),
             Math.Max(a.ComputeRadixSortPairsTempStorageSize<uint, int, AscendingUInt32>(n),
                 widest > 32 ? a.ComputeRadixSortPairsTempStorageSize<ulong, int, AscendingUInt64>(n) : 0));
-        using var temp = a.Allocate1D<int>(tempSize);
+        using var temp = pool.Rent<int>(tempSize);
         k.Identity(cfg, perm.View, n);
         // Least significant word first: each stable pass keeps the order the later (more significant) passes refine.
         for (int j = words.Count - 1; j >= 0; j--)
         {
             var (w, bits) = words[j];
-            word.CopyFromCPU(w);
+            word.CopyFrom(w);
             if (bits > 32)
             {
                 k.GatherWord64(cfg, word.View, perm.View, n, keys64.View);
@@ -96,7 +97,7 @@ public sealed class SortGpu : ISortImpl
             }
         }
         a.Synchronize();
-        return perm.GetAsArray1D();
+        return perm.ToArray();
     });
 
     /// <summary>The packed sort words of the rows, most significant first: per key an optional NULL-rank bit (only when

@@ -19,29 +19,36 @@ internal static class DeviceColumns
         var data = new long[Math.Max(1, total)];
         var valid = new byte[Math.Max(1, total)];
         for (int k = 0; k < ordinals.Count; k++)
-        {
-            var c = columns[ordinals[k]];
-            var d = data.AsSpan(k * n, n);
-            switch (c)
-            {
-                case PrimitiveVector<long> v:
-                    if (selection is null) v.Values.AsSpan(0, n).CopyTo(d);
-                    else for (int i = 0; i < n; i++) d[i] = v.Values[selection[i]];
-                    break;
-                case PrimitiveVector<int> v: for (int i = 0; i < n; i++) d[i] = v.Values[selection is null ? i : selection[i]]; break;
-                case PrimitiveVector<double> v:
-                    if (selection is null) System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(v.Values.AsSpan(0, n)).CopyTo(d);
-                    else for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[selection[i]]);
-                    break;
-                case PrimitiveVector<float> v: for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[selection is null ? i : selection[i]]); break;
-                case PrimitiveVector<bool> v: for (int i = 0; i < n; i++) d[i] = v.Values[selection is null ? i : selection[i]] ? 1 : 0; break;
-                default: throw new AccelException($"gpu: cannot stage a {c.Type} column");
-            }
-            var vs = valid.AsSpan(k * n, n);
-            if (c.Validity is null) vs.Fill(1);
-            else for (int i = 0; i < n; i++) vs[i] = c.IsNull(selection is null ? i : selection[i]) ? (byte)0 : (byte)1;
-        }
+            StageColumn(columns[ordinals[k]], data.AsSpan(k * n, n), valid.AsSpan(k * n, n), selection);
         return (data, valid);
+    }
+
+    /// <summary>Whether a column can be staged (and so made device-resident): the integer family, floating, boolean.</summary>
+    public static bool CanStage(ColumnVector c) => c is PrimitiveVector<long> or PrimitiveVector<int> or PrimitiveVector<double> or PrimitiveVector<float> or PrimitiveVector<bool>;
+
+    /// <summary>Stages rows of one column into <paramref name="d"/> (values) and <paramref name="vs"/> (validity bytes): the
+    /// first d.Length physical rows, or the rows <paramref name="selection"/> names (its first d.Length entries).</summary>
+    public static void StageColumn(ColumnVector c, Span<long> d, Span<byte> vs, ReadOnlySpan<int> selection)
+    {
+        int n = d.Length;
+        bool all = selection.IsEmpty;
+        switch (c)
+        {
+            case PrimitiveVector<long> v:
+                if (all) v.Values.AsSpan(0, n).CopyTo(d);
+                else for (int i = 0; i < n; i++) d[i] = v.Values[selection[i]];
+                break;
+            case PrimitiveVector<int> v: for (int i = 0; i < n; i++) d[i] = v.Values[all ? i : selection[i]]; break;
+            case PrimitiveVector<double> v:
+                if (all) System.Runtime.InteropServices.MemoryMarshal.Cast<double, long>(v.Values.AsSpan(0, n)).CopyTo(d);
+                else for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[selection[i]]);
+                break;
+            case PrimitiveVector<float> v: for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[all ? i : selection[i]]); break;
+            case PrimitiveVector<bool> v: for (int i = 0; i < n; i++) d[i] = v.Values[all ? i : selection[i]] ? 1 : 0; break;
+            default: throw new AccelException($"gpu: cannot stage a {c.Type} column");
+        }
+        if (c.Validity is null) vs.Fill(1);
+        else for (int i = 0; i < n; i++) vs[i] = c.IsNull(all ? i : selection[i]) ? (byte)0 : (byte)1;
     }
 
     /// <summary>Kernel results (int64 or double bits plus validity bytes) as a column of <paramref name="type"/>.</summary>

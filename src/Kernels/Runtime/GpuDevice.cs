@@ -42,13 +42,54 @@ public static class GpuDevice
     static GpuDevice()
     {
         var v = Environment.GetEnvironmentVariable("ACCEL_GPU");
-        if (TryParseMode(v, out s_mode)) return;
-        s_mode = GpuMode.Off;
-        s_modeError = $"ACCEL_GPU must be auto, cuda, cpu or off, got '{v}'";
+        if (!TryParseMode(v, out s_mode))
+        {
+            s_mode = GpuMode.Off;
+            s_modeError = $"ACCEL_GPU must be auto, cuda, cpu or off, got '{v}'";
+        }
+        var budget = Environment.GetEnvironmentVariable("ACCEL_GPU_MEMORY_BUDGET");
+        if (string.IsNullOrWhiteSpace(budget)) return;
+        try { s_budgetOverride = ParseBytes(budget); }
+        catch (AccelException ex) { s_modeError ??= $"ACCEL_GPU_MEMORY_BUDGET: {ex.Message}"; }
     }
 
     /// <summary>Messages about the device (the first-use description), by default to standard error.</summary>
     public static Action<string> Log { get; set; } = m => Console.Error.WriteLine(m);
+
+    private static long? s_budgetOverride;
+
+    /// <summary>The device memory budget in bytes, or null for the default (85% of a CUDA device's memory; 2 GiB on
+    /// ILGPU's CPU accelerator). Starts from ACCEL_GPU_MEMORY_BUDGET; accel.gpu.memoryBudget sets it too. The device
+    /// is process-wide, so its budget is as well: the last setting wins.</summary>
+    public static long? MemoryBudgetBytes
+    {
+        get { lock (s_lock) return s_budgetOverride; }
+        set
+        {
+            if (value is <= 0) throw new AccelException($"the device memory budget must be positive, got {value}");
+            lock (s_lock)
+            {
+                s_budgetOverride = value;
+                if (s_runtime is not null) s_runtime.Memory.BudgetBytes = value ?? s_runtime.DefaultBudget;
+            }
+        }
+    }
+
+    /// <summary>Parses a byte size: a plain number of bytes or one with a k, m, g or t suffix (binary units, e.g. 512m, 8g).</summary>
+    public static long ParseBytes(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        if (t.EndsWith('b')) t = t[..^1];
+        long unit = 1;
+        if (t.Length > 0 && "kmgt".IndexOf(t[^1]) is int u and >= 0)
+        {
+            unit = 1L << (10 * (u + 1));
+            t = t[..^1];
+        }
+        if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || v <= 0 || double.IsInfinity(v * unit))
+            throw new AccelException($"a byte size must be a positive number with an optional k, m, g or t suffix, got '{text}'");
+        return (long)Math.Min(long.MaxValue, v * unit);
+    }
 
     /// <summary>The current mode (ACCEL_GPU=auto|cuda|cpu|off, default auto).</summary>
     public static GpuMode Mode => s_mode;
@@ -180,7 +221,16 @@ public sealed class GpuRuntime : IDisposable
         Accelerator = accelerator;
         Info = Describe(accelerator);
         Kernels = new KernelSet(accelerator);
+        DefaultBudget = accelerator.AcceleratorType == AcceleratorType.CPU
+            ? Math.Min(2L << 30, Math.Max(64L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4))
+            : (long)(accelerator.MemorySize * 0.85);
+        Memory = new DeviceMemoryPool(accelerator, GpuDevice.MemoryBudgetBytes ?? DefaultBudget);
     }
+
+    /// <summary>The device memory manager every GPU operator allocates from.</summary>
+    public DeviceMemoryPool Memory { get; }
+    /// <summary>The budget used when none is set: 85% of a CUDA device's memory (the rest is the driver's and ILGPU's), 2 GiB on the CPU accelerator.</summary>
+    public long DefaultBudget { get; }
 
     /// <summary>The ILGPU context.</summary>
     public Context Context { get; }
@@ -227,6 +277,7 @@ public sealed class GpuRuntime : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Memory.Dispose();
         Accelerator.Dispose();
         Context.Dispose();
     }

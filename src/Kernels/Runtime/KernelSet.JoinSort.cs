@@ -26,6 +26,25 @@ public sealed partial class KernelSet
     private Action<KernelConfig, ArrayView<long>, ArrayView<long>, int, ArrayView<byte>, int, ArrayView<int>, int, ArrayView<int>, ArrayView<int>, ArrayView<long>>? _joinProbe;
     private Action<KernelConfig, ArrayView<int>, ArrayView<long>, int, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>? _joinWrite;
     private Scan<long, Stride1D.Dense, Stride1D.Dense>? _exclusiveScanLong;
+    private Action<KernelConfig, ArrayView<long>, ArrayView<int>, int, ArrayView<long>>? _gatherRows;
+    private Action<KernelConfig, ArrayView<byte>, ArrayView<int>, int, ArrayView<byte>>? _gatherValid;
+
+    /// <summary>dst[j] = src[sel[j]]: a device-resident column read through a batch's selection vector.</summary>
+    internal Action<KernelConfig, ArrayView<long>, ArrayView<int>, int, ArrayView<long>> GatherRows =>
+        _gatherRows ??= _accelerator.LoadStreamKernel<ArrayView<long>, ArrayView<int>, int, ArrayView<long>>(GatherRowsKernel);
+    /// <summary>The validity bytes of <see cref="GatherRows"/>.</summary>
+    internal Action<KernelConfig, ArrayView<byte>, ArrayView<int>, int, ArrayView<byte>> GatherValid =>
+        _gatherValid ??= _accelerator.LoadStreamKernel<ArrayView<byte>, ArrayView<int>, int, ArrayView<byte>>(GatherValidKernel);
+
+    private static void GatherRowsKernel(ArrayView<long> src, ArrayView<int> sel, int n, ArrayView<long> dst)
+    {
+        for (int j = Grid.GlobalIndex.X; j < n; j += Stride) dst[j] = src[sel[j]];
+    }
+
+    private static void GatherValidKernel(ArrayView<byte> src, ArrayView<int> sel, int n, ArrayView<byte> dst)
+    {
+        for (int j = Grid.GlobalIndex.X; j < n; j += Stride) dst[j] = src[sel[j]];
+    }
 
     internal Action<KernelConfig, ArrayView<int>, int, int> FillInt => _fillInt ??= _accelerator.LoadStreamKernel<ArrayView<int>, int, int>(FillIntKernel);
     internal Action<KernelConfig, ArrayView<int>, int> Identity => _identity ??= _accelerator.LoadStreamKernel<ArrayView<int>, int>(IdentityKernel);
