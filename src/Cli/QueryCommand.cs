@@ -42,6 +42,12 @@ public static class QueryCommand
     {
         var df = session.Sql(sql);
         var batch = df.ToBatch();
+        // Statements (CREATE VIEW, CACHE TABLE, ...) return no columns: nothing to print but that they ran.
+        if (batch.Schema.Count == 0)
+        {
+            if (format == "table") output.WriteLine("OK");
+            return;
+        }
         switch (format)
         {
             case "csv": WriteCsv(output, batch); break;

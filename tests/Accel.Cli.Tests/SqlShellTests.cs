@@ -46,6 +46,19 @@ public sealed class SqlShellTests
     }
 
     [Fact]
+    public void Statements_without_a_result_print_ok_and_cached_views_answer_the_same()
+    {
+        var (code, output, err) = RunShell(
+            "CREATE TEMP VIEW t AS SELECT * FROM (VALUES (1, 2.5), (2, 4.0), (3, 1.0)) v(k, x);\nCACHE TABLE t;\n" +
+            "SELECT sum(x) AS s FROM t WHERE k > 1;\nUNCACHE TABLE t;\nUNCACHE TABLE missing;\n", "--path", "simd");
+        Assert.Equal(1, code);
+        Assert.Contains("error: UNCACHE TABLE: table or view not found: missing", err);
+        var lines = output.Split('\n');
+        Assert.Equal(3, lines.Count(l => l == "OK"));
+        Assert.Contains("| 5.0 |", lines);
+    }
+
+    [Fact]
     public void With_a_query_argument_it_runs_that_query()
     {
         var (code, output, _) = RunShell("", "--format", "csv", "SELECT 'a' AS s");

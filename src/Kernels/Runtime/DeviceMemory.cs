@@ -26,7 +26,8 @@ public sealed class DeviceOutOfMemoryException(string message, long requestedByt
 public readonly record struct DeviceMemoryStats(long BudgetBytes, long InUseBytes, long PooledBytes, long ResidentBytes, long PeakBytes,
     long Allocations, long Reuses, long HostToDeviceBytes, long DeviceToHostBytes);
 
-/// <summary>The device memory manager: a pool of device buffers in size classes (at most 25% over the request),
+/// <summary>The device memory manager: a pool of device buffers in size classes (powers of two up to 4096 elements,
+/// then at most 25% over the request),
 /// held under a byte budget. A rent that would pass the budget first frees the pooled buffers, then throws
 /// <see cref="DeviceOutOfMemoryException"/>; so does a real CUDA out-of-memory after the pool was trimmed.
 /// Cached table columns live here too (<see cref="ResidentBytes"/>) and are never trimmed.</summary>
@@ -184,7 +185,7 @@ public sealed class DeviceMemoryPool : IDisposable
         _pooled = 0;
     }
 
-    private static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):0.##} MiB";
+    private static string Mb(long bytes) => bytes < 1 << 20 ? $"{bytes / 1024.0:0.#} KiB" : $"{bytes / (1024.0 * 1024):0.##} MiB";
 
     /// <summary>Frees the pooled buffers (rented and resident ones are freed by their owners).</summary>
     public void Dispose()

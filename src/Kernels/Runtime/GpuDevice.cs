@@ -75,6 +75,18 @@ public static class GpuDevice
         }
     }
 
+    /// <summary>Bytes copied between host and device (both directions) since the device was created; 0 while no
+    /// device has been created (reading it never creates one).</summary>
+    public static long TransferredBytes
+    {
+        get
+        {
+            GpuRuntime? rt;
+            lock (s_lock) rt = s_runtime;
+            return rt is null ? 0 : rt.Memory.HostToDeviceBytes + rt.Memory.DeviceToHostBytes;
+        }
+    }
+
     /// <summary>Parses a byte size: a plain number of bytes or one with a k, m, g or t suffix (binary units, e.g. 512m, 8g).</summary>
     public static long ParseBytes(string text)
     {

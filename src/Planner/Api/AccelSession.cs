@@ -63,11 +63,17 @@ public sealed class AccelSession : IDisposable
     }
 
     /// <summary>Runs Spark SQL over the registered views: a query gives its DataFrame; EXPLAIN [ANALYZE] gives
-    /// one row with the plan in a string column "plan".</summary>
+    /// one row with the plan in a string column "plan"; CREATE TEMP VIEW, CACHE TABLE and UNCACHE TABLE give an
+    /// empty DataFrame.</summary>
     public DataFrame Sql(string sqlText)
     {
         var stmt = Accel.Planner.Sql.SqlParser.Parse(sqlText, name => _views.TryGetValue(name, out var df) ? df.Plan : null);
-        var df = new DataFrame(this, stmt.Plan);
+        if (stmt.Cache is { } cache)
+        {
+            RunCacheCommand(cache, stmt.Plan);
+            return CreateDataFrame(Array.Empty<object?[]>(), new Schema([]));
+        }
+        var df = new DataFrame(this, stmt.Plan!);
         if (stmt.CreateView is not null)
         {
             RegisterView(stmt.CreateView, df);
@@ -81,6 +87,22 @@ public sealed class AccelSession : IDisposable
     /// <summary>A DataFrame registered with CreateOrReplaceTempView.</summary>
     public DataFrame Table(string name) => _views.TryGetValue(name, out var df) ? df
         : throw new AccelException($"table or view not found: {name}; registered: [{string.Join(", ", _views.Keys)}]");
+
+    /// <summary>Whether the view <paramref name="name"/> reads a cached result (CACHE TABLE or Cache()).</summary>
+    public bool IsCached(string name) => _views.TryGetValue(name, out var df) && df.IsCached;
+
+    // CACHE TABLE replaces the view by its cached result; UNCACHE TABLE puts back the plan it was cached from.
+    private void RunCacheCommand(Accel.Planner.Sql.CacheCommand cache, LogicalPlan? plan)
+    {
+        if (!cache.Uncache)
+        {
+            RegisterView(cache.Table, new DataFrame(this, plan!).Cache());
+            return;
+        }
+        if (_views.TryGetValue(cache.Table, out var view)) RegisterView(cache.Table, view.Unpersist());
+        else if (!cache.IfExists)
+            throw new AccelException($"UNCACHE TABLE: table or view not found: {cache.Table}; registered: [{string.Join(", ", _views.Keys)}]");
+    }
 
     internal bool HasView(string name) => _views.ContainsKey(name);
     internal void RegisterView(string name, DataFrame df) => _views[name] = df;

@@ -197,15 +197,40 @@ public sealed class DataFrame
 
     internal DataFrame WithBroadcastHint() => With(new BroadcastHintNode(Plan));
 
-    /// <summary>Runs the plan once and keeps the result in memory; later queries read it from there.</summary>
+    /// <summary>Runs the plan once and keeps the result in memory; later queries read it from there. On a machine
+    /// with a GPU (accel.path auto or gpu, accel.gpu.cache true) the columns are also kept on the device, so GPU
+    /// operators over them copy nothing across the bus; explain's scan line says which. Caching a cached DataFrame
+    /// runs nothing again (it only puts it on the device if it is not there yet).</summary>
     public DataFrame Cache()
     {
-        var batches = Execute().ToList();
-        return With(new ScanNode(new InMemorySource(Plan.Output, batches, "cached")));
+        var conf = Session.Conf();
+        bool onDevice = conf.CacheOnDevice && conf.Path is PathSetting.Auto or PathSetting.Gpu;
+        if (Plan is ScanNode { Source: InMemorySource { Origin: not null } cached })
+        {
+            if (onDevice) cached.PinOnDevice();
+            return this;
+        }
+        var batches = Execute().Where(b => b.RowCount > 0).Select(b => b.Compact()).ToList();
+        var source = new InMemorySource(Plan.Output, batches, "cached") { Origin = Plan };
+        if (onDevice) source.PinOnDevice();
+        return With(new ScanNode(source));
     }
 
     /// <summary>Same as Cache.</summary>
     public DataFrame Persist() => Cache();
+
+    /// <summary>Frees the device-resident copy of a cached DataFrame and returns the DataFrame over the plan it was
+    /// cached from (queries on it compute again). DataFrames already derived from the cached one keep reading its
+    /// host copy. On a DataFrame that is not cached it does nothing, as in Spark.</summary>
+    public DataFrame Unpersist()
+    {
+        if (Plan is not ScanNode { Source: InMemorySource { Origin: { } origin } cached }) return this;
+        cached.ReleaseDevice();
+        return With(origin);
+    }
+
+    /// <summary>Whether this DataFrame reads the in-memory result of Cache.</summary>
+    public bool IsCached => Plan is ScanNode { Source: InMemorySource { Origin: not null } };
 
     /// <summary>Registers this DataFrame under a name for <see cref="AccelSession.Table"/>.</summary>
     public void CreateOrReplaceTempView(string name) => Session.RegisterView(name, this);

@@ -34,7 +34,40 @@ public sealed class InMemorySource(Schema schema, IReadOnlyList<ColumnBatch> bat
     /// <inheritdoc />
     public Schema Schema { get; } = schema;
     /// <inheritdoc />
-    public string Describe => $"{description} [{Batches.Count} batches, {EstimatedRows} rows]";
+    public string Describe => $"{description} [{Batches.Count} batches, {EstimatedRows} rows{DeviceDescription}]";
+
+    /// <summary>The plan these batches were computed from (set by Cache), which Unpersist goes back to.</summary>
+    public LogicalPlan? Origin { get; init; }
+    /// <summary>The device-resident copy of the batches' columns (Cache on a machine with a GPU), or null.</summary>
+    public Accel.Kernels.DeviceResidentTable? Device { get; private set; }
+    /// <summary>Why the batches are not on the device after Cache tried to put them there, or null.</summary>
+    public string? DeviceNote { get; private set; }
+
+    private string DeviceDescription => Device is { Released: false } d ? $"; gpu-resident: {d.Describe}"
+        : DeviceNote is null ? "" : $"; host only: {DeviceNote}";
+
+    /// <summary>Copies the batches' columns to the device (once); when they do not fit or there is no GPU,
+    /// <see cref="DeviceNote"/> says why and scans read the host copy as before.</summary>
+    public void PinOnDevice()
+    {
+        lock (_bounds)
+        {
+            if (Device is { Released: false }) return;
+            Device = DeviceCache.Pin(this, Batches, out var reason);
+            DeviceNote = reason;
+        }
+    }
+
+    /// <summary>Frees the device-resident copy (the host batches stay for plans that still read them).</summary>
+    public void ReleaseDevice()
+    {
+        lock (_bounds)
+        {
+            Device?.Dispose();
+            Device = null;
+            DeviceNote = null;
+        }
+    }
     /// <inheritdoc />
     public string Format => "memory";
     /// <inheritdoc />
@@ -53,14 +86,17 @@ public sealed class InMemorySource(Schema schema, IReadOnlyList<ColumnBatch> bat
             if (ord >= 0 && Schema[ord].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32)
             {
                 long min = long.MaxValue, max = long.MinValue;
-                foreach (var b in Batches)
-                    for (int r = 0; r < b.RowCount; r++)
-                        if (b.Compact()[ord].GetValue(r) is { } v)
+                foreach (var batch in Batches)
+                {
+                    var values = batch.Compact()[ord];
+                    for (int r = 0; r < batch.RowCount; r++)
+                        if (values.GetValue(r) is { } v)
                         {
                             long x = v is DateOnly d ? ValueConversions.FromDate(d) : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
                             min = Math.Min(min, x);
                             max = Math.Max(max, x);
                         }
+                }
                 bound = min <= max ? max - min + 1 : 0;
             }
             return _bounds[column] = bound;

@@ -21,6 +21,8 @@ public sealed class OperatorMetrics
     public ExecPath? ActualPath;
     /// <summary>Why the planned path was abandoned at run time, if it was.</summary>
     public string? Failover;
+    /// <summary>Batches the GPU path split in halves (recursively) because a piece did not fit device memory.</summary>
+    public long GpuSplits;
     /// <summary>Extra operator-specific figures (row groups skipped, ...).</summary>
     public string? Extra;
 }
@@ -126,27 +128,62 @@ public abstract class ExecNode
         }
     }
 
+    /// <summary>The fewest live rows the GPU path splits a batch down to after running out of device memory;
+    /// a piece this small that still does not fit fails the operator over to the next path.</summary>
+    public const int MinGpuSplitRows = 1024;
+
     /// <summary>Runs <paramref name="work"/> on the chosen implementation; when the GPU path fails at run time
-    /// (out of memory, device lost) and the run is not strict, reruns it on the next runnable path and
-    /// records the fail-over. The input is unchanged by a failed attempt, so no row is lost or duplicated.</summary>
+    /// (out of memory, device lost) it reruns on the next runnable path and records the fail-over, unless
+    /// accel.strict=true, which makes any fail-over an error. The input is unchanged by a failed attempt, so no row
+    /// is lost or duplicated. Host/device traffic of the GPU attempt is added to <see cref="OperatorMetrics.BytesMoved"/>.</summary>
     protected TResult RunWithFailover<TImpl, TResult>(ExecContext ctx, IReadOnlyList<TImpl> impls, Func<TImpl, TResult> work)
         where TImpl : class
     {
         var path = Metrics.ActualPath ?? Decision.Chosen;
         var impl = impls.First(i => PathOf(i) == path);
+        if (path != ExecPath.Gpu) return work(impl);
+        long before = Accel.Kernels.GpuDevice.TransferredBytes;
         try
         {
             return work(impl);
         }
-        catch (Exception ex) when (path == ExecPath.Gpu && ex is not AccelException)
+        catch (Exception ex) when (ex is not AccelException)
         {
-            if (ctx.Strict || Decision.Forced)
-                throw new AccelException($"{Name} failed on the gpu path and fail-over is disabled ({(ctx.Strict ? "accel.strict=true" : "accel.path=gpu")}): {ex.Message}", ex);
+            if (ctx.Strict)
+                throw new AccelException($"{Name} failed on the gpu path and accel.strict=true forbids a fail-over: {ex.Message}", ex);
             var next = Decision.Options.FirstOrDefault(o => o.Path != ExecPath.Gpu && o.CanRun)
                        ?? throw new AccelException($"{Name} failed on the gpu path and no other path can run it: {ex.Message}", ex);
             Metrics.Failover = $"gpu failed ({ex.GetType().Name}: {ex.Message}); reran on {PathDecision.Name(next.Path)}";
             Metrics.ActualPath = next.Path;
             return work(impls.First(i => PathOf(i) == next.Path));
+        }
+        finally
+        {
+            Interlocked.Add(ref Metrics.BytesMoved, Accel.Kernels.GpuDevice.TransferredBytes - before);
+        }
+    }
+
+    /// <summary>Per-batch work with the GPU's out-of-memory rule: a batch whose GPU run does not fit device memory is
+    /// split in two halves of its live rows, recursively down to <see cref="MinGpuSplitRows"/>, and the pieces'
+    /// results are combined in row order; past that size the operator fails over (<see cref="RunWithFailover"/>).</summary>
+    protected ColumnBatch RunBatchWithFailover<TImpl>(ExecContext ctx, IReadOnlyList<TImpl> impls, ColumnBatch batch, Func<TImpl, ColumnBatch, ColumnBatch> work)
+        where TImpl : class =>
+        RunWithFailover(ctx, impls, impl => PathOf(impl) == ExecPath.Gpu ? RunSplitting(impl, batch, work) : work(impl, batch));
+
+    private ColumnBatch RunSplitting<TImpl>(TImpl gpu, ColumnBatch batch, Func<TImpl, ColumnBatch, ColumnBatch> work)
+    {
+        try
+        {
+            return work(gpu, batch);
+        }
+        catch (Accel.Kernels.DeviceOutOfMemoryException) when (batch.RowCount >= 2 * MinGpuSplitRows)
+        {
+            Interlocked.Increment(ref Metrics.GpuSplits);
+            int n = batch.RowCount, half = n / 2;
+            var live = batch.Selection ?? Enumerable.Range(0, batch.PhysicalRows).ToArray();
+            var first = RunSplitting(gpu, batch.WithSelection(live[..half]), work);
+            var second = RunSplitting(gpu, batch.WithSelection(live[half..]), work);
+            return ColumnBatch.Combine(first.Schema, [first, second]);
         }
     }
 

@@ -46,7 +46,7 @@ public static class Explain
             var m = n.Metrics;
             double self = m.InclusiveTime.TotalMilliseconds - n.Children.Sum(c => c.Metrics.InclusiveTime.TotalMilliseconds);
             var ran = m.ActualPath is { } a && a != n.Decision.Chosen ? $" ran={PathDecision.Name(a)}" : "";
-            right += $" [rows={m.RowsOut} batches={m.BatchesOut} time={Math.Max(0, self):0.###} ms{(m.BytesMoved > 0 ? $" moved={m.BytesMoved} B" : "")}{ran}{(m.Extra is null ? "" : " " + m.Extra)}{(m.Failover is null ? "" : " failover: " + m.Failover)}]";
+            right += $" [rows={m.RowsOut} batches={m.BatchesOut} time={Math.Max(0, self):0.###} ms{(m.BytesMoved > 0 ? $" moved={m.BytesMoved} B" : "")}{ran}{(m.GpuSplits > 0 ? $" gpu out of memory: split {m.GpuSplits}x" : "")}{(m.Extra is null ? "" : " " + m.Extra)}{(m.Failover is null ? "" : " failover: " + m.Failover)}]";
         }
         lines.Add((prefix + n.Name + " " + n.Detail, right));
         foreach (var c in n.Children) Walk(c, depth + 1, analyze, lines);
@@ -59,7 +59,7 @@ public static class Explain
         void Add(ExecNode n)
         {
             var p = PathDecision.Name(n.Metrics.ActualPath ?? n.Decision.Chosen);
-            ops.Add($"{n.Name}={p}{(n.Metrics.Failover is null ? "" : "(failover)")}");
+            ops.Add($"{n.Name}={p}{(n.Metrics.GpuSplits > 0 ? $"(split {n.Metrics.GpuSplits}x)" : "")}{(n.Metrics.Failover is null ? "" : "(failover)")}");
             foreach (var c in n.Children) Add(c);
         }
         Add(root);

@@ -50,7 +50,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
             : Plan(f.Child, need);
         var spec = new FilterSpec(child.Output, Binder.Bind(f.Condition, child.Output));
         long rows = Math.Max(1, child.EstimatedRows / 2);
-        var env = new ExecEnvironment(child.EstimatedRows);
+        var env = EnvironmentOf(child);
         var decision = PathChooser.Choose("FilterExec", spec, impls.Filter, env, setting);
         return new FilterExec(child, spec, impls.Filter, decision, rows);
     }
@@ -72,7 +72,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
     {
         var bound = exprs.Select(e => Binder.Bind(e, child.Output)).ToArray();
         var spec = new ProjectSpec(child.Output, bound, output);
-        var decision = PathChooser.Choose("ProjectExec", spec, impls.Project, new ExecEnvironment(child.EstimatedRows), setting);
+        var decision = PathChooser.Choose("ProjectExec", spec, impls.Project, EnvironmentOf(child), setting);
         return new ProjectExec(child, spec, impls.Project, decision, child.EstimatedRows);
     }
 
@@ -87,7 +87,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var aggSchema = ap.AggregateSchema;
         var spec = new AggregateSpec(input.Output, Enumerable.Range(0, ap.KeyCount).ToArray(), calls, aggSchema);
         long rows = ap.KeyCount == 0 ? 1 : Math.Max(1, Math.Min(input.EstimatedRows, 100_000));
-        var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, new ExecEnvironment(input.EstimatedRows), setting);
+        var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, EnvironmentOf(input), setting);
         ExecNode agg = new HashAggregateExec(input, spec, impls.Aggregate, decision, rows);
         if (!IsIdentity(ap.PostProjection, aggSchema)) return PlanProject(agg, ap.PostProjection, a.Output);
         agg.Relabel(a.Output);
@@ -98,7 +98,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
     {
         var child = Plan(d.Child, null);
         var spec = new AggregateSpec(child.Output, Enumerable.Range(0, child.Output.Count).ToArray(), [], child.Output);
-        var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, new ExecEnvironment(child.EstimatedRows), setting);
+        var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, EnvironmentOf(child), setting);
         return new HashAggregateExec(child, spec, impls.Aggregate, decision, child.EstimatedRows, label: "distinct");
     }
 
@@ -124,7 +124,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
             input = PlanProject(child, all, Analyzer.ProjectSchema(all, child.Output));
         }
         var spec = new SortSpec(input.Output, keys, limit);
-        var env = new ExecEnvironment(input.EstimatedRows);
+        var env = EnvironmentOf(input);
         var decision = PathChooser.Choose(limit is null ? "SortExec" : "TopNExec", spec, impls.Sort, env, setting);
         ExecNode sort = new SortExec(input, spec, impls.Sort, decision, limit is null ? input.EstimatedRows : Math.Min(limit.Value, input.EstimatedRows));
         if (keyExprs.Count == 0) return sort;
@@ -253,7 +253,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
             (i < lIn.Output.Count && type is JoinType.RightOuter or JoinType.FullOuter) || (i >= lIn.Output.Count && type is JoinType.LeftOuter or JoinType.FullOuter)
                 ? f with { Nullable = true } : f));
         var spec = new JoinSpec(lIn.Output, rIn.Output, type, lOrds, rOrds, boundResidual, build, broadcast, outSchema);
-        var decision = PathChooser.Choose(broadcast ? "BroadcastHashJoinExec" : "HashJoinExec", spec, impls.Join, new ExecEnvironment(lIn.EstimatedRows + rIn.EstimatedRows), setting);
+        var decision = PathChooser.Choose(broadcast ? "BroadcastHashJoinExec" : "HashJoinExec", spec, impls.Join, new ExecEnvironment(lIn.EstimatedRows + rIn.EstimatedRows, OnDevice(lIn) && OnDevice(rIn)), setting);
         long rows = type switch { JoinType.Cross => lIn.EstimatedRows * rIn.EstimatedRows, JoinType.LeftSemi or JoinType.LeftAnti => lIn.EstimatedRows, _ => Math.Max(lIn.EstimatedRows, rIn.EstimatedRows) };
         ExecNode join = new HashJoinExec(lIn, rIn, spec, impls.Join, decision, rows);
         if (ReferenceEquals(lIn, left) && ReferenceEquals(rIn, right)) return join;
@@ -262,6 +262,18 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
             .Select(f => (Expr)new ColumnRef(f.Name, f.Id)).ToArray();
         return PlanProject(join, keep, new Schema(keep.Select(k => join.Output[join.Output.IndexOfId(((ColumnRef)k).Id)])));
     }
+
+    private static ExecEnvironment EnvironmentOf(ExecNode input) => new(input.EstimatedRows, OnDevice(input));
+
+    // Whether the input's batches carry the device-resident columns of a cached table: a scan of one, through filters
+    // (which only add selection vectors) and column-only projections, so a GPU operator over them moves only the selections across the bus.
+    private static bool OnDevice(ExecNode input) => input switch
+    {
+        ScanExec { Source: InMemorySource { Device.Released: false } } => true,
+        FilterExec f => OnDevice(f.Children[0]),
+        ProjectExec { OnlyColumns: true } p => OnDevice(p.Children[0]),
+        _ => false,
+    };
 
     /// <summary>Build sides at or under this many estimated rows are broadcast (shared by all probe work).</summary>
     public const long BroadcastThresholdRows = 10_000_000;

@@ -6,8 +6,15 @@ using Accel.Planner.Logical;
 
 namespace Accel.Planner.Sql;
 
-/// <summary>A parsed statement: a query, EXPLAIN [ANALYZE] of one, or CREATE [OR REPLACE] TEMP VIEW name AS query.</summary>
-public sealed record SqlStatement(LogicalPlan Plan, bool Explain, bool Analyze, string? CreateView = null);
+/// <summary>A parsed statement: a query, EXPLAIN [ANALYZE] of one, CREATE [OR REPLACE] TEMP VIEW name AS query,
+/// CACHE TABLE name [[AS] query] or UNCACHE TABLE [IF EXISTS] name. <see cref="Plan"/> is null only for UNCACHE.</summary>
+public sealed record SqlStatement(LogicalPlan? Plan, bool Explain, bool Analyze, string? CreateView = null, CacheCommand? Cache = null);
+
+/// <summary>CACHE TABLE (keep <see cref="Table"/>'s rows in memory, and on the device when there is one) or UNCACHE TABLE.</summary>
+/// <param name="Table">The view name.</param>
+/// <param name="Uncache">True for UNCACHE TABLE.</param>
+/// <param name="IfExists">UNCACHE TABLE IF EXISTS: a missing name is not an error.</param>
+public sealed record CacheCommand(string Table, bool Uncache, bool IfExists);
 
 /// <summary>Recursive-descent parser for the subset of Spark SQL Accel runs, building the same logical plan
 /// as the DataFrame API. Errors give the line and column, the token found and what was expected.</summary>
@@ -43,6 +50,16 @@ public sealed class SqlParser
             if (p.Peek.Kind != TokenKind.End) throw p.Error("end of statement");
             return new SqlStatement(body, false, false, name);
         }
+        if (p.Accept("CACHE")) return p.CacheTable();
+        if (p.Accept("UNCACHE"))
+        {
+            p.Expect("TABLE");
+            bool ifExists = p.Accept("IF");
+            if (ifExists) p.Expect("EXISTS");
+            var name = p.Identifier("a table name");
+            p.EndOfStatement();
+            return new SqlStatement(null, false, false, Cache: new CacheCommand(name, Uncache: true, ifExists));
+        }
         bool explain = false, analyze = false;
         if (p.Accept("EXPLAIN"))
         {
@@ -55,6 +72,26 @@ public sealed class SqlParser
         if (p.Peek.Kind != TokenKind.End) throw p.Error("end of statement");
         if (SubqueryRewriter.HasOuterRefs(plan)) throw new AccelException("a correlated reference could not be decorrelated in this position");
         return new SqlStatement(plan, explain, analyze);
+    }
+
+    // CACHE TABLE name [[AS] query]: without a query the name must already be a view.
+    private SqlStatement CacheTable()
+    {
+        Expect("TABLE");
+        var name = Identifier("a table name");
+        LogicalPlan plan;
+        if (Accept("AS") || Peek.Is("SELECT") || Peek.Is("WITH") || Peek.IsSymbol("("))
+            plan = Query();
+        else
+            plan = _catalog(name) ?? throw new AccelException($"CACHE TABLE: table or view not found: {name}");
+        EndOfStatement();
+        return new SqlStatement(plan, false, false, Cache: new CacheCommand(name, Uncache: false, IfExists: false));
+    }
+
+    private void EndOfStatement()
+    {
+        AcceptSymbol(";");
+        if (Peek.Kind != TokenKind.End) throw Error("end of statement");
     }
 
     // ---------------- tokens ----------------

@@ -16,5 +16,5 @@ public sealed class FilterExec(ExecNode child, FilterSpec spec, IReadOnlyList<IF
 
     /// <inheritdoc />
     protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx) =>
-        MapBatches(Children[0].Execute(ctx), batch => RunWithFailover(ctx, impls, impl => impl.Filter(batch, Spec))).Where(b => b.RowCount > 0);
+        MapBatches(Children[0].Execute(ctx), batch => RunBatchWithFailover(ctx, impls, batch, (impl, b) => impl.Filter(b, Spec))).Where(b => b.RowCount > 0);
 }

@@ -18,7 +18,19 @@ public sealed class ProjectExec(ExecNode child, ProjectSpec spec, IReadOnlyList<
         return d == Spec.Output[i].Name ? d : $"{d} AS {Spec.Output[i].Name}";
     })) + "]";
 
+    /// <summary>Whether every output is a plain input column (a reorder or rename).</summary>
+    public bool OnlyColumns => Spec.Exprs.All(e => e is Accel.Expressions.BoundColumn);
+
     /// <inheritdoc />
-    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx) =>
-        MapBatches(Children[0].Execute(ctx), batch => RunWithFailover(ctx, impls, impl => impl.Project(batch, Spec)));
+    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
+    {
+        // Picking columns needs no kernel on any path: the batch keeps its columns (device-resident ones stay
+        // resident for the operator above) and its selection, so nothing is gathered.
+        if (OnlyColumns)
+        {
+            var ordinals = Spec.Exprs.Select(e => ((Accel.Expressions.BoundColumn)e).Ordinal).ToArray();
+            return Children[0].Execute(ctx).Select(b => new ColumnBatch(Spec.Output, ordinals.Select(o => b[o]).ToArray(), b.PhysicalRows, b.Selection));
+        }
+        return MapBatches(Children[0].Execute(ctx), batch => RunBatchWithFailover(ctx, impls, batch, (impl, b) => impl.Project(b, Spec)));
+    }
 }
