@@ -52,6 +52,29 @@ public sealed class BenchHarnessTests : IDisposable
     }
 
     [Fact]
+    public void The_gpu_path_is_measured_with_transfer_and_over_device_resident_tables()
+    {
+        Accel.Kernels.GpuDevice.Use(Accel.Kernels.GpuMode.Cpu); // GPU kernels on ILGPU's CPU accelerator
+        var json = Path.Combine(_dir, "gpu.json");
+        var report = Path.Combine(_dir, "gpu.md");
+        int code = BenchRunner.Run(["--suite", "ops", "--ops-max-rows", "1e3", "--reps", "1", "--paths", "gpu,simd",
+            "--threads", "2", "--out", json, "--report", report, "--cache", Path.Combine(_dir, "cache")]);
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var gpu = doc.RootElement.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("path").GetString() == "gpu").ToList();
+        var withTransfer = gpu.Where(r => r.GetProperty("resident").ValueKind == JsonValueKind.False).ToList();
+        var resident = gpu.Where(r => r.GetProperty("resident").ValueKind == JsonValueKind.True).ToList();
+        Assert.NotEmpty(withTransfer);
+        Assert.Equal(withTransfer.Select(r => r.GetProperty("query").GetString()), resident.Select(r => r.GetProperty("query").GetString()));
+        Assert.All(resident, r => Assert.Equal("ok", r.GetProperty("status").GetString()));
+        static double Moved(JsonElement r) => r.GetProperty("metrics").GetProperty("host_device_bytes").GetDouble();
+        // The filter over a resident table moves only its result positions; with transfer it stages the column too.
+        var filters = gpu.Where(r => r.GetProperty("query").GetString()!.StartsWith("filter")).ToList();
+        Assert.True(Moved(filters.Single(r => r.GetProperty("resident").GetBoolean())) < Moved(filters.Single(r => !r.GetProperty("resident").GetBoolean())));
+        Assert.Contains("| query | gpu | gpu resident | simd |", File.ReadAllText(report));
+    }
+
+    [Fact]
     public void The_checker_names_the_first_differing_row_and_tolerates_only_rounding()
     {
         List<object?[]> duck = [[1L, "a", 2.5], [2L, "b", 1.0 / 3]];

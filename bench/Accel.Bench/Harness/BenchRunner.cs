@@ -24,7 +24,7 @@ public sealed record BenchResult(
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("bytes_read")] long BytesRead,
     [property: JsonPropertyName("achieved_gbps")] double? AchievedGbps,
-    [property: JsonPropertyName("pct_of_host_bandwidth")] double? PercentOfBandwidth,
+    [property: JsonPropertyName("pct_of_bandwidth")] double? PercentOfBandwidth,
     [property: JsonPropertyName("resident")] bool? Resident,
     [property: JsonPropertyName("plan_paths")] IReadOnlyDictionary<string, string>? PlanPaths,
     [property: JsonPropertyName("planner_choice")] string? PlannerChoice = null,
@@ -63,7 +63,8 @@ public static class BenchRunner
             var suite = Suites.Create(name, o);
             using var duck = new DuckDbReference();
             duck.Execute($"SET threads = {o.Threads}");
-            var session = AccelSession.Builder().AppName("accel-bench").Create();
+            // Tables load into host memory; gpu runs put them on the device only for their resident measurement.
+            var session = AccelSession.Builder().AppName("accel-bench").Config("accel.gpu.cache", "false").Create();
             foreach (var q in suite.Queries.Where(q => o.Queries is null || o.Queries.Contains(q.Name)))
             {
                 Progress.Status($"[{suite.Name} {q.Name}] loading");
@@ -103,7 +104,34 @@ public static class BenchRunner
         }
         foreach (var path in o.Paths.Where(p => p is not ("duckdb" or "mlnet")))
         {
-            session.Conf().Set("accel.path", path);
+            // A forced path runs strict: a GPU operator that failed over to the CPU must not be timed as "gpu".
+            session.Conf().Set("accel.path", path).Set("accel.strict", path != "auto");
+            results.Add(Measure(path, resident: false));
+            // GPU times with the tables already on the device, next to the times above that include the transfer.
+            if (path == "gpu" && Accel.Kernels.GpuDevice.Availability.Available && results[^1].Status == "ok")
+                results.Add(MeasureResident());
+        }
+        session.Conf().Set("accel.strict", false);
+
+        BenchResult MeasureResident()
+        {
+            var sources = Flatten(session.Sql(q.Sql).PhysicalPlan()).OfType<ScanExec>().Select(s => s.Source)
+                .OfType<Accel.Planner.Logical.InMemorySource>().Distinct().ToList();
+            try
+            {
+                foreach (var src in sources) src.PinOnDevice();
+                if (sources.FirstOrDefault(src => src.Device is not { Released: false }) is { } missing)
+                    return new BenchResult(suite.Name, q.Name, suite.Scale, "gpu", "unsupported", $"tables not resident: {missing.DeviceNote}", null, null, null, 0, 0, 0, null, null, true, null, plannerChoice);
+                return Measure("gpu", resident: true);
+            }
+            finally
+            {
+                foreach (var src in sources) src.ReleaseDevice();
+            }
+        }
+
+        BenchResult Measure(string path, bool resident)
+        {
             List<object?[]> actual;
             ExecNode? executed;
             try
@@ -114,23 +142,18 @@ public static class BenchRunner
             }
             catch (AccelException ex) when (ex.Message.StartsWith($"accel.path={path}:", StringComparison.Ordinal))
             {
-                results.Add(new BenchResult(suite.Name, q.Name, suite.Scale, path, "unsupported", ex.Message, null, null, null, 0, 0, 0, null, null, null, null, plannerChoice));
-                continue;
+                return new BenchResult(suite.Name, q.Name, suite.Scale, path, "unsupported", ex.Message, null, null, null, 0, 0, 0, null, null, null, null, plannerChoice);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                results.Add(new BenchResult(suite.Name, q.Name, suite.Scale, path, "failed", $"{ex.GetType().Name}: {ex.Message}", null, null, null, 0, 0, 0, null, null, null, null, plannerChoice));
-                continue;
+                return new BenchResult(suite.Name, q.Name, suite.Scale, path, "failed", $"{ex.GetType().Name}: {ex.Message}", null, null, null, 0, 0, 0, null, null, null, null, plannerChoice);
             }
             var planPaths = PlanPaths(executed);
             bytes = Math.Max(bytes, executed is null ? 0 : Flatten(executed).Sum(n => n.Metrics.BytesScanned));
             if (CrossEngine.FirstDifference(expected, actual, ordered) is { } diff)
-            {
-                results.Add(new BenchResult(suite.Name, q.Name, suite.Scale, path, "failed", diff, null, null, null, 0, actual.Count, bytes, null, null, null, planPaths, plannerChoice));
-                continue;
-            }
+                return new BenchResult(suite.Name, q.Name, suite.Scale, path, "failed", diff, null, null, null, 0, actual.Count, bytes, null, null, null, planPaths, plannerChoice);
             ExecNode? lastTimed = null;
-            var times = Time(o.Reps, $"[{suite.Name} {q.Name}] {path}", () =>
+            var times = Time(o.Reps, $"[{suite.Name} {q.Name}] {path}{(resident ? " resident" : "")}", () =>
             {
                 var timed = session.Sql(q.Sql);
                 int n = timed.Collect().Count();
@@ -138,9 +161,12 @@ public static class BenchRunner
                 return n;
             });
             // --profile: where the time of the last timed run went, operator by operator.
-            if (o.Profile && lastTimed is not null) Progress.Line($"{suite.Name} {q.Name} {path} profile:\n{Explain.Render(lastTimed, analyze: true)}");
-            bool? resident = planPaths.Values.Contains("gpu") ? false : null; // operators copy their inputs to the device per query
-            results.Add(Ok(suite, q, path, times, actual.Count, bytes, machine, resident, planPaths, plannerChoice));
+            if (o.Profile && lastTimed is not null) Progress.Line($"{suite.Name} {q.Name} {path}{(resident ? " resident" : "")} profile:\n{Explain.Render(lastTimed, analyze: true)}");
+            // resident: null on CPU paths; false when GPU operators copied their inputs to the device during the query.
+            bool? onDevice = planPaths.Values.Contains("gpu") ? resident : null;
+            long moved = lastTimed is null ? 0 : Flatten(lastTimed).Sum(n => n.Metrics.BytesMoved);
+            var metrics = moved == 0 ? null : new Dictionary<string, double> { ["host_device_bytes"] = moved };
+            return Ok(suite, q, path, times, actual.Count, bytes, machine, onDevice, planPaths, plannerChoice) with { Metrics = metrics };
         }
         if (o.Paths.Contains("duckdb"))
         {
@@ -152,9 +178,18 @@ public static class BenchRunner
         {
             BytesRead = bytes,
             AchievedGbps = r.MedianMs is { } ms && bytes > 0 ? Math.Round(bytes / (ms / 1e3) / 1e9, 3) : null,
-            PercentOfBandwidth = r.MedianMs is { } ms2 && bytes > 0 ? Math.Round(100 * bytes / (ms2 / 1e3) / 1e9 / machine.HostReadGbps, 2) : null,
+            PercentOfBandwidth = r.MedianMs is { } ms2 && bytes > 0 ? Math.Round(100 * bytes / (ms2 / 1e3) / 1e9 / BoundingGbps(r, machine), 2) : null,
         }).ToList();
     }
+
+    // The bandwidth a path is bound by: device memory for GPU runs over resident tables, the host-to-device link for GPU
+    // runs that copy their inputs, host memory otherwise (and when the device figures are unknown).
+    private static double BoundingGbps(BenchResult r, MachineInfo machine) => r.Resident switch
+    {
+        true when machine.DeviceReadGbps is { } d => d,
+        false when machine.H2dGbps is { } h => h,
+        _ => machine.HostReadGbps,
+    };
 
     private static BenchResult Ok(Suite suite, BenchQuery q, string path, double[] times, long rows, long bytes, MachineInfo machine, bool? resident,
         IReadOnlyDictionary<string, string>? planPaths, string? plannerChoice) =>

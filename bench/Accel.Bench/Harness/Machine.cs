@@ -36,15 +36,16 @@ public static class Machine
     {
         var (gpuOk, gpuWhy) = GpuDevice.Availability;
         GpuInfo? gpu = null;
-        double? h2d = null;
+        double? h2d = null, deviceRead = null;
         if (gpuOk && !GpuDevice.Runtime.IsCpuSimulator)
         {
             var info = GpuDevice.Runtime.Info;
             gpu = new GpuInfo(info.Name, Math.Round(info.MemoryBytes / 1e9, 1), info.Driver);
             h2d = HostToDeviceGbps();
+            deviceRead = DeviceCopyGbps();
         }
         return new MachineInfo(CpuName(), Environment.ProcessorCount, SimdCapabilities.Description, gpu, gpu is null ? gpuWhy : null,
-            Math.Round(HostReadGbps(threads), 2), null, h2d is null ? null : Math.Round(h2d.Value, 2),
+            Math.Round(HostReadGbps(threads), 2), deviceRead is null ? null : Math.Round(deviceRead.Value, 1), h2d is null ? null : Math.Round(h2d.Value, 2),
             System.Runtime.InteropServices.RuntimeInformation.OSDescription, Environment.Version.ToString(), DateTime.UtcNow.ToString("yyyy-MM-dd"));
     }
 
@@ -84,6 +85,32 @@ public static class Machine
             GC.KeepAlive(total);
             best = Math.Max(best, Longs * 8.0 / sw.Elapsed.TotalSeconds / 1e9);
         }
+        return best;
+    }
+
+    // Device memory bandwidth: best of five 1 GiB device-to-device copies, counting the bytes read and written
+    // (the figure GPU vendors quote, and what a scan-bound kernel such as Q6's can at best approach).
+    private static double DeviceCopyGbps()
+    {
+        const long Longs = 128L << 20;
+        var rt = GpuDevice.Runtime;
+        double best = 0;
+        rt.Run((acc, _) =>
+        {
+            using var src = acc.Allocate1D<long>(Longs);
+            using var dst = acc.Allocate1D<long>(Longs);
+            src.MemSetToZero();
+            src.View.CopyTo(dst.View); // warm-up
+            acc.Synchronize();
+            for (int pass = 0; pass < 5; pass++)
+            {
+                var sw = Stopwatch.StartNew();
+                src.View.CopyTo(dst.View);
+                acc.Synchronize();
+                best = Math.Max(best, 2.0 * Longs * 8 / sw.Elapsed.TotalSeconds / 1e9);
+            }
+            return 0;
+        });
         return best;
     }
 

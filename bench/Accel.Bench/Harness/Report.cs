@@ -24,7 +24,7 @@ public static class Report
         var baseName = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileNameWithoutExtension(file));
         foreach (var suite in run.Results.GroupBy(r => r.Suite))
         {
-            var paths = suite.Select(r => r.Path).Distinct().ToList();
+            var paths = suite.Select(Column).Distinct().ToList();
             bool ml = suite.Key == "ml";
             // The ml cases each have their own size, given per row.
             sb.AppendLine(ml ? $"## {suite.Key}" : $"## {suite.Key} ({suite.First().Scale})").AppendLine();
@@ -34,7 +34,7 @@ public static class Report
             {
                 var duck = q.FirstOrDefault(r => r.Path == "duckdb")?.MedianMs;
                 var name = ml ? $"{q.Key}, {q.First().Scale}" : q.Key;
-                sb.AppendLine($"| {name} | " + string.Join(" | ", paths.Select(p => Cell(q.FirstOrDefault(r => r.Path == p), duck))) + " |");
+                sb.AppendLine($"| {name} | " + string.Join(" | ", paths.Select(p => Cell(q.FirstOrDefault(r => Column(r) == p), duck))) + " |");
             }
             sb.AppendLine();
             if (!ml) sb.AppendLine("Cells: median ms (ratio to DuckDB's median; below 1 is faster than DuckDB).").AppendLine();
@@ -46,12 +46,12 @@ public static class Report
                 sb.AppendLine($"![{suite.Key} median times]({Path.GetFileName(mlTimes)})").AppendLine();
                 continue;
             }
-            sb.AppendLine("Roofline: bytes each query scans, and the share of the measured host read bandwidth each path achieved.").AppendLine();
+            sb.AppendLine("Roofline: bytes each query scans, and the share of the bandwidth bounding each path that it achieved: host read for the CPU paths, host-to-device for GPU runs that copy their inputs, device memory (copy) for GPU runs over resident tables.").AppendLine();
             sb.AppendLine("| query | MB read | " + string.Join(" | ", paths.Select(p => p + " GB/s (%)")) + " |");
             sb.AppendLine("|---|---:|" + string.Concat(paths.Select(_ => "---:|")));
             foreach (var q in suite.GroupBy(r => r.Query))
                 sb.AppendLine($"| {q.Key} | {(q.First().BytesRead / 1e6).ToString("0.#", ci)} | " + string.Join(" | ", paths.Select(p =>
-                    q.FirstOrDefault(r => r.Path == p) is { AchievedGbps: { } g, PercentOfBandwidth: { } pct } ? $"{g.ToString("0.##", ci)} ({pct.ToString("0.#", ci)}%)" : "")) + " |");
+                    q.FirstOrDefault(r => Column(r) == p) is { AchievedGbps: { } g, PercentOfBandwidth: { } pct } ? $"{g.ToString("0.##", ci)} ({pct.ToString("0.#", ci)}%)" : "")) + " |");
             sb.AppendLine();
 
             if (suite.Key == "ops") AppendAgreement(sb, suite.ToList());
@@ -78,6 +78,9 @@ public static class Report
         sb.AppendLine();
     }
 
+    /// <summary>The report column of a result: its path, with GPU runs over device-resident tables in a column of their own.</summary>
+    public static string Column(BenchResult r) => r.Resident == true ? "gpu resident" : r.Path;
+
     private static string Cell(BenchResult? r, double? duck) => r switch
     {
         null => "",
@@ -96,7 +99,7 @@ public static class Report
         sb.AppendLine("| query | planner | fastest | agree |").AppendLine("|---|---|---|---|");
         foreach (var q in ops.GroupBy(r => r.Query))
         {
-            var measured = q.Where(r => r.Status == "ok" && r.Path is "gpu" or "simd" or "scalar").ToList();
+            var measured = q.Where(r => r.Status == "ok" && r.Resident != true && r.Path is "gpu" or "simd" or "scalar").ToList();
             var choice = q.First().PlannerChoice;
             if (measured.Count == 0 || choice is null) continue;
             var fastest = measured.MinBy(r => r.MedianMs!.Value)!.Path;
@@ -117,8 +120,8 @@ public static class Charts
     {
         var plt = new ScottPlot.Plot();
         var queries = results.Select(r => r.Query).Distinct().ToList();
-        var paths = results.Select(r => r.Path).Distinct().ToList();
-        Grouped(plt, queries, paths, (q, p) => results.FirstOrDefault(r => r.Query == q && r.Path == p && r.Status == "ok")?.MedianMs);
+        var paths = results.Select(Report.Column).Distinct().ToList();
+        Grouped(plt, queries, paths, (q, p) => results.FirstOrDefault(r => r.Query == q && Report.Column(r) == p && r.Status == "ok")?.MedianMs);
         plt.Title($"{suite}: median time per query (ms, log10)");
         plt.YLabel("log10(ms)");
         plt.SavePng(file, Math.Max(800, queries.Count * 60), 500);
@@ -129,13 +132,13 @@ public static class Charts
     public static string? Speedup(string suite, List<BenchResult> results, string file)
     {
         var queries = results.Select(r => r.Query).Distinct().ToList();
-        var paths = results.Select(r => r.Path).Distinct().Where(p => p != "duckdb").ToList();
+        var paths = results.Select(Report.Column).Distinct().Where(p => p != "duckdb").ToList();
         if (!results.Any(r => r.Path == "duckdb" && r.Status == "ok")) return null;
         var plt = new ScottPlot.Plot();
         Grouped(plt, queries, paths, (q, p) =>
         {
             var duck = results.FirstOrDefault(r => r.Query == q && r.Path == "duckdb")?.MedianMs;
-            var mine = results.FirstOrDefault(r => r.Query == q && r.Path == p && r.Status == "ok")?.MedianMs;
+            var mine = results.FirstOrDefault(r => r.Query == q && Report.Column(r) == p && r.Status == "ok")?.MedianMs;
             return duck is > 0 && mine is > 0 ? duck / mine : null;
         }, log: false);
         plt.Title($"{suite}: speedup over DuckDB (DuckDB ms / path ms)");
