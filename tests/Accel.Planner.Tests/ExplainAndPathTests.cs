@@ -73,9 +73,9 @@ public sealed class ExplainAndPathTests : IDisposable
         var ex4 = Assert.Throws<AccelException>(() => exploded.Collect());
         Assert.Contains("ExplodeExec cannot run on the simd path: no simd implementation of ExplodeExec yet", ex4.Message);
 
-        var decimalMath = Fact("gpu").Select((Col("amt") * 2).Alias("a"));
-        var ex3 = Assert.Throws<AccelException>(() => decimalMath.Collect());
-        Assert.Contains("ProjectExec cannot run on the gpu path", ex3.Message);
+        var decimalRemainder = Fact("gpu").Select((Col("amt") % 2).Alias("a"));
+        var ex3 = Assert.Throws<AccelException>(() => decimalRemainder.Collect());
+        Assert.Contains("ProjectExec cannot run on the gpu path: operator % has no GPU kernel yet", ex3.Message);
     }
 
     [Fact]

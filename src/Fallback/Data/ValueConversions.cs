@@ -38,6 +38,8 @@ public static class ValueConversions
     /// <summary>System.Decimal to a scaled int64 with the given precision and scale; null when it does not fit.</summary>
     public static long? FromDecimal(decimal value, int precision, int scale)
     {
+        // A value with more than precision - scale integer digits does not fit (checked first: scaling it could overflow).
+        if (Math.Abs(value) >= Pow10[Math.Max(0, precision - scale)]) return null;
         var scaled = Math.Round(value * Pow10[scale], 0, MidpointRounding.AwayFromZero);
         if (Math.Abs(scaled) >= Pow10[precision]) return null;
         return (long)scaled;

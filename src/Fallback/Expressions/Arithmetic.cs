@@ -91,19 +91,28 @@ public static class Arithmetic
     }
 
     /// <summary>One decimal operation on scaled values, exact in System.Decimal, rounded half away from zero to the
-    /// result's scale; NULL for a zero divisor or a result with more digits than the result's precision.</summary>
+    /// result's scale; NULL for a zero divisor or a result with more digits than the result's precision (however many).</summary>
     public static long? DecimalValue(BinaryOp op, long a, int sa, long b, int sb, DataType type)
     {
         decimal x = ValueConversions.ToDecimal(a, sa), y = ValueConversions.ToDecimal(b, sb);
-        decimal? r = op switch
+        decimal? r;
+        try
         {
-            BinaryOp.Add => x + y,
-            BinaryOp.Subtract => x - y,
-            BinaryOp.Multiply => x * y,
-            BinaryOp.Divide => y == 0 ? null : x / y,
-            BinaryOp.Modulo => y == 0 ? null : x % y,
-            _ => throw new AccelException($"{op} is not defined for decimals"),
-        };
+            r = op switch
+            {
+                BinaryOp.Add => x + y,
+                BinaryOp.Subtract => x - y,
+                BinaryOp.Multiply => x * y,
+                BinaryOp.Divide => y == 0 ? null : x / y,
+                BinaryOp.Modulo => y == 0 ? null : x % y,
+                _ => throw new AccelException($"{op} is not defined for decimals"),
+            };
+        }
+        catch (OverflowException)
+        {
+            // Past System.Decimal's 28 digits, so far past any 18-digit result: NULL, as Spark's overflow without ANSI mode.
+            return null;
+        }
         return r is null ? null : ValueConversions.FromDecimal(r.Value, type.Precision, type.Scale);
     }
 

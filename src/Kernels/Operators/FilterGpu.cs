@@ -36,7 +36,7 @@ public sealed class FilterGpu : IFilterImpl
         var program = ExprProgram.Compile(spec.Predicate);
         var runtime = GpuDevice.Runtime;
         var pool = runtime.Memory;
-        var positions = runtime.Run((a, k) =>
+        var (positions, marks) = runtime.Run((a, k) =>
         {
             var cfg = GpuRuntime.GridFor(a, n);
             var code = program.Code;
@@ -49,6 +49,8 @@ public sealed class FilterGpu : IFilterImpl
                 using var outVal = pool.Rent<long>(n);
                 using var outValid = pool.Rent<byte>(n);
                 k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+                // Rows the kernel could not compute exactly pass the flags; their validity bytes say which they are.
+                byte[]? valid = program.MayMarkHostRows ? outValid.ToArray() : null;
                 using var flags = pool.Rent<int>(n);
                 k.Flags(cfg, outVal.View, outValid.View, n, flags.View);
                 using var offsets = pool.Rent<int>(n);
@@ -58,15 +60,29 @@ public sealed class FilterGpu : IFilterImpl
                 offsets.CopyTo(tail.AsSpan(0, 1), n - 1);
                 flags.CopyTo(tail.AsSpan(1, 1), n - 1);
                 int count = tail[0] + tail[1];
-                if (count == 0) return Array.Empty<int>();
+                if (count == 0) return (Array.Empty<int>(), valid);
                 using var dPositions = pool.Rent<int>(count);
                 k.Scatter(cfg, flags.View, offsets.View, n, dPositions.View);
                 a.Synchronize();
-                return dPositions.ToArray();
+                return (dPositions.ToArray(), valid);
             }
         });
+        if (marks is not null) positions = RecheckOnHost(input, spec, positions, marks);
         if (input.Selection is { } sel)
             for (int i = 0; i < positions.Length; i++) positions[i] = sel[positions[i]];
         return input.WithSelection(positions);
+    }
+
+    // The passing rows the kernel marked for the host are evaluated again by the scalar evaluator; those it finds
+    // not TRUE are dropped (positions are live-row indices, in order).
+    private static int[] RecheckOnHost(ColumnBatch input, FilterSpec spec, int[] positions, byte[] marks)
+    {
+        var marked = positions.Where(p => marks[p] == Op.HostRow).ToArray();
+        if (marked.Length == 0) return positions;
+        var verdict = (PrimitiveVector<bool>)Expressions.ScalarEvaluator.Evaluate(spec.Predicate, input.WithSelection(marked.Select(input.RowAt).ToArray()));
+        var rejected = new HashSet<int>();
+        for (int j = 0; j < marked.Length; j++)
+            if (verdict.IsNull(j) || !verdict.Values[j]) rejected.Add(marked[j]);
+        return rejected.Count == 0 ? positions : positions.Where(p => !rejected.Contains(p)).ToArray();
     }
 }

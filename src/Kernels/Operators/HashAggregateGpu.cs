@@ -27,7 +27,7 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
             if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not on the GPU yet");
             if (a.Func is not (AggFunc.Count or AggFunc.CountStar or AggFunc.Sum or AggFunc.Avg or AggFunc.Min or AggFunc.Max))
                 return Support.No($"aggregate {AggregateExpr.NameOf(a.Func)} is not on the GPU yet");
-            if (a.InputOrdinal >= 0 && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64
+            if (a.InputOrdinal >= 0 && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64 or TypeId.Decimal
                     || (a.Func is AggFunc.Min or AggFunc.Max or AggFunc.Count && spec.Input[a.InputOrdinal].Type.Id is TypeId.Date32 or TypeId.Timestamp)))
                 return Support.No($"{AggregateExpr.NameOf(a.Func)} over {spec.Input[a.InputOrdinal].Type} is not on the GPU yet");
         }
@@ -180,6 +180,8 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
                     AggFunc.Count => c,
                     _ when c == 0 => null,
                     // Boxed per branch: a ?: of double and long would round every long sum through a double.
+                    AggFunc.Sum when t.Id == TypeId.Decimal => DecimalSum(new Int128((ulong)st.SumHigh[j], (ulong)st.LongSum[j]), t.Scale, call.ResultType),
+                    AggFunc.Avg when t.Id == TypeId.Decimal => DecimalAverage(new Int128((ulong)st.SumHigh[j], (ulong)st.LongSum[j]), c, t.Scale, call.ResultType),
                     AggFunc.Sum => t.IsFloating ? st.DoubleSum[j] : (object)st.LongSum[j],
                     AggFunc.Avg => (t.IsFloating ? st.DoubleSum[j] : (double)new Int128((ulong)st.SumHigh[j], (ulong)st.LongSum[j])) / c,
                     AggFunc.Min => Value(t, st.Min[j]),
@@ -192,8 +194,39 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         return new ColumnBatch(spec.Output, columns, g);
     }
 
+    // The exact 128-bit sum of the scaled values; NULL when it needs more digits than the result type has (Spark's
+    // non-ANSI overflow), as the scalar path's decimal sum.
+    private static object? DecimalSum(Int128 sum, int scale, DataType result)
+    {
+        var d = ToDecimal(sum, scale);
+        return d is { } v && ValueConversions.FromDecimal(v, result.Precision, result.Scale) is { } scaled ? ValueConversions.ToDecimal(scaled, result.Scale) : null;
+    }
+
+    // sum / count in System.Decimal rounded half away from zero to the result's scale, as the scalar path computes it.
+    private static object? DecimalAverage(Int128 sum, long count, int scale, DataType result)
+    {
+        if (ToDecimal(sum, scale) is not { } d) return null;
+        var avg = Math.Round(d / count, result.Scale, MidpointRounding.AwayFromZero);
+        return ValueConversions.FromDecimal(avg, result.Precision, result.Scale) is { } scaled ? ValueConversions.ToDecimal(scaled, result.Scale) : null;
+    }
+
+    // A 128-bit scaled value as System.Decimal (null past its 96-bit range, which no 18-digit result reaches anyway).
+    private static decimal? ToDecimal(Int128 scaled, int scale)
+    {
+        if (Int128.Abs(scaled) > (Int128)decimal.MaxValue) return null;
+        return (decimal)scaled / ValueConversions.ToDecimal(ValuePow10(scale), 0);
+    }
+
+    private static long ValuePow10(int k)
+    {
+        long p = 1;
+        for (int i = 0; i < k; i++) p *= 10;
+        return p;
+    }
+
     private static object Value(DataType t, long stored) => t.Id switch
     {
+        TypeId.Decimal => ValueConversions.ToDecimal(stored, t.Scale),
         // Each arm boxed on its own: the switch's natural type would otherwise be double, rounding longs past 2^53.
         TypeId.Float64 => (object)BitConverter.Int64BitsToDouble(stored),
         TypeId.Float32 => (float)BitConverter.Int64BitsToDouble(stored),

@@ -34,6 +34,9 @@ public sealed class HashJoinGpu : IHashJoinImpl
                     return Support.No($"join key '{schema[k].Name}' is {schema[k].Type}, which has no GPU key encoding yet");
         if (spec.Residual is not null && ExprProgram.Unsupported(spec.Residual) is { } why)
             return Support.No($"join condition: {why}");
+        // A residual's rows are gathered per pair; one the kernel could not compute exactly has no host recheck here.
+        if (spec.Residual is not null && ExprProgram.Compile(spec.Residual).MayMarkHostRows)
+            return Support.No("join condition: decimal arithmetic in a join condition is not on the GPU yet");
         if (env.EstimatedRows > MaxRows)
             return Support.No($"{env.EstimatedRows:N0} rows exceed the {MaxRows:N0} one GPU join takes (ILGPU views stop at int.MaxValue elements; partitioned joins are not implemented)");
         return GpuCostModel.Available();

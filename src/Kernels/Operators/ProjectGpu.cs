@@ -70,6 +70,24 @@ public sealed class ProjectGpu : IProjectImpl
                 return (outVal.ToArray(), outValid.ToArray());
             }
         });
+        if (program.MayMarkHostRows) RecomputeMarkedRows(e, input, values, validity);
         return DeviceColumns.Unstage(e.Type, values, validity, n);
+    }
+
+    // Rows the kernel could not compute exactly (a decimal step past int64) are evaluated by the scalar evaluator.
+    private static void RecomputeMarkedRows(BoundExpr e, ColumnBatch input, long[] values, byte[] validity)
+    {
+        var marked = new List<int>();
+        for (int i = 0; i < validity.Length && i < input.RowCount; i++) if (validity[i] == Op.HostRow) marked.Add(i);
+        if (marked.Count == 0) return;
+        var exact = ScalarEvaluator.Evaluate(e, input.WithSelection(marked.Select(input.RowAt).ToArray()));
+        var d = new long[marked.Count];
+        var v = new byte[marked.Count];
+        DeviceColumns.StageColumn(exact, d, v, default);
+        for (int j = 0; j < marked.Count; j++)
+        {
+            values[marked[j]] = d[j];
+            validity[marked[j]] = v[j];
+        }
     }
 }

@@ -13,6 +13,12 @@ internal static class Op
     public const int LongToDouble = 20, RoundToFloat = 21, WrapInt = 22;
     public const int CompareLong = 30, CompareDouble = 31;
     public const int And = 40, Or = 41, Not = 42, IsNull = 43, IsNotNull = 44;
+    /// <summary>Decimal steps on scaled int64 values. A step whose exact result might not fit an int64 marks the row
+    /// for the host (validity byte 2), which recomputes it with the scalar evaluator: exact, never wrapped.</summary>
+    public const int RescaleUp = 50, RescaleDown = 51, CheckPrecision = 52, AddChecked = 53, SubChecked = 54, MulChecked = 55,
+        DivDecimal = 56, DecimalToDouble = 57;
+    /// <summary>Validity byte of a row the kernel could not compute exactly (the host recomputes it).</summary>
+    public const byte HostRow = 2;
     public const int MaxStack = 16;
 }
 
@@ -32,6 +38,8 @@ internal sealed class ExprProgram
     public IReadOnlyList<int> Columns => _columns;
     /// <summary>Whether the result is floating point.</summary>
     public bool ResultIsDouble { get; private set; }
+    /// <summary>Whether some rows may come back marked <see cref="Op.HostRow"/> (the program has checked decimal steps).</summary>
+    public bool MayMarkHostRows { get; private set; }
 
     /// <summary>Why the GPU path cannot run <paramref name="e"/> (null when it can).</summary>
     public static string? Unsupported(BoundExpr e)
@@ -43,11 +51,12 @@ internal sealed class ExprProgram
                 BoundColumn c when !IsKernelType(c.Type) => $"column '{c.Name}' is {c.Type}",
                 BoundLiteral { Value: null } => "a NULL literal",
                 BoundLiteral l when !IsKernelType(l.Type) => $"a {l.Type} literal",
-                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when b.Type.Id is TypeId.Decimal or TypeId.Date32 or TypeId.Timestamp => $"{b.Type} arithmetic",
-                BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id != TypeId.Float64 => $"division producing {b.Type}",
+                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when b.Type.Id is TypeId.Date32 or TypeId.Timestamp => $"{b.Type} arithmetic",
+                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b when b.Type.Id == TypeId.Decimal
+                    && (b.Left.Type.Id != TypeId.Decimal || b.Right.Type.Id != TypeId.Decimal) => $"{b.Type} arithmetic over {b.Left.Type} and {b.Right.Type}",
+                BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
                 BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
-                BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal => "decimal negation",
-                BoundCast c when !IsWidening(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
+                BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn => "IN lists",
                 BoundCase => "CASE WHEN",
                 BoundFunction f => $"function '{f.Name}'",
@@ -76,6 +85,11 @@ internal sealed class ExprProgram
 
     private static bool IsWidening(DataType from, DataType to) => (from.Id, to.Id) is
         (TypeId.Int32, TypeId.Int64) or (TypeId.Int32, TypeId.Float64) or (TypeId.Int64, TypeId.Float64) or (TypeId.Float32, TypeId.Float64);
+
+    // Casts the decimal steps compute exactly: integers and decimals to decimal (rescale, NULL when the precision
+    // overflows), and decimal to double (the same rounding as System.Decimal's conversion).
+    private static bool IsDecimalCast(DataType from, DataType to) =>
+        (to.Id == TypeId.Decimal && from.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Decimal) || (from.Id == TypeId.Decimal && to.Id == TypeId.Float64);
 
     private static bool IsDouble(DataType t) => t.IsFloating;
 
@@ -116,9 +130,20 @@ internal sealed class ExprProgram
                 Push(IsDouble(l.Type) ? Op.ConstDouble : Op.ConstLong, _consts.Count - 1, +1);
                 break;
             }
+            case BoundCast { Type.Id: TypeId.Decimal } c:
+                Emit(c.Child);
+                EmitRescale(c.Child.Type.Id == TypeId.Decimal ? c.Child.Type.Scale : 0, c.Type);
+                break;
+            case BoundCast { Type.Id: TypeId.Float64, Child.Type.Id: TypeId.Decimal } c:
+                Emit(c.Child);
+                Push(Op.DecimalToDouble, c.Child.Type.Scale, 0);
+                break;
             case BoundCast c:
                 Emit(c.Child);
                 if (IsDouble(c.Type) && !IsDouble(c.Child.Type)) Push(Op.LongToDouble, 0, 0);
+                break;
+            case BoundBinary { Type.Id: TypeId.Decimal } b:
+                EmitDecimal(b);
                 break;
             case BoundUnary { Op: UnaryOp.Negate } u:
                 // -1 * x keeps -0.0 and wraps integers exactly as the scalar negation.
@@ -153,6 +178,50 @@ internal sealed class ExprProgram
             default:
                 throw new AccelException($"gpu: cannot compile {e.GetType().Name}");
         }
+    }
+
+    // Spark's decimal arithmetic on scaled values: the exact result at its natural scale (operands aligned for + and -,
+    // scales added for *), rounded half away from zero to the result's scale, NULL when it needs more digits than the
+    // result's precision; / rounds the quotient to the result's scale directly.
+    private void EmitDecimal(BoundBinary b)
+    {
+        int sa = b.Left.Type.Scale, sb = b.Right.Type.Scale;
+        MayMarkHostRows = true;
+        switch (b.Op)
+        {
+            case BinaryOp.Add or BinaryOp.Subtract:
+            {
+                int m = Math.Max(sa, sb);
+                Emit(b.Left);
+                if (m > sa) Push(Op.RescaleUp, m - sa, 0);
+                Emit(b.Right);
+                if (m > sb) Push(Op.RescaleUp, m - sb, 0);
+                Push(b.Op == BinaryOp.Add ? Op.AddChecked : Op.SubChecked, 0, -1);
+                EmitRescale(m, b.Type);
+                break;
+            }
+            case BinaryOp.Multiply:
+                Emit(b.Left);
+                Emit(b.Right);
+                Push(Op.MulChecked, 0, -1);
+                EmitRescale(sa + sb, b.Type);
+                break;
+            default:
+                Emit(b.Left);
+                Emit(b.Right);
+                Push(Op.DivDecimal, b.Type.Scale + sb - sa, -1);
+                Push(Op.CheckPrecision, b.Type.Precision, 0);
+                break;
+        }
+    }
+
+    // From a scaled value at scale `from` to decimal type `to`, then the precision check.
+    private void EmitRescale(int from, DataType to)
+    {
+        MayMarkHostRows = true;
+        if (to.Scale > from) Push(Op.RescaleUp, to.Scale - from, 0);
+        else if (to.Scale < from) Push(Op.RescaleDown, from - to.Scale, 0);
+        Push(Op.CheckPrecision, to.Precision, 0);
     }
 
     private void EmitArith(BinaryOp op, DataType t)

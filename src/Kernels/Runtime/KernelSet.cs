@@ -62,9 +62,61 @@ public sealed partial class KernelSet
         for (int i = Grid.GlobalIndex.X; i < n; i += Stride)
         {
             int sp = 0;
+            bool hostRow = false;
             for (int pc = 0; pc < codeLen; pc += 2)
             {
                 int op = code[pc], arg = code[pc + 1];
+                if (op >= Op.RescaleUp)
+                {
+                    if (op <= Op.CheckPrecision || op == Op.DecimalToDouble)
+                    {
+                        long v = sv[sp - 1];
+                        if (sn[sp - 1] == 0) continue;
+                        if (op == Op.RescaleUp)
+                        {
+                            if (arg > 18 || Math.Abs((double)v) * Pow10D(arg) > SafeMagnitude) hostRow |= v != 0;
+                            else sv[sp - 1] = v * Pow10(arg);
+                        }
+                        else if (op == Op.RescaleDown) sv[sp - 1] = arg > 18 ? 0 : RoundedDivide(v, Pow10(arg));
+                        else if (op == Op.CheckPrecision) { if (arg < 19 && (v >= Pow10(arg) || v <= -Pow10(arg))) sn[sp - 1] = 0; }
+                        else
+                        {
+                            // System.Decimal's conversion: the magnitude as a double divided by 10^scale (exact powers).
+                            double d = (double)(v < 0 ? -v : v) / Pow10D(arg);
+                            sv[sp - 1] = B(v < 0 ? -d : d);
+                        }
+                        continue;
+                    }
+                    long a2 = sv[sp - 2], b2 = sv[sp - 1];
+                    byte valid2 = (byte)(sn[sp - 2] & sn[sp - 1]);
+                    sp--;
+                    long r2 = 0;
+                    if (valid2 != 0)
+                    {
+                        double da = Math.Abs((double)a2), db = Math.Abs((double)b2);
+                        if (op == Op.AddChecked || op == Op.SubChecked)
+                        {
+                            if (da + db > SafeMagnitude) hostRow = true;
+                            else r2 = op == Op.AddChecked ? a2 + b2 : a2 - b2;
+                        }
+                        else if (op == Op.MulChecked)
+                        {
+                            if (da * db > SafeMagnitude) hostRow = true;
+                            else r2 = a2 * b2;
+                        }
+                        else if (b2 == 0) valid2 = 0;
+                        else if (arg >= 0)
+                        {
+                            if (arg > 18 || da * Pow10D(arg) > SafeMagnitude) hostRow |= a2 != 0;
+                            else r2 = RoundedDivide(a2 * Pow10(arg), b2);
+                        }
+                        else if (-arg > 18 || db * Pow10D(-arg) > SafeMagnitude) hostRow = true;
+                        else r2 = RoundedDivide(a2, b2 * Pow10(-arg));
+                    }
+                    sv[sp - 1] = r2;
+                    sn[sp - 1] = valid2;
+                    continue;
+                }
                 if (op <= Op.LoadDouble)
                 {
                     long at = (long)arg * n + i;
@@ -117,13 +169,41 @@ public sealed partial class KernelSet
                 }
             }
             outVal[i] = sv[0];
-            outValid[i] = sn[0];
+            outValid[i] = hostRow ? Op.HostRow : sn[0];
         }
     }
 
+    // Below this magnitude (as a double) an int64 result is exact: 9e18 < 2^63 with room for the double's rounding.
+    private const double SafeMagnitude = 9e18;
+
+    private static long Pow10(int k)
+    {
+        long p = 1;
+        for (int j = 0; j < k; j++) p *= 10;
+        return p;
+    }
+
+    // Exact for k <= 22 (every such power of ten is a double).
+    private static double Pow10D(int k)
+    {
+        double p = 1;
+        for (int j = 0; j < k; j++) p *= 10;
+        return p;
+    }
+
+    // n / d rounded half away from zero, as System.Decimal's MidpointRounding.AwayFromZero (|n| and |d| below 2^63).
+    private static long RoundedDivide(long n, long d)
+    {
+        long q = n / d, r = n % d;
+        long ar = r < 0 ? -r : r, ad = d < 0 ? -d : d;
+        if (ar >= ad - ar) q += (n < 0) == (d < 0) ? 1 : -1;
+        return q;
+    }
+
+    // A row marked for the host passes here; the operator rechecks it on the host.
     private static void FlagsKernel(ArrayView<long> values, ArrayView<byte> valid, int n, ArrayView<int> flags)
     {
-        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) flags[i] = valid[i] != 0 && values[i] != 0 ? 1 : 0;
+        for (int i = Grid.GlobalIndex.X; i < n; i += Stride) flags[i] = valid[i] == Op.HostRow || (valid[i] != 0 && values[i] != 0) ? 1 : 0;
     }
 
     private static void ScatterKernel(ArrayView<int> flags, ArrayView<int> offsets, int n, ArrayView<int> positions)
