@@ -51,6 +51,7 @@ public static class CommandLine
         {
             var r = Accel.Planner.Sql.SqlLogicTest.Run(f, path);
             Console.WriteLine($"{Path.GetFileName(f)} [{path}]: {r.Passed} passed, {r.Unsupported} unsupported on this path, {r.Failures.Count} failed");
+            foreach (var msg in r.UnsupportedQueries) Console.WriteLine("  unsupported " + msg);
             foreach (var msg in r.Failures) Console.WriteLine("  " + msg);
             failed += r.Failures.Count;
         }

@@ -93,14 +93,14 @@ public sealed class DeviceMemoryTests
         i % 7 == 0 ? null : i * 1_000_003L - 5, i % 5 == 0 ? null : i * 0.25 - 3, i % 3 == 0 ? null : -i, new DateOnly(2020, 1, 1).AddDays(i % 400), $"s{i}",
     }));
 
-    // Stages the columns a..d of `batch` through the runtime's pool and copies them back.
+    // Stages the columns a..s of `batch` through the runtime's pool and copies them back.
     private static (long[] Data, byte[] Valid, long H2D) StageAndRead(ColumnBatch batch)
     {
         var rt = GpuDevice.Runtime;
         long before = rt.Memory.HostToDeviceBytes;
         return rt.Run((a, k) =>
         {
-            var (data, valid) = DeviceStaging.Stage(a, k, rt.Memory, batch, [0, 1, 2, 3]);
+            var (data, valid) = DeviceStaging.Stage(a, k, rt.Memory, batch, [0, 1, 2, 3, 4]);
             using (data)
             using (valid)
             {
@@ -123,19 +123,19 @@ public sealed class DeviceMemoryTests
         using var table = DeviceResidentTable.TryCreate([resident], out var reason);
         Assert.Null(reason);
         Assert.NotNull(table);
-        Assert.Equal((4, 1), (table.ResidentColumns, table.HostColumns)); // the string column has no device layout
-        Assert.Equal(4L * rows * 9, table.Bytes);
+        Assert.Equal((5, 0), (table.ResidentColumns, table.HostColumns)); // the string column as dictionary codes
+        Assert.Equal(5L * rows * 9, table.Bytes);
         Assert.True(DeviceResidentTable.IsResident(resident[0]));
         Assert.False(DeviceResidentTable.IsResident(host[0]));
-        Assert.Contains("4 column chunks on the gpu", table.Describe);
+        Assert.Contains("5 column chunks on the gpu", table.Describe);
 
         var fromDevice = StageAndRead(resident.WithSelection(sel));
         var fromHost = StageAndRead(host.WithSelection(sel));
         Assert.Equal(fromHost.Data, fromDevice.Data);
         Assert.Equal(fromHost.Valid, fromDevice.Valid);
         int live = sel?.Length ?? rows;
-        Assert.Equal(4L * live * 9, fromHost.H2D);
-        Assert.Equal(withSelection ? 4L * live * 4 : 0, fromDevice.H2D);
+        Assert.Equal(5L * live * 9, fromHost.H2D);
+        Assert.Equal(withSelection ? 5L * live * 4 : 0, fromDevice.H2D);
 
         table.Dispose();
         Assert.True(table.Released);

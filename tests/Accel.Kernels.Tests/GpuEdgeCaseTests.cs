@@ -165,10 +165,9 @@ public sealed class GpuEdgeCaseTests
             Assert.False(r.CanRun);
             Assert.Contains(expected, r.Reason, StringComparison.OrdinalIgnoreCase);
         }
-        var byDouble = new HashAggregateGpu().CanRun(Spec([8], (AggFunc.CountStar, null)), env);
-        Assert.Contains("grouping by a double key", byDouble.Reason, StringComparison.OrdinalIgnoreCase);
-        var twoKeys = new HashAggregateGpu().CanRun(Spec([0, 2], (AggFunc.CountStar, null)), env);
-        Assert.Contains("2 keys", twoKeys.Reason);
+        // Double and multi-column keys are packed into one word per row on the host (GpuStringTests checks the results).
+        Assert.True(new HashAggregateGpu().CanRun(Spec([8], (AggFunc.CountStar, null)), env).CanRun);
+        Assert.True(new HashAggregateGpu().CanRun(Spec([0, 2], (AggFunc.CountStar, null)), env).CanRun);
         var stddev = new HashAggregateGpu().CanRun(Spec([], (AggFunc.StdDev, "d")), env);
         Assert.Contains("stddev", stddev.Reason, StringComparison.OrdinalIgnoreCase);
         Assert.True(new HashAggregateGpu().CanRun(Spec([0], AllCalls), env).CanRun);

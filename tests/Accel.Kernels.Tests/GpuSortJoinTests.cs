@@ -276,6 +276,30 @@ public sealed class GpuSortJoinTests
         }
     }
 
+    [Fact]
+    public void Joins_without_equality_keys_run_as_nested_loops_and_equal_scalar()
+    {
+        Expr[] conditions =
+        [
+            new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv")),
+            // A string condition of one side is a dictionary lookup inside the pair kernel.
+            new BinaryExpr(BinaryOp.And, new BinaryExpr(BinaryOp.Equal, new ColumnRef("ls"), Literal.Of("p7")), new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("rv"), Literal.Of(0L))),
+        ];
+        foreach (var (nl, nr) in new[] { (0, 4), (5, 0), (1, 30), (23, 1), (40, 35) })
+        {
+            var l = Side('l', [], nl, 1, 0, seed: 3 + nl);
+            var r = Side('r', [], nr, 1, 0, seed: 4 + nr);
+            Assert.Null(CompareJoin(l, r, JoinSpecOf(l, r, JoinType.Cross, 0, BuildSide.Right), out int crossRows));
+            Assert.Equal(nl * nr, crossRows);
+            foreach (var condition in conditions)
+                foreach (var type in KeyedTypes)
+                    Assert.Null(CompareJoin(l, r, JoinSpecOf(l, r, type, 0, type is JoinType.RightOuter ? BuildSide.Left : BuildSide.Right, condition), out _));
+        }
+        var big = Side('l', [], 9000, 1, 0, seed: 1);
+        var ex = Assert.Throws<NotSupportedException>(() => new HashJoinGpu().Join(big, big, JoinSpecOf(big, big, JoinType.Cross, 0, BuildSide.Right)));
+        Assert.Contains("nested-loop join takes", ex.Message);
+    }
+
     // ---------------------------------------------------------------- declines and errors
 
     [Fact]
@@ -296,7 +320,7 @@ public sealed class GpuSortJoinTests
             new(arrays, arrays, t, lk, rk, residual is null ? null : Binder.Bind(residual, combined), BuildSide.Right, false, combined);
         var arrayKey = new HashJoinGpu().CanRun(J(JoinType.Inner, [0], [0]), env);
         Assert.Equal("join key 'a' is array<int>, which has no GPU key encoding yet", arrayKey.Reason);
-        Assert.Equal("a cross join is not on the GPU yet", new HashJoinGpu().CanRun(J(JoinType.Cross, [], []), env).Reason);
+        Assert.True(new HashJoinGpu().CanRun(J(JoinType.Cross, [], []), env).CanRun); // a nested-loop join over all pairs
         var stringResidual = new HashJoinGpu().CanRun(J(JoinType.Inner, [1], [1], new BinaryExpr(BinaryOp.LessThan, new ColumnRef("s"), new ColumnRef("rs"))), env);
         Assert.False(stringResidual.CanRun);
         Assert.StartsWith("join condition: column 's' is string has no GPU kernel yet", stringResidual.Reason);

@@ -106,3 +106,25 @@ public sealed record BoundFunction(string Name, IReadOnlyList<BoundExpr> Args, D
     /// <inheritdoc />
     public override string Describe(Schema input) => $"{Name}({string.Join(", ", Args.Select(a => a.Describe(input)))})";
 }
+
+/// <summary>Tree rewrites over bound expressions.</summary>
+public static class BoundExprRewrite
+{
+    /// <summary>The tree with every column reference replaced by <paramref name="map"/>'s result (the rest rebuilt as is).</summary>
+    public static BoundExpr MapColumns(this BoundExpr e, Func<BoundColumn, BoundExpr> map) => e switch
+    {
+        BoundColumn c => map(c),
+        BoundLiteral => e,
+        BoundBinary b => b with { Left = b.Left.MapColumns(map), Right = b.Right.MapColumns(map) },
+        BoundUnary u => u with { Child = u.Child.MapColumns(map) },
+        BoundIn i => i with { Value = i.Value.MapColumns(map), List = i.List.Select(x => x.MapColumns(map)).ToArray() },
+        BoundCase k => k with
+        {
+            Branches = k.Branches.Select(br => (br.When.MapColumns(map), br.Then.MapColumns(map))).ToArray(),
+            Else = k.Else?.MapColumns(map),
+        },
+        BoundCast c => c with { Child = c.Child.MapColumns(map) },
+        BoundFunction f => f with { Args = f.Args.Select(x => x.MapColumns(map)).ToArray() },
+        _ => throw new AccelException($"cannot rewrite a {e.GetType().Name}"),
+    };
+}

@@ -40,32 +40,29 @@ public sealed class FilterGpu : IFilterImpl
         {
             var cfg = GpuRuntime.GridFor(a, n);
             var code = program.Code;
-            var (dData, dValid) = DeviceStaging.Stage(a, k, pool, input, program.Columns);
-            using (dData)
-            using (dValid)
-            {
-                using var dCode = pool.Upload<int>(code);
-                using var dConsts = pool.Upload<long>(program.Constants);
-                using var outVal = pool.Rent<long>(n);
-                using var outValid = pool.Rent<byte>(n);
-                k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
-                // Rows the kernel could not compute exactly pass the flags; their validity bytes say which they are.
-                byte[]? valid = program.MayMarkHostRows ? outValid.ToArray() : null;
-                using var flags = pool.Rent<int>(n);
-                k.Flags(cfg, outVal.View, outValid.View, n, flags.View);
-                using var offsets = pool.Rent<int>(n);
-                using var temp = pool.Rent<int>(a.ComputeScanTempStorageSize<int>(n));
-                k.ExclusiveScan(a.DefaultStream, flags.View, offsets.View, temp.View);
-                var tail = new int[2];
-                offsets.CopyTo(tail.AsSpan(0, 1), n - 1);
-                flags.CopyTo(tail.AsSpan(1, 1), n - 1);
-                int count = tail[0] + tail[1];
-                if (count == 0) return (Array.Empty<int>(), valid);
-                using var dPositions = pool.Rent<int>(count);
-                k.Scatter(cfg, flags.View, offsets.View, n, dPositions.View);
-                a.Synchronize();
-                return (dPositions.ToArray(), valid);
-            }
+            using var staged = DeviceStaging.Stage(a, k, pool, input, program.Columns);
+            var (dData, dValid) = staged;
+            using var dCode = pool.Upload<int>(code);
+            using var dConsts = pool.Upload<long>(program.ConstantsFor(staged.Dictionaries));
+            using var outVal = pool.Rent<long>(n);
+            using var outValid = pool.Rent<byte>(n);
+            k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+            // Rows the kernel could not compute exactly pass the flags; their validity bytes say which they are.
+            byte[]? valid = program.MayMarkHostRows ? outValid.ToArray() : null;
+            using var flags = pool.Rent<int>(n);
+            k.Flags(cfg, outVal.View, outValid.View, n, flags.View);
+            using var offsets = pool.Rent<int>(n);
+            using var temp = pool.Rent<int>(a.ComputeScanTempStorageSize<int>(n));
+            k.ExclusiveScan(a.DefaultStream, flags.View, offsets.View, temp.View);
+            var tail = new int[2];
+            offsets.CopyTo(tail.AsSpan(0, 1), n - 1);
+            flags.CopyTo(tail.AsSpan(1, 1), n - 1);
+            int count = tail[0] + tail[1];
+            if (count == 0) return (Array.Empty<int>(), valid);
+            using var dPositions = pool.Rent<int>(count);
+            k.Scatter(cfg, flags.View, offsets.View, n, dPositions.View);
+            a.Synchronize();
+            return (dPositions.ToArray(), valid);
         });
         if (marks is not null) positions = RecheckOnHost(input, spec, positions, marks);
         if (input.Selection is { } sel)

@@ -205,3 +205,82 @@ internal sealed record JoinKeyWords(long[] Build, byte[] BuildActive, long[] Pro
         }
     }
 }
+
+/// <summary>Several grouping keys (or one that is not an integer) as one int64 per row for the GPU hash table: each key
+/// becomes a field of measured width (its value relative to the column's minimum plus one, or its code in one dictionary
+/// over the chunks for strings; 0 for NULL), and the fields are packed into one word. The kernel then groups on the word,
+/// and each group's key values are read back from one of its rows.</summary>
+internal static class GroupKeyPacking
+{
+    /// <summary>The packed keys of the live rows of <paramref name="batches"/>, in batch order.</summary>
+    /// <exception cref="NotSupportedException">The keys need more than 64 bits together (the operator then fails over).</exception>
+    public static long[] Pack(IReadOnlyList<ColumnBatch> batches, IReadOnlyList<int> keyOrdinals, int n)
+    {
+        var packer = new WordPacker(n);
+        int totalBits = 0;
+        foreach (int ord in keyOrdinals)
+        {
+            var field = new ulong[n];
+            int bits = batches.Count > 0 && batches[0][ord] is StringVector ? StringField(batches, ord, field) : ValueField(batches, ord, field);
+            totalBits += bits;
+            if (totalBits > 64)
+                throw new NotSupportedException($"gpu aggregate: the {keyOrdinals.Count} grouping keys need more than 64 bits together (at '{batches[0][ord].Type}' key {ord})");
+            packer.Add(field, bits);
+        }
+        var words = packer.Words;
+        if (words.Count == 0) return new long[n];
+        var packed = words[0].Word;
+        var result = new long[n];
+        for (int i = 0; i < n; i++) result[i] = (long)packed[i];
+        return result;
+    }
+
+    // code + 1 into one dictionary over every chunk's strings; NULL is 0.
+    private static int StringField(IReadOnlyList<ColumnBatch> batches, int ord, ulong[] field)
+    {
+        var (values, remaps) = StringDictionary.Union(batches.Select(b => StringDictionary.Of((StringVector)b[ord])).ToArray());
+        int at = 0;
+        for (int j = 0; j < batches.Count; j++)
+        {
+            var b = batches[j];
+            var col = b[ord];
+            var codes = StringDictionary.Of((StringVector)col).Codes;
+            var remap = remaps[j];
+            for (int r = 0; r < b.RowCount; r++, at++)
+            {
+                int p = b.RowAt(r);
+                field[at] = col.IsNull(p) ? 0 : 1 + (ulong)(remap is null ? codes[p] : remap[codes[p]]);
+            }
+        }
+        return GpuKeys.BitsFor(0, (ulong)values.Length);
+    }
+
+    // The order-preserving value minus the live rows' minimum, plus one; NULL is 0.
+    private static int ValueField(IReadOnlyList<ColumnBatch> batches, int ord, ulong[] field)
+    {
+        var isNull = new bool[field.Length];
+        ulong lo = ulong.MaxValue, hi = 0;
+        int at = 0;
+        foreach (var b in batches)
+        {
+            var col = b[ord];
+            var normalized = new ulong[col.Length];
+            GpuKeys.Normalize(col, col.Length, normalized);
+            for (int r = 0; r < b.RowCount; r++, at++)
+            {
+                int p = b.RowAt(r);
+                if (col.IsNull(p)) { isNull[at] = true; continue; }
+                ulong v = normalized[p];
+                field[at] = v;
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+            }
+        }
+        if (lo > hi) return 0; // every key NULL: one group, no bits needed
+        // A range spanning all 2^64 values leaves no code for NULL.
+        if (hi - lo == ulong.MaxValue)
+            throw new NotSupportedException($"gpu aggregate: a {batches[0][ord].Type} grouping key spans the whole 64-bit range");
+        for (int i = 0; i < field.Length; i++) field[i] = isNull[i] ? 0 : field[i] - lo + 1;
+        return GpuKeys.BitsFor(0, hi - lo + 1);
+    }
+}

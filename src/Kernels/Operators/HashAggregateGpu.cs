@@ -18,10 +18,9 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
     /// <inheritdoc />
     public Support CanRun(AggregateSpec spec, ExecEnvironment env)
     {
-        if (spec.KeyOrdinals.Count > 1)
-            return Support.No($"grouping by {spec.KeyOrdinals.Count} keys is not on the GPU yet");
-        if (spec.KeyOrdinals.Count == 1 && spec.Input[spec.KeyOrdinals[0]].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Date32))
-            return Support.No($"grouping by a {spec.Input[spec.KeyOrdinals[0]].Type} key is not on the GPU yet");
+        foreach (int k in spec.KeyOrdinals)
+            if (!GpuKeys.Supports(spec.Input[k].Type))
+                return Support.No($"grouping by a {spec.Input[k].Type} key is not on the GPU yet");
         foreach (var a in spec.Aggregates)
         {
             if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not on the GPU yet");
@@ -49,7 +48,11 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         long total = batches.Sum(b => (long)b.RowCount);
         if (total > int.MaxValue) throw new AccelException($"gpu aggregate: {total:N0} input rows exceed one kernel's int32 index range");
         int n = (int)total;
-        bool keyed = spec.KeyOrdinals.Count == 1;
+        bool keyed = spec.KeyOrdinals.Count > 0;
+        // One integer key is hashed as it is; any other keys are packed into one word per row on the host, and each
+        // group's key values are then read from its first row.
+        bool packed = keyed && !(spec.KeyOrdinals.Count == 1 && spec.Input[spec.KeyOrdinals[0]].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32);
+        long[]? packedKeys = packed ? GroupKeyPacking.Pack(batches, spec.KeyOrdinals, n) : null;
         int capacity = keyed ? (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * n))) : 0;
         int slots = capacity + 2;
         var valueOrdinals = spec.Aggregates.Select(a => a.InputOrdinal).Where(o => o >= 0).Distinct().ToArray();
@@ -64,11 +67,9 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
             using var table = pool.Rent<long>(Math.Max(1, capacity));
             if (keyed && n > 0)
             {
-                var (dKeys, dKeyValid) = DeviceStaging.Stage(a, k, pool, batches, [spec.KeyOrdinals[0]], n);
-                using var keysLease = dKeys;
-                using var keyValidLease = dKeyValid;
+                using var keys = packedKeys is null ? DeviceStaging.Stage(a, k, pool, batches, [spec.KeyOrdinals[0]], n) : UploadPacked(pool, packedKeys);
                 k.Fill(GpuRuntime.GridFor(a, capacity), table.View, KernelSet.EmptyKey, capacity);
-                k.Insert(cfg, dKeys.View, dKeyValid.View, n, table.View, capacity - 1, rowSlot.View);
+                k.Insert(cfg, keys.Data.View, keys.Valid.View, n, table.View, capacity - 1, rowSlot.View);
             }
             else rowSlot.Clear();
             using var rows = pool.Rent<long>(slots);
@@ -138,29 +139,65 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
                     floating ? sums.Select(BitConverter.Int64BitsToDouble).ToArray() : [], ReadBack(min, 0), ReadBack(max, 0));
             }
             var rowCounts = ReadBack(rows, 0);
+            if (packed)
+            {
+                using var first = pool.Rent<long>(slots);
+                k.Fill(slotCfg, first.View, long.MaxValue, slots);
+                if (n > 0) k.FirstRow(cfg, rowSlot.View, n, first.View);
+                return Assemble(spec, groupSlots, rowCounts, KeyColumnsAt(batches, spec, ReadBack(first, 0)), perColumn);
+            }
             // Table slot s+2 holds the key of group slot s; slots 0 (NULL key) and 1 (the sentinel value) read 0.
-            var groupKeys = keyed ? ReadBack(table, 2) : [];
-            return Assemble(spec, keyed, groupSlots, rowCounts, groupKeys, perColumn);
+            var keyColumns = keyed ? [IntegerKeyColumn(spec.Output[0].Type, groupSlots, ReadBack(table, 2))] : Array.Empty<ColumnVector>();
+            return Assemble(spec, groupSlots, rowCounts, keyColumns, perColumn);
         });
     }
 
-    private static ColumnBatch Assemble(AggregateSpec spec, bool keyed, int[] groupSlots, long[] rowCounts, long[] groupKeys,
+    private static StagedColumns UploadPacked(DeviceMemoryPool pool, long[] packedKeys)
+    {
+        var data = pool.Upload<long>(packedKeys);
+        var valid = new byte[packedKeys.Length];
+        Array.Fill(valid, (byte)1); // NULLs are a field value of the packed word
+        try { return new StagedColumns(data, pool.Upload<byte>(valid), []); }
+        catch { data.Dispose(); throw; }
+    }
+
+    private static ColumnVector IntegerKeyColumn(DataType kt, int[] groupSlots, long[] groupKeys)
+    {
+        var b = ColumnBuilder.Create(kt, groupSlots.Length);
+        for (int j = 0; j < groupSlots.Length; j++)
+        {
+            if (groupSlots[j] == 0) { b.AppendNull(); continue; }
+            long key = groupSlots[j] == 1 ? KernelSet.EmptyKey : groupKeys[j];
+            b.Append(kt.Id switch { TypeId.Int64 => key, TypeId.Date32 => ValueConversions.ToDate((int)key), _ => (object)(int)key });
+        }
+        return b.Build();
+    }
+
+    // Each group's key values, read from its first row (an index into the batches' live rows, in order).
+    private static ColumnVector[] KeyColumnsAt(IReadOnlyList<ColumnBatch> batches, AggregateSpec spec, long[] firstRows)
+    {
+        var starts = new long[batches.Count];
+        for (int j = 1; j < batches.Count; j++) starts[j] = starts[j - 1] + batches[j - 1].RowCount;
+        var where = firstRows.Select(r =>
+        {
+            int j = Array.BinarySearch(starts, r);
+            if (j < 0) j = ~j - 1;
+            while (j + 1 < starts.Length && starts[j + 1] == r) j++; // skip empty batches starting at the same row
+            return (Batch: j, Row: batches[j].RowAt((int)(r - starts[j])));
+        }).ToArray();
+        return spec.KeyOrdinals.Select((ord, i) =>
+        {
+            var b = ColumnBuilder.Create(spec.Output[i].Type, where.Length);
+            foreach (var (batch, row) in where) b.Append(batches[batch][ord].GetValue(row));
+            return b.Build();
+        }).ToArray();
+    }
+
+    private static ColumnBatch Assemble(AggregateSpec spec, int[] groupSlots, long[] rowCounts, ColumnVector[] keyColumns,
         Dictionary<int, ColumnState> perColumn)
     {
         int g = groupSlots.Length;
-        var columns = new List<ColumnVector>();
-        if (keyed)
-        {
-            var kt = spec.Output[0].Type;
-            var b = ColumnBuilder.Create(kt, g);
-            for (int j = 0; j < g; j++)
-            {
-                if (groupSlots[j] == 0) { b.AppendNull(); continue; }
-                long key = groupSlots[j] == 1 ? KernelSet.EmptyKey : groupKeys[j];
-                b.Append(kt.Id switch { TypeId.Int64 => key, TypeId.Date32 => ValueConversions.ToDate((int)key), _ => (object)(int)key });
-            }
-            columns.Add(b.Build());
-        }
+        var columns = new List<ColumnVector>(keyColumns);
         foreach (var call in spec.Aggregates)
         {
             var b = ColumnBuilder.Create(call.ResultType, g);

@@ -26,8 +26,6 @@ public sealed class HashJoinGpu : IHashJoinImpl
     /// <inheritdoc />
     public Support CanRun(JoinSpec spec, ExecEnvironment env)
     {
-        if (spec.LeftKeys.Count == 0)
-            return Support.No($"a {(spec.Type == JoinType.Cross ? "cross join" : "join without equality keys")} is not on the GPU yet");
         foreach (var (schema, keys) in new[] { (spec.Left, spec.LeftKeys), (spec.Right, spec.RightKeys) })
             foreach (var k in keys)
                 if (!GpuKeys.Supports(schema[k].Type))
@@ -54,7 +52,6 @@ public sealed class HashJoinGpu : IHashJoinImpl
     /// <inheritdoc />
     public ColumnBatch Join(ColumnBatch left, ColumnBatch right, JoinSpec spec)
     {
-        if (spec.LeftKeys.Count == 0) throw new AccelException("gpu join: a join without equality keys is not on the GPU");
         if (spec.LeftKeys.Count != spec.RightKeys.Count)
             throw new AccelException($"join has {spec.LeftKeys.Count} left keys but {spec.RightKeys.Count} right keys");
         for (int k = 0; k < spec.LeftKeys.Count; k++)
@@ -72,7 +69,7 @@ public sealed class HashJoinGpu : IHashJoinImpl
         bool buildLeft = spec.Build == BuildSide.Left;
         var (build, buildKeys) = buildLeft ? (left, spec.LeftKeys) : (right, spec.RightKeys);
         var (probe, probeKeys) = buildLeft ? (right, spec.RightKeys) : (left, spec.LeftKeys);
-        var (probeRows, buildRows) = MatchingPairs(build, buildKeys, probe, probeKeys);
+        var (probeRows, buildRows) = buildKeys.Count == 0 ? AllPairs(build.PhysicalRows, probe.PhysicalRows) : MatchingPairs(build, buildKeys, probe, probeKeys);
         var (li, ri) = buildLeft ? (buildRows, probeRows) : (probeRows, buildRows);
         if (spec.Residual is not null && li.Length > 0) (li, ri) = ApplyResidual(left, right, li, ri, spec.Residual);
 
@@ -87,7 +84,7 @@ public sealed class HashJoinGpu : IHashJoinImpl
                 var rows = Enumerable.Range(0, left.PhysicalRows).Where(r => leftMatched[r] == want).ToArray();
                 return new ColumnBatch(spec.Output, left.Columns.Select(c => c.Gather(rows)).ToArray(), rows.Length);
             }
-            case JoinType.Inner:
+            case JoinType.Inner or JoinType.Cross:
                 break;
             case JoinType.LeftOuter or JoinType.RightOuter or JoinType.FullOuter:
             {
@@ -106,6 +103,29 @@ public sealed class HashJoinGpu : IHashJoinImpl
         }
         return new ColumnBatch(spec.Output, left.Columns.Select(c => c.Gather(li)).Concat(right.Columns.Select(c => c.Gather(ri))).ToArray(), li.Length);
     }
+
+    /// <summary>Every (probe row, build row) pair, for a join without equality keys (a cross join, or one against a
+    /// scalar subquery's row): a nested-loop join whose condition the fused kernel then evaluates per pair.</summary>
+    /// <exception cref="NotSupportedException">Over <see cref="MaxCrossPairs"/> pairs (the operator then fails over).</exception>
+    private static (int[] Probe, int[] Build) AllPairs(int nb, int np)
+    {
+        long total = (long)nb * np;
+        if (total > MaxCrossPairs)
+            throw new NotSupportedException($"gpu join: a join without equality keys over {np:N0} x {nb:N0} rows makes {total:N0} pairs, over the {MaxCrossPairs:N0} the GPU nested-loop join takes");
+        var probe = new int[total];
+        var build = new int[total];
+        int at = 0;
+        for (int p = 0; p < np; p++)
+            for (int b = 0; b < nb; b++, at++)
+            {
+                probe[at] = p;
+                build[at] = b;
+            }
+        return (probe, build);
+    }
+
+    /// <summary>Most pairs a join without equality keys enumerates on the GPU path.</summary>
+    public const long MaxCrossPairs = 1L << 26;
 
     /// <summary>(probe row, build row) of every pair with equal, non-NULL keys, built and probed on the device.</summary>
     private static (int[] Probe, int[] Build) MatchingPairs(ColumnBatch build, IReadOnlyList<int> buildKeys, ColumnBatch probe, IReadOnlyList<int> probeKeys)
@@ -190,7 +210,7 @@ public sealed class HashJoinGpu : IHashJoinImpl
                 using var dData = pool.Upload(data);
                 using var dValid = pool.Upload(valid);
                 using var dCode = pool.Upload(code);
-                using var dConsts = pool.Upload(program.Constants);
+                using var dConsts = pool.Upload(program.ConstantsFor(columns.Select(c => c is StringVector s ? StringDictionary.Of(s).Values : null).ToArray()));
                 using var outVal = pool.Rent<long>(n);
                 using var outValid = pool.Rent<byte>(n);
                 using var flags = pool.Rent<int>(n);

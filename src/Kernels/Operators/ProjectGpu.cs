@@ -57,18 +57,15 @@ public sealed class ProjectGpu : IProjectImpl
         var (values, validity) = runtime.Run((a, k) =>
         {
             var code = program.Code;
-            var (dData, dValid) = DeviceStaging.Stage(a, k, pool, input, program.Columns);
-            using (dData)
-            using (dValid)
-            {
-                using var dCode = pool.Upload<int>(code);
-                using var dConsts = pool.Upload<long>(program.Constants);
-                using var outVal = pool.Rent<long>(n);
-                using var outValid = pool.Rent<byte>(n);
-                k.Eval(GpuRuntime.GridFor(a, n), dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
-                a.Synchronize();
-                return (outVal.ToArray(), outValid.ToArray());
-            }
+            using var staged = DeviceStaging.Stage(a, k, pool, input, program.Columns);
+            var (dData, dValid) = staged;
+            using var dCode = pool.Upload<int>(code);
+            using var dConsts = pool.Upload<long>(program.ConstantsFor(staged.Dictionaries));
+            using var outVal = pool.Rent<long>(n);
+            using var outValid = pool.Rent<byte>(n);
+            k.Eval(GpuRuntime.GridFor(a, n), dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+            a.Synchronize();
+            return (outVal.ToArray(), outValid.ToArray());
         });
         if (program.MayMarkHostRows) RecomputeMarkedRows(e, input, values, validity);
         return DeviceColumns.Unstage(e.Type, values, validity, n);

@@ -17,6 +17,13 @@ internal static class Op
     /// for the host (validity byte 2), which recomputes it with the scalar evaluator: exact, never wrapped.</summary>
     public const int RescaleUp = 50, RescaleDown = 51, CheckPrecision = 52, AddChecked = 53, SubChecked = 54, MulChecked = 55,
         DivDecimal = 56, DecimalToDouble = 57;
+    /// <summary>Lookup (argument: index of a header of three constants: the table's base, its entry count K, and the
+    /// value that stands for NULL in it) replaces a dictionary code by the table entry at that code (entry K for a NULL
+    /// string): a subtree over one string column, computed on the host once per distinct string. Select pops (condition, then, else) and keeps then where the condition is
+    /// TRUE (CASE WHEN); ConstNull pushes a NULL.</summary>
+    public const int Lookup = 60, Select = 61, ConstNull = 62;
+    /// <summary>The year (argument 0), month (1) or day of month (2) of a date's day number, proleptic Gregorian.</summary>
+    public const int DatePart = 63;
     /// <summary>Validity byte of a row the kernel could not compute exactly (the host recomputes it).</summary>
     public const byte HostRow = 2;
     public const int MaxStack = 16;
@@ -28,6 +35,7 @@ internal sealed class ExprProgram
     private readonly List<int> _code = [];
     private readonly List<long> _consts = [];
     private readonly List<int> _columns = [];
+    private readonly List<Lookup> _lookups = [];
     private int _depth, _maxDepth;
 
     /// <summary>(opcode, argument) pairs.</summary>
@@ -44,21 +52,23 @@ internal sealed class ExprProgram
     /// <summary>Why the GPU path cannot run <paramref name="e"/> (null when it can).</summary>
     public static string? Unsupported(BoundExpr e)
     {
-        foreach (var n in e.Descendants())
+        foreach (var n in KernelNodes(e))
         {
             string? why = n switch
             {
                 BoundColumn c when !IsKernelType(c.Type) => $"column '{c.Name}' is {c.Type}",
-                BoundLiteral { Value: null } => "a NULL literal",
+                BoundLiteral { Value: null } => null,
                 BoundLiteral l when !IsKernelType(l.Type) => $"a {l.Type} literal",
                 BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when b.Type.Id is TypeId.Date32 or TypeId.Timestamp => $"{b.Type} arithmetic",
                 BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide } b when b.Type.Id == TypeId.Decimal
                     && (b.Left.Type.Id != TypeId.Decimal || b.Right.Type.Id != TypeId.Decimal) => $"{b.Type} arithmetic over {b.Left.Type} and {b.Right.Type}",
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
                 BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
+                BoundCast { Child: BoundLiteral { Value: null } } c when IsKernelType(c.Type) => null,
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
-                BoundIn => "IN lists",
-                BoundCase => "CASE WHEN",
+                BoundIn i when i.Value.Type.Id == TypeId.Utf8 => $"IN over a string computed from several columns",
+                BoundCase k when !IsKernelType(k.Type) => $"CASE WHEN giving {k.Type}",
+                BoundFunction { Name: "year" or "month" or "dayofmonth" or "date_add" or "date_sub" or "datediff" } => null,
                 BoundFunction f => $"function '{f.Name}'",
                 _ => null,
             };
@@ -68,11 +78,42 @@ internal sealed class ExprProgram
         return depth > Op.MaxStack ? $"expression needs a stack of {depth} values, deeper than the kernel stack ({Op.MaxStack})" : null;
     }
 
+    /// <summary>The nodes the kernel itself evaluates: every node except those inside a dictionary lookup
+    /// (<see cref="LookupColumn"/>), which count as one leaf.</summary>
+    private static IEnumerable<BoundExpr> KernelNodes(BoundExpr e)
+    {
+        if (LookupColumn(e) is not null) yield break;
+        yield return e;
+        foreach (var c in e.Children) foreach (var n in KernelNodes(c)) yield return n;
+    }
+
+    /// <summary>The string column a subtree reads when it reads only that one column and gives a kernel type (s = 'x',
+    /// s LIKE 'a%', substring(s, 1, 2) IN (..), length(s)): such a subtree has one value per distinct string, so the
+    /// host computes it once per dictionary entry and the kernel looks the row's code up. Null for any other subtree.</summary>
+    internal static BoundColumn? LookupColumn(BoundExpr e)
+    {
+        if (e is BoundColumn || !IsKernelType(e.Type)) return null;
+        BoundColumn? col = null;
+        foreach (var n in e.Descendants())
+        {
+            if (n is not BoundColumn c) continue;
+            if (col is null) col = c;
+            else if (col.Ordinal != c.Ordinal) return null;
+        }
+        return col is { Type.Id: TypeId.Utf8 } ? col : null;
+    }
+
     /// <summary>The evaluation stack <see cref="Emit"/>'s program needs: a left-deep chain (a + b + c + ...) needs 2
     /// however long, while every right operand that is itself a subtree holds one more value on the stack.</summary>
     internal static int StackDepth(BoundExpr e) => e switch
     {
+        _ when LookupColumn(e) is not null => 1,
         BoundColumn or BoundLiteral => 1,
+        BoundCast { Child: BoundLiteral { Value: null } } => 1,
+        // Each IN item is compared with the value, then ORed into the running result.
+        BoundIn i => i.List.Select((x, j) => j == 0 ? Math.Max(StackDepth(i.Value), 1 + StackDepth(x)) : Math.Max(1 + StackDepth(i.Value), 2 + StackDepth(x))).Max(),
+        // Every WHEN and THEN, then the ELSE, stay on the stack until the Selects fold them.
+        BoundCase k => CaseOperands(k).Select((x, j) => j + StackDepth(x)).Max(),
         BoundCast c => StackDepth(c.Child),
         BoundUnary { Op: UnaryOp.Negate } u => 1 + StackDepth(u.Child),
         BoundUnary u => StackDepth(u.Child),
@@ -113,15 +154,59 @@ internal sealed class ExprProgram
         _maxDepth = Math.Max(_maxDepth, _depth);
     }
 
+    private int SlotOf(int ordinal)
+    {
+        int slot = _columns.IndexOf(ordinal);
+        if (slot < 0) { slot = _columns.Count; _columns.Add(ordinal); }
+        return slot;
+    }
+
     private void Emit(BoundExpr e)
     {
+        if (LookupColumn(e) is { } stringColumn)
+        {
+            int slot = SlotOf(stringColumn.Ordinal);
+            Push(Op.LoadLong, slot, +1);
+            // The header (table base, entry count, NULL sentinel) is filled in per dictionary by ConstantsFor.
+            _lookups.Add(new Lookup(e.MapColumns(c => c with { Ordinal = 0 }), slot, _consts.Count));
+            _consts.AddRange([0, 0, 0]);
+            Push(Op.Lookup, _consts.Count - 3, 0);
+            return;
+        }
         switch (e)
         {
             case BoundColumn c:
+                Push(IsDouble(c.Type) ? Op.LoadDouble : Op.LoadLong, SlotOf(c.Ordinal), +1);
+                break;
+            case BoundLiteral { Value: null } or BoundCast { Child: BoundLiteral { Value: null } }:
+                Push(Op.ConstNull, 0, +1);
+                break;
+            case BoundIn i:
+                for (int j = 0; j < i.List.Count; j++)
+                {
+                    Emit(i.Value);
+                    Emit(i.List[j]);
+                    Push(IsDouble(i.Value.Type) ? Op.CompareDouble : Op.CompareLong, 0, -1);
+                    // value = a OR value = b ...: three-valued, so a NULL item makes a miss NULL as Spark's IN does.
+                    if (j > 0) Push(Op.Or, 0, -1);
+                }
+                if (i.Negated) Push(Op.Not, 0, 0);
+                break;
+            case BoundFunction { Name: "year" or "month" or "dayofmonth" } f:
+                Emit(f.Args[0]);
+                Push(Op.DatePart, f.Name == "year" ? 0 : f.Name == "month" ? 1 : 2, 0);
+                break;
+            case BoundFunction { Name: "date_add" or "date_sub" or "datediff" } f:
+                // Day numbers: date_add is days + n, date_sub and datediff days - n, wrapping in int as the scalar path.
+                Emit(f.Args[0]);
+                Emit(f.Args[1]);
+                Push(f.Name == "date_add" ? Op.AddLong : Op.SubLong, 0, -1);
+                Push(Op.WrapInt, 0, 0);
+                break;
+            case BoundCase k:
             {
-                int slot = _columns.IndexOf(c.Ordinal);
-                if (slot < 0) { slot = _columns.Count; _columns.Add(c.Ordinal); }
-                Push(IsDouble(c.Type) ? Op.LoadDouble : Op.LoadLong, slot, +1);
+                foreach (var operand in CaseOperands(k)) Emit(operand);
+                for (int j = 0; j < k.Branches.Count; j++) Push(Op.Select, 0, -2);
                 break;
             }
             case BoundLiteral l:
@@ -177,6 +262,61 @@ internal sealed class ExprProgram
                 break;
             default:
                 throw new AccelException($"gpu: cannot compile {e.GetType().Name}");
+        }
+    }
+
+    // WHEN1, THEN1, WHEN2, THEN2, ..., ELSE (NULL when absent): folded right to left by Select, so the first TRUE WHEN wins.
+    private static IEnumerable<BoundExpr> CaseOperands(BoundCase k) =>
+        k.Branches.SelectMany(b => new[] { b.When, b.Then }).Append(k.Else ?? new BoundLiteral(null, k.Type));
+
+    /// <summary>The constants for one run: the compiled ones plus, per dictionary lookup, its table computed by the
+    /// scalar evaluator over the distinct strings of the staged column (<paramref name="dictionaries"/>, per slot) and NULL.</summary>
+    public long[] ConstantsFor(IReadOnlyList<StringVector?> dictionaries)
+    {
+        if (_lookups.Count == 0) return Constants;
+        var consts = new List<long>(_consts);
+        foreach (var l in _lookups)
+        {
+            var dictionary = dictionaries[l.Slot] ?? throw new AccelException("gpu: a string lookup's column was staged without its dictionary");
+            var (entries, nullValue) = l.TableFor(dictionary);
+            consts[l.Header] = consts.Count;
+            consts[l.Header + 1] = entries.Length - 1;
+            consts[l.Header + 2] = nullValue;
+            consts.AddRange(entries);
+        }
+        return consts.ToArray();
+    }
+
+    /// <summary>Whether some constants depend on the staged dictionaries (<see cref="ConstantsFor"/>).</summary>
+    public bool HasLookups => _lookups.Count > 0;
+
+    /// <summary>A subtree over one string column, rebound to read ordinal 0; its tables are kept per dictionary.</summary>
+    private sealed record Lookup(BoundExpr Subtree, int Slot, int Header)
+    {
+        private static readonly Schema OneString = new([new Field("s", DataType.Utf8)]);
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<StringVector, Tuple<long[], long>> _tables = new();
+
+        // Entry c is the subtree's value at dictionary string c, entry K (the last) its value at a NULL string; an entry
+        // equal to the sentinel is NULL, so a table costs 8 bytes per distinct string.
+        public (long[] Entries, long NullValue) TableFor(StringVector dictionary)
+        {
+            var t = _tables.GetValue(dictionary, d =>
+            {
+                var b = new StringColumnBuilder(d.Length + 1);
+                b.AppendRange(d, 0, d.Length);
+                b.AppendNull();
+                var input = new ColumnBatch(OneString, [b.Build()], d.Length + 1);
+                var result = ScalarEvaluator.Evaluate(Subtree, input);
+                var values = new long[d.Length + 1];
+                var valid = new byte[d.Length + 1];
+                DeviceColumns.StageColumn(result, values, valid, default);
+                var used = new HashSet<long>(values);
+                long sentinel = long.MinValue;
+                while (used.Contains(sentinel)) sentinel++;
+                for (int c = 0; c < values.Length; c++) if (valid[c] == 0) values[c] = sentinel;
+                return Tuple.Create(values, sentinel);
+            });
+            return (t.Item1, t.Item2);
         }
     }
 

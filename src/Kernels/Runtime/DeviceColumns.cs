@@ -23,12 +23,15 @@ internal static class DeviceColumns
         return (data, valid);
     }
 
-    /// <summary>Whether a column can be staged (and so made device-resident): the integer family, floating, boolean.</summary>
-    public static bool CanStage(ColumnVector c) => c is PrimitiveVector<long> or PrimitiveVector<int> or PrimitiveVector<double> or PrimitiveVector<float> or PrimitiveVector<bool>;
+    /// <summary>Whether a column can be staged (and so made device-resident): the integer family, floating, boolean, and
+    /// strings as the codes of their <see cref="StringDictionary"/>.</summary>
+    public static bool CanStage(ColumnVector c) => c is PrimitiveVector<long> or PrimitiveVector<int> or PrimitiveVector<double> or PrimitiveVector<float>
+        or PrimitiveVector<bool> or StringVector;
 
     /// <summary>Stages rows of one column into <paramref name="d"/> (values) and <paramref name="vs"/> (validity bytes): the
-    /// first d.Length physical rows, or the rows <paramref name="selection"/> names (its first d.Length entries).</summary>
-    public static void StageColumn(ColumnVector c, Span<long> d, Span<byte> vs, ReadOnlySpan<int> selection)
+    /// first d.Length physical rows, or the rows <paramref name="selection"/> names (its first d.Length entries). A string
+    /// column stages its dictionary codes, through <paramref name="remap"/> when given (see <see cref="StringDictionary.Union"/>).</summary>
+    public static void StageColumn(ColumnVector c, Span<long> d, Span<byte> vs, ReadOnlySpan<int> selection, int[]? remap = null)
     {
         int n = d.Length;
         bool all = selection.IsEmpty;
@@ -45,6 +48,16 @@ internal static class DeviceColumns
                 break;
             case PrimitiveVector<float> v: for (int i = 0; i < n; i++) d[i] = BitConverter.DoubleToInt64Bits(v.Values[all ? i : selection[i]]); break;
             case PrimitiveVector<bool> v: for (int i = 0; i < n; i++) d[i] = v.Values[all ? i : selection[i]] ? 1 : 0; break;
+            case StringVector v:
+            {
+                var codes = StringDictionary.Of(v).Codes;
+                for (int i = 0; i < n; i++)
+                {
+                    int code = codes[all ? i : selection[i]];
+                    d[i] = remap is null ? code : remap[code];
+                }
+                break;
+            }
             default: throw new AccelException($"gpu: cannot stage a {c.Type} column");
         }
         if (c.Validity is null) vs.Fill(1);

@@ -11,8 +11,9 @@ namespace Accel.Kernels;
 internal static class DeviceStaging
 {
     /// <summary>Stages the live rows of <paramref name="batches"/> (in batch order) for the columns at
-    /// <paramref name="ordinals"/>: column k occupies elements [k·n, (k+1)·n) where n is the batches' total live rows.</summary>
-    public static (DeviceBuffer<long> Data, DeviceBuffer<byte> Valid) Stage(Accelerator a, KernelSet k, DeviceMemoryPool pool,
+    /// <paramref name="ordinals"/>: column k occupies elements [k·n, (k+1)·n) where n is the batches' total live rows.
+    /// A string column is staged as codes into one dictionary over all its chunks (<see cref="StagedColumns.Dictionaries"/>).</summary>
+    public static StagedColumns Stage(Accelerator a, KernelSet k, DeviceMemoryPool pool,
         IReadOnlyList<ColumnBatch> batches, IReadOnlyList<int> ordinals, long n)
     {
         long total = ordinals.Count * n;
@@ -23,18 +24,25 @@ internal static class DeviceStaging
         try
         {
             valid = pool.Rent<byte>(total);
+            var dictionaries = new StringVector?[ordinals.Count];
             for (int c = 0; c < ordinals.Count; c++)
             {
-                long at = c * n;
-                foreach (var b in batches)
+                int[]?[]? remaps = null;
+                if (batches.Count > 0 && batches[0][ordinals[c]] is StringVector)
                 {
+                    (dictionaries[c], remaps) = StringDictionary.Union(batches.Select(b => StringDictionary.Of((StringVector)b[ordinals[c]])).ToArray());
+                }
+                long at = c * n;
+                for (int j = 0; j < batches.Count; j++)
+                {
+                    var b = batches[j];
                     int rows = b.RowCount;
                     if (rows == 0) continue;
-                    StageInto(a, k, pool, b[ordinals[c]], rows, b.Selection, data, valid, at);
+                    StageInto(a, k, pool, b[ordinals[c]], rows, b.Selection, data, valid, at, remaps?[j]);
                     at += rows;
                 }
             }
-            return (data, valid);
+            return new StagedColumns(data, valid, dictionaries);
         }
         catch
         {
@@ -44,17 +52,18 @@ internal static class DeviceStaging
         }
     }
 
-    /// <summary>Stages one batch (see <see cref="Stage"/>).</summary>
-    public static (DeviceBuffer<long> Data, DeviceBuffer<byte> Valid) Stage(Accelerator a, KernelSet k, DeviceMemoryPool pool,
+    /// <summary>Stages one batch (see <see cref="Stage(Accelerator, KernelSet, DeviceMemoryPool, IReadOnlyList{ColumnBatch}, IReadOnlyList{int}, long)"/>).</summary>
+    public static StagedColumns Stage(Accelerator a, KernelSet k, DeviceMemoryPool pool,
         ColumnBatch batch, IReadOnlyList<int> ordinals) => Stage(a, k, pool, [batch], ordinals, batch.RowCount);
 
     private static void StageInto(Accelerator a, KernelSet k, DeviceMemoryPool pool, ColumnVector column, int rows, int[]? selection,
-        DeviceBuffer<long> data, DeviceBuffer<byte> valid, long at)
+        DeviceBuffer<long> data, DeviceBuffer<byte> valid, long at, int[]? remap)
     {
         if (DeviceResidentTable.Lookup(column, pool) is { } resident)
         {
             var dst = data.View.SubView(at, rows);
             var dstValid = valid.View.SubView(at, rows);
+            var cfg = GpuRuntime.GridFor(a, rows);
             if (selection is null)
             {
                 resident.Data.View.SubView(0, rows).CopyTo(dst);
@@ -64,18 +73,45 @@ internal static class DeviceStaging
             {
                 // Only the 4-byte positions cross the bus; the values stay on the device.
                 using var sel = pool.Upload<int>(selection.AsSpan(0, rows));
-                var cfg = GpuRuntime.GridFor(a, rows);
                 k.GatherRows(cfg, resident.Data.View, sel.View, rows, dst);
                 k.GatherValid(cfg, resident.Valid.View, sel.View, rows, dstValid);
+                a.Synchronize();
+            }
+            if (remap is not null)
+            {
+                // Only the chunk's dictionary-to-union map crosses the bus, not the codes.
+                using var map = pool.Upload<int>(remap);
+                k.RemapCodes(cfg, dst, map.View, rows);
                 a.Synchronize();
             }
             return;
         }
         var hostData = new long[rows];
         var hostValid = new byte[rows];
-        DeviceColumns.StageColumn(column, hostData, hostValid, selection is null ? default : selection.AsSpan(0, rows));
+        DeviceColumns.StageColumn(column, hostData, hostValid, selection is null ? default : selection.AsSpan(0, rows), remap);
         data.CopyFrom(hostData, at);
         valid.CopyFrom(hostValid, at);
+    }
+}
+
+/// <summary>Columns staged on the device in the kernels' layout.</summary>
+/// <param name="Data">Values, column-major (int64, double bits, or dictionary codes).</param>
+/// <param name="Valid">One validity byte per row and column.</param>
+/// <param name="Dictionaries">Per staged column, the strings its codes index (null for a column that is not a string).</param>
+internal sealed record StagedColumns(DeviceBuffer<long> Data, DeviceBuffer<byte> Valid, StringVector?[] Dictionaries) : IDisposable
+{
+    /// <summary>The two device buffers.</summary>
+    public void Deconstruct(out DeviceBuffer<long> data, out DeviceBuffer<byte> valid)
+    {
+        data = Data;
+        valid = Valid;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Valid.Dispose();
+        Data.Dispose();
     }
 }
 
@@ -92,7 +128,7 @@ public sealed class DeviceResidentTable : IDisposable
     internal DeviceMemoryPool Pool { get; }
     /// <summary>Columns (per batch) held on the device.</summary>
     public int ResidentColumns => _held.Count;
-    /// <summary>Columns left on the host, because their type has no device layout (strings, decimals, lists).</summary>
+    /// <summary>Columns left on the host, because their type has no device layout (lists).</summary>
     public int HostColumns { get; private set; }
     /// <summary>Device bytes the table holds.</summary>
     public long Bytes { get; private set; }

@@ -66,6 +66,32 @@ public sealed partial class KernelSet
             for (int pc = 0; pc < codeLen; pc += 2)
             {
                 int op = code[pc], arg = code[pc + 1];
+                if (op >= Op.Lookup)
+                {
+                    if (op == Op.Lookup)
+                    {
+                        // A NULL code reads the table's last entry (the subtree's value at NULL).
+                        long entry = sn[sp - 1] != 0 ? sv[sp - 1] : consts[arg + 1];
+                        long v = consts[consts[arg] + entry];
+                        sv[sp - 1] = v;
+                        sn[sp - 1] = v == consts[arg + 2] ? (byte)0 : (byte)1;
+                    }
+                    else if (op == Op.Select)
+                    {
+                        int pick = sn[sp - 3] != 0 && sv[sp - 3] != 0 ? sp - 2 : sp - 1;
+                        sv[sp - 3] = sv[pick];
+                        sn[sp - 3] = sn[pick];
+                        sp -= 2;
+                    }
+                    else if (op == Op.DatePart) sv[sp - 1] = DatePart(sv[sp - 1], arg);
+                    else
+                    {
+                        sv[sp] = 0;
+                        sn[sp] = 0;
+                        sp++;
+                    }
+                    continue;
+                }
                 if (op >= Op.RescaleUp)
                 {
                     if (op <= Op.CheckPrecision || op == Op.DecimalToDouble)
@@ -171,6 +197,20 @@ public sealed partial class KernelSet
             outVal[i] = sv[0];
             outValid[i] = hostRow ? Op.HostRow : sn[0];
         }
+    }
+
+    // Civil date of a day number (days since 1970-01-01), by the era arithmetic of proleptic Gregorian 400-year cycles.
+    private static long DatePart(long days, int part)
+    {
+        long z = days + 719468;
+        long era = (z >= 0 ? z : z - 146096) / 146097;
+        long doe = z - era * 146097;
+        long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        long mp = (5 * doy + 2) / 153;
+        long day = doy - (153 * mp + 2) / 5 + 1;
+        long month = mp < 10 ? mp + 3 : mp - 9;
+        return part == 0 ? yoe + era * 400 + (month <= 2 ? 1 : 0) : part == 1 ? month : day;
     }
 
     // Below this magnitude (as a double) an int64 result is exact: 9e18 < 2^63 with room for the double's rounding.
