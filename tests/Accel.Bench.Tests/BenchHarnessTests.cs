@@ -37,6 +37,9 @@ public sealed class BenchHarnessTests : IDisposable
                 Assert.True(r.GetProperty("median_ms").GetDouble() > 0);
                 Assert.True(r.GetProperty("min_ms").GetDouble() <= r.GetProperty("max_ms").GetDouble());
                 Assert.Equal(1, r.GetProperty("reps").GetInt32());
+                // Each engine path's answer also gets one untimed run for its peak memory; DuckDB's memory is not the managed heap.
+                bool engine = r.GetProperty("path").GetString() != "duckdb";
+                Assert.Equal(engine, r.TryGetProperty("metrics", out var m) && m.ValueKind == JsonValueKind.Object && m.TryGetProperty("peak_heap_bytes", out var peak) && peak.GetDouble() >= 0);
             }
             else Assert.StartsWith($"accel.path={r.GetProperty("path").GetString()}:", r.GetProperty("reason").GetString());
         }
@@ -47,6 +50,7 @@ public sealed class BenchHarnessTests : IDisposable
         Assert.Contains("## h2o-groupby", text);
         Assert.Contains("## ops", text);
         Assert.Contains("Agreement:", text);
+        Assert.Contains("| query | MB read | simd peak MB (x read) | scalar peak MB (x read) |", text);
         Assert.True(File.Exists(Path.Combine(_dir, "report-h2o-groupby-times.png")));
         Assert.True(File.Exists(Path.Combine(_dir, "report-ops-speedup.png")));
     }

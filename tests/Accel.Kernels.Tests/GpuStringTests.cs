@@ -184,14 +184,33 @@ public sealed class GpuStringTests
     }
 
     [Fact]
+    public void Count_distinct_equals_scalar_globally_and_per_group_ignoring_nulls()
+    {
+        var chunks = new[] { Batch(600, 31, vocabulary: 4), Batch(800, 32) };
+        foreach (var keys in new[] { Array.Empty<string>(), ["s"], ["i", "s"], ["dt"] })
+        {
+            var ords = keys.Select(S.IndexOf).ToArray();
+            var calls = new[] { "t", "i", "d", "m" }.Select(c => new AggregateCall(AggFunc.Count, S.IndexOf(c), true, DataType.Int64))
+                .Append(new AggregateCall(AggFunc.Sum, S.IndexOf("i"), false, DataType.Int64)).ToList();
+            var spec = new AggregateSpec(S, ords, calls, new Schema(ords.Select(k => S[k]).Concat(calls.Select((c, i) => new Field($"a{i}", c.ResultType)))));
+            Assert.True(new HashAggregateGpu().CanRun(spec, new ExecEnvironment(1400)).CanRun);
+            Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateGpu(), chunks, spec));
+        }
+    }
+
+    [Fact]
     public void Keys_wider_than_one_word_fail_with_a_not_supported_error_the_planner_fails_over_on()
     {
-        var schema = new Schema([new Field("a", DataType.Int64), new Field("b", DataType.Int64)]);
-        var batch = ColumnBatch.FromRows(schema, [[0L, 0L], [1L << 40, 1L << 40], [5L, 1L]]);
-        var spec = new AggregateSpec(schema, [0, 1], [new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64)],
-            new Schema([schema[0], schema[1], new Field("n", DataType.Int64)]));
+        // Six columns of 4,095 distinct values need 12 bits each (NULL takes code 0): 72 bits, more than one word.
+        var schema = new Schema(Enumerable.Range(0, 6).Select(c => new Field($"k{c}", DataType.Int64)).ToArray());
+        var batch = ColumnBatch.FromRows(schema, Enumerable.Range(0, 4095).Select(i => Enumerable.Repeat<object?>((long)i << 28, 6).ToArray()).ToList());
+        var spec = new AggregateSpec(schema, [0, 1, 2, 3, 4, 5], [new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64)],
+            new Schema([.. schema.Fields, new Field("n", DataType.Int64)]));
         var ex = Assert.Throws<NotSupportedException>(() => new HashAggregateGpu().Aggregate([batch], spec));
         Assert.Contains("more than 64 bits", ex.Message);
+        // Five of them fit in 60 bits: each range, 2^40 wide, becomes 12-bit dense codes.
+        var five = spec with { KeyOrdinals = [0, 1, 2, 3, 4], Output = new Schema([.. schema.Fields.Take(5), new Field("n", DataType.Int64)]) };
+        Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateGpu(), [batch], five));
     }
 
     [Fact]

@@ -165,7 +165,9 @@ public static class BenchRunner
             // resident: null on CPU paths; false when GPU operators copied their inputs to the device during the query.
             bool? onDevice = planPaths.Values.Contains("gpu") ? resident : null;
             long moved = lastTimed is null ? 0 : Flatten(lastTimed).Sum(n => n.Metrics.BytesMoved);
-            var metrics = moved == 0 ? null : new Dictionary<string, double> { ["host_device_bytes"] = moved };
+            // One more, untimed run (the sampler thread would disturb the timing) for the query's peak memory.
+            var metrics = new Dictionary<string, double> { ["peak_heap_bytes"] = PeakHeapGrowth(() => session.Sql(q.Sql).Collect().Count()) };
+            if (moved > 0) metrics["host_device_bytes"] = moved;
             return Ok(suite, q, path, times, actual.Count, bytes, machine, onDevice, planPaths, plannerChoice) with { Metrics = metrics };
         }
         if (o.Paths.Contains("duckdb"))
@@ -215,6 +217,31 @@ public static class BenchRunner
                 Console.Error.WriteLine($"{label} rep {i}: {times[i]:F1} ms, gc pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, gen0 {GC.CollectionCount(0) - g0}, gen2 {GC.CollectionCount(2) - g2}, faults {MinorFaults() - faults}");
         }
         return times;
+    }
+
+    /// <summary>How far the managed heap grew above its size after a full collection while <paramref name="run"/> ran,
+    /// sampled every millisecond: the query's peak memory (its intermediate columns and hash tables; the tables it reads
+    /// are already in memory). An upper bound, since garbage not yet collected counts too.</summary>
+    private static long PeakHeapGrowth(Action run)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        long baseline = GC.GetTotalMemory(false);
+        long peak = baseline;
+        using var done = new ManualResetEventSlim();
+        var sampler = new Thread(() =>
+        {
+            while (!done.Wait(1)) peak = Math.Max(peak, GC.GetTotalMemory(false));
+        }) { IsBackground = true };
+        sampler.Start();
+        try { run(); }
+        finally
+        {
+            done.Set();
+            sampler.Join();
+        }
+        return Math.Max(peak, GC.GetTotalMemory(false)) - baseline;
     }
 
     private static long MinorFaults()

@@ -53,6 +53,7 @@ public static class Report
                 sb.AppendLine($"| {q.Key} | {(q.First().BytesRead / 1e6).ToString("0.#", ci)} | " + string.Join(" | ", paths.Select(p =>
                     q.FirstOrDefault(r => Column(r) == p) is { AchievedGbps: { } g, PercentOfBandwidth: { } pct } ? $"{g.ToString("0.##", ci)} ({pct.ToString("0.#", ci)}%)" : "")) + " |");
             sb.AppendLine();
+            AppendPeakMemory(sb, suite.ToList(), paths);
 
             if (suite.Key == "ops") AppendAgreement(sb, suite.ToList());
             var times = Charts.Times(suite.Key, suite.ToList(), baseName + $"-{suite.Key}-times.png");
@@ -90,6 +91,25 @@ public static class Report
             + (duck is > 0 && r.Path != "duckdb" ? $" ({(ms / duck.Value).ToString("0.##", CultureInfo.InvariantCulture)}x)" : ""),
         _ => "",
     };
+
+    // Peak managed-heap growth of one run per engine path, against the bytes the query scans.
+    private static void AppendPeakMemory(StringBuilder sb, List<BenchResult> results, IReadOnlyList<string> paths)
+    {
+        var engine = paths.Where(p => results.Any(r => Column(r) == p && r.Metrics?.ContainsKey("peak_heap_bytes") == true)).ToList();
+        if (engine.Count == 0) return;
+        var ci = CultureInfo.InvariantCulture;
+        sb.AppendLine("Peak memory: how far the managed heap grew above its post-collection size during one run (intermediate columns and hash tables; the tables are already in memory; garbage not yet collected counts too), and its ratio to the bytes read.").AppendLine();
+        sb.AppendLine("| query | MB read | " + string.Join(" | ", engine.Select(p => p + " peak MB (x read)")) + " |");
+        sb.AppendLine("|---|---:|" + string.Concat(engine.Select(_ => "---:|")));
+        foreach (var q in results.GroupBy(r => r.Query))
+        {
+            double read = q.First().BytesRead;
+            sb.AppendLine($"| {q.Key} | {(read / 1e6).ToString("0.#", ci)} | " + string.Join(" | ", engine.Select(p =>
+                q.FirstOrDefault(r => Column(r) == p)?.Metrics is { } m && m.TryGetValue("peak_heap_bytes", out var peak)
+                    ? $"{(peak / 1e6).ToString("0.#", ci)}{(read > 0 ? $" ({(peak / read).ToString("0.##", ci)}x)" : "")}" : "")) + " |");
+        }
+        sb.AppendLine();
+    }
 
     // Whether the planner's choice for the measured operator was the path that measured fastest.
     private static void AppendAgreement(StringBuilder sb, List<BenchResult> ops)

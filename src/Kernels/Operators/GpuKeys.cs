@@ -224,7 +224,7 @@ internal static class GroupKeyPacking
             int bits = batches.Count > 0 && batches[0][ord] is StringVector ? StringField(batches, ord, field) : ValueField(batches, ord, field);
             totalBits += bits;
             if (totalBits > 64)
-                throw new NotSupportedException($"gpu aggregate: the {keyOrdinals.Count} grouping keys need more than 64 bits together (at '{batches[0][ord].Type}' key {ord})");
+                throw new NotSupportedException($"gpu aggregate: the {keyOrdinals.Count} key columns need more than 64 bits together (at the {batches[0][ord].Type} column {ord})");
             packer.Add(field, bits);
         }
         var words = packer.Words;
@@ -255,7 +255,7 @@ internal static class GroupKeyPacking
         return GpuKeys.BitsFor(0, (ulong)values.Length);
     }
 
-    // The order-preserving value minus the live rows' minimum, plus one; NULL is 0.
+    // The order-preserving value minus the live rows' minimum, plus one (or a dense code when the range is wide); NULL is 0.
     private static int ValueField(IReadOnlyList<ColumnBatch> batches, int ord, ulong[] field)
     {
         var isNull = new bool[field.Length];
@@ -277,10 +277,27 @@ internal static class GroupKeyPacking
             }
         }
         if (lo > hi) return 0; // every key NULL: one group, no bits needed
-        // A range spanning all 2^64 values leaves no code for NULL.
-        if (hi - lo == ulong.MaxValue)
-            throw new NotSupportedException($"gpu aggregate: a {batches[0][ord].Type} grouping key spans the whole 64-bit range");
+        int rangeBits = hi - lo == ulong.MaxValue ? 65 : GpuKeys.BitsFor(0, hi - lo + 1);
+        // A wide range (doubles, sparse ids) packs at least as tight as dense codes of its distinct values, never wider.
+        if (rangeBits > 16) return DenseCodes(field, isNull);
+        if (rangeBits > 64)
+            throw new NotSupportedException($"gpu aggregate: a {batches[0][ord].Type} key column spans the whole 64-bit range");
         for (int i = 0; i < field.Length; i++) field[i] = isNull[i] ? 0 : field[i] - lo + 1;
-        return GpuKeys.BitsFor(0, hi - lo + 1);
+        return rangeBits;
+    }
+
+    // Rewrites the non-NULL values as 1 + their first-seen rank among the distinct values; the width that needs.
+    private static int DenseCodes(ulong[] field, bool[] isNull)
+    {
+        var codes = new Dictionary<ulong, ulong>();
+        var dense = new ulong[field.Length];
+        for (int i = 0; i < field.Length; i++)
+        {
+            if (isNull[i]) continue;
+            if (!codes.TryGetValue(field[i], out var c)) codes.Add(field[i], c = (ulong)codes.Count + 1);
+            dense[i] = c;
+        }
+        dense.CopyTo(field, 0);
+        return GpuKeys.BitsFor(0, (ulong)codes.Count);
     }
 }

@@ -9,7 +9,8 @@ namespace Accel.Kernels;
 
 /// <summary>GPU hash aggregate: rows are assigned group slots in a device hash table built with 64-bit
 /// atomic compare-and-swap (slot 0 holds NULL keys), then each aggregate is updated with atomics
-/// (add for counts and sums, min/max for integers, CAS loops for doubles under Spark's NaN ordering).</summary>
+/// (add for counts and sums, min/max for integers, CAS loops for doubles under Spark's NaN ordering);
+/// count(DISTINCT x) inserts the (keys, x) pairs into a second table and counts each distinct pair for its group.</summary>
 public sealed class HashAggregateGpu : IHashAggregateImpl
 {
     /// <inheritdoc />
@@ -23,7 +24,8 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
                 return Support.No($"grouping by a {spec.Input[k].Type} key is not on the GPU yet");
         foreach (var a in spec.Aggregates)
         {
-            if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not on the GPU yet");
+            if (a.Distinct && a.Func == AggFunc.Count && GpuKeys.Supports(spec.Input[a.InputOrdinal].Type)) continue;
+            if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) over {spec.Input[a.InputOrdinal].Type} is not on the GPU yet");
             if (a.Func is not (AggFunc.Count or AggFunc.CountStar or AggFunc.Sum or AggFunc.Avg or AggFunc.Min or AggFunc.Max))
                 return Support.No($"aggregate {AggregateExpr.NameOf(a.Func)} is not on the GPU yet");
             if (a.InputOrdinal >= 0 && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64 or TypeId.Decimal
@@ -55,7 +57,11 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         long[]? packedKeys = packed ? GroupKeyPacking.Pack(batches, spec.KeyOrdinals, n) : null;
         int capacity = keyed ? (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * n))) : 0;
         int slots = capacity + 2;
-        var valueOrdinals = spec.Aggregates.Select(a => a.InputOrdinal).Where(o => o >= 0).Distinct().ToArray();
+        var valueOrdinals = spec.Aggregates.Where(a => !a.Distinct).Select(a => a.InputOrdinal).Where(o => o >= 0).Distinct().ToArray();
+        var distinctOrdinals = spec.Aggregates.Where(a => a.Distinct).Select(a => a.InputOrdinal).Distinct().ToArray();
+        // count(DISTINCT x): the (keys, x) pairs packed like grouping keys, so the distinct pairs are the slots of a second table.
+        var distinctPairs = distinctOrdinals.ToDictionary(o => o, o => GroupKeyPacking.Pack(batches, [.. spec.KeyOrdinals, o], n));
+        int pairCapacity = distinctOrdinals.Length == 0 ? 0 : (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * n)));
 
         var runtime = GpuDevice.Runtime;
         var pool = runtime.Memory;
@@ -138,27 +144,64 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
                 perColumn[ord] = new ColumnState(ReadBack(count, 0), floating ? [] : sums, floating ? [] : ReadBack(sumHigh, 0),
                     floating ? sums.Select(BitConverter.Int64BitsToDouble).ToArray() : [], ReadBack(min, 0), ReadBack(max, 0));
             }
+            var distinctCounts = new Dictionary<int, long[]>();
+            foreach (var ord in distinctOrdinals)
+            {
+                using var pairTable = pool.Rent<long>(pairCapacity);
+                using var pairSlot = pool.Rent<int>(Math.Max(1, n));
+                using var firstOfPair = pool.Rent<long>(pairCapacity + 2);
+                using var distinct = pool.Rent<long>(slots);
+                distinct.Clear();
+                k.Fill(GpuRuntime.GridFor(a, pairCapacity + 2), firstOfPair.View, long.MaxValue, pairCapacity + 2);
+                if (n > 0)
+                {
+                    // A pair whose x is NULL gets slot 0, which is not counted: count(DISTINCT) ignores NULLs.
+                    using var pairs = UploadPacked(pool, distinctPairs[ord], Validity(batches, ord, n));
+                    k.Fill(GpuRuntime.GridFor(a, pairCapacity), pairTable.View, KernelSet.EmptyKey, pairCapacity);
+                    k.Insert(cfg, pairs.Data.View, pairs.Valid.View, n, pairTable.View, pairCapacity - 1, pairSlot.View);
+                    k.FirstRow(cfg, pairSlot.View, n, firstOfPair.View);
+                    k.CountDistinct(GpuRuntime.GridFor(a, pairCapacity + 2), firstOfPair.View, pairCapacity + 2, rowSlot.View, distinct.View);
+                }
+                distinctCounts[ord] = ReadBack(distinct, 0);
+            }
             var rowCounts = ReadBack(rows, 0);
             if (packed)
             {
                 using var first = pool.Rent<long>(slots);
                 k.Fill(slotCfg, first.View, long.MaxValue, slots);
                 if (n > 0) k.FirstRow(cfg, rowSlot.View, n, first.View);
-                return Assemble(spec, groupSlots, rowCounts, KeyColumnsAt(batches, spec, ReadBack(first, 0)), perColumn);
+                return Assemble(spec, groupSlots, rowCounts, KeyColumnsAt(batches, spec, ReadBack(first, 0)), perColumn, distinctCounts);
             }
             // Table slot s+2 holds the key of group slot s; slots 0 (NULL key) and 1 (the sentinel value) read 0.
             var keyColumns = keyed ? [IntegerKeyColumn(spec.Output[0].Type, groupSlots, ReadBack(table, 2))] : Array.Empty<ColumnVector>();
-            return Assemble(spec, groupSlots, rowCounts, keyColumns, perColumn);
+            return Assemble(spec, groupSlots, rowCounts, keyColumns, perColumn, distinctCounts);
         });
     }
 
-    private static StagedColumns UploadPacked(DeviceMemoryPool pool, long[] packedKeys)
+    // Packed words with their validity (all valid for grouping keys, whose NULLs are a field value of the word).
+    private static StagedColumns UploadPacked(DeviceMemoryPool pool, long[] packedKeys, byte[]? valid = null)
     {
+        if (valid is null)
+        {
+            valid = new byte[packedKeys.Length];
+            Array.Fill(valid, (byte)1);
+        }
         var data = pool.Upload<long>(packedKeys);
-        var valid = new byte[packedKeys.Length];
-        Array.Fill(valid, (byte)1); // NULLs are a field value of the packed word
         try { return new StagedColumns(data, pool.Upload<byte>(valid), []); }
         catch { data.Dispose(); throw; }
+    }
+
+    // 1 where the column's value is not NULL, over the batches' live rows in order.
+    private static byte[] Validity(IReadOnlyList<ColumnBatch> batches, int ordinal, int n)
+    {
+        var valid = new byte[n];
+        int at = 0;
+        foreach (var b in batches)
+        {
+            var c = b[ordinal];
+            for (int r = 0; r < b.RowCount; r++) valid[at++] = c.IsNull(b.RowAt(r)) ? (byte)0 : (byte)1;
+        }
+        return valid;
     }
 
     private static ColumnVector IntegerKeyColumn(DataType kt, int[] groupSlots, long[] groupKeys)
@@ -194,7 +237,7 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
     }
 
     private static ColumnBatch Assemble(AggregateSpec spec, int[] groupSlots, long[] rowCounts, ColumnVector[] keyColumns,
-        Dictionary<int, ColumnState> perColumn)
+        Dictionary<int, ColumnState> perColumn, Dictionary<int, long[]> distinctCounts)
     {
         int g = groupSlots.Length;
         var columns = new List<ColumnVector>(keyColumns);
@@ -204,6 +247,12 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
             if (call.InputOrdinal < 0)
             {
                 for (int j = 0; j < g; j++) b.Append(rowCounts[j]);
+                columns.Add(b.Build());
+                continue;
+            }
+            if (call.Distinct)
+            {
+                foreach (var c in distinctCounts[call.InputOrdinal]) b.Append(c);
                 columns.Add(b.Build());
                 continue;
             }

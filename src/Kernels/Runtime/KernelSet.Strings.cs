@@ -3,11 +3,26 @@ using ILGPU.Runtime;
 
 namespace Accel.Kernels;
 
-/// <summary>Kernels for dictionary-coded strings and for groups keyed on the host: loaded on first use like the join kernels.</summary>
+/// <summary>Kernels for dictionary-coded strings, groups keyed on the host and distinct counts: loaded on first use like the join kernels.</summary>
 public sealed partial class KernelSet
 {
     private Action<KernelConfig, ArrayView<long>, ArrayView<int>, int>? _remapCodes;
     private Action<KernelConfig, ArrayView<int>, int, ArrayView<long>>? _firstRow;
+    private Action<KernelConfig, ArrayView<long>, int, ArrayView<int>, ArrayView<long>>? _countDistinct;
+
+    /// <summary>counts[rowSlot[first[s]]] += 1 for every occupied pair slot s but slot 0 (NULL values): the number of
+    /// distinct (group, value) pairs of each group, from the first row of each pair (<see cref="FirstRow"/>).</summary>
+    internal Action<KernelConfig, ArrayView<long>, int, ArrayView<int>, ArrayView<long>> CountDistinct =>
+        _countDistinct ??= _accelerator.LoadStreamKernel<ArrayView<long>, int, ArrayView<int>, ArrayView<long>>(CountDistinctKernel);
+
+    private static void CountDistinctKernel(ArrayView<long> firstOfPair, int pairSlots, ArrayView<int> rowSlot, ArrayView<long> counts)
+    {
+        for (int s = Grid.GlobalIndex.X; s < pairSlots; s += Stride)
+        {
+            long first = firstOfPair[s];
+            if (s > 0 && first != long.MaxValue) Atomic.Add(ref counts[rowSlot[(int)first]], 1L);
+        }
+    }
 
     /// <summary>codes[i] = map[codes[i]]: a resident chunk's dictionary codes rewritten into the codes of the dictionary
     /// several chunks are staged under.</summary>
