@@ -26,7 +26,8 @@ public sealed record MachineInfo(
     [property: JsonPropertyName("h2d_gbps")] double? H2dGbps,
     [property: JsonPropertyName("os")] string Os,
     [property: JsonPropertyName("dotnet")] string DotNet,
-    [property: JsonPropertyName("date")] string Date);
+    [property: JsonPropertyName("date")] string Date,
+    [property: JsonPropertyName("gc")] string? Gc = null);
 
 /// <summary>Describes the machine and measures its read bandwidths.</summary>
 public static class Machine
@@ -46,8 +47,12 @@ public static class Machine
         }
         return new MachineInfo(CpuName(), Environment.ProcessorCount, SimdCapabilities.Description, gpu, gpu is null ? gpuWhy : null,
             Math.Round(HostReadGbps(threads), 2), deviceRead is null ? null : Math.Round(deviceRead.Value, 1), h2d is null ? null : Math.Round(h2d.Value, 2),
-            System.Runtime.InteropServices.RuntimeInformation.OSDescription, Environment.Version.ToString(), DateTime.UtcNow.ToString("yyyy-MM-dd"));
+            System.Runtime.InteropServices.RuntimeInformation.OSDescription, Environment.Version.ToString(), DateTime.UtcNow.ToString("yyyy-MM-dd"), GcSettings());
     }
+
+    // The GC settings timings depend on (the gen0 budget most of all on a VM with costly page faults; see accel bench).
+    private static string GcSettings() =>
+        $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, gen0size={Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}";
 
     private static string CpuName()
     {

@@ -18,7 +18,7 @@ public static class Report
         sb.AppendLine($"* CPU: {m.Cpu}, {m.Cores} cores ({run.Threads} threads used by Accel's SIMD path and by DuckDB), SIMD: {m.Simd}");
         sb.AppendLine($"* GPU: {(m.Gpu is null ? "none (" + m.GpuUnavailableReason + ")" : $"{m.Gpu.Name}, {m.Gpu.MemoryGb} GB, driver {m.Gpu.Driver}")}");
         sb.AppendLine($"* measured host read bandwidth: {m.HostReadGbps.ToString(ci)} GB/s; device read: {(m.DeviceReadGbps?.ToString(ci) ?? "n/a")}; host-to-device: {(m.H2dGbps?.ToString(ci) ?? "n/a")} GB/s");
-        sb.AppendLine($"* {m.Os}, .NET {m.DotNet}").AppendLine();
+        sb.AppendLine($"* {m.Os}, .NET {m.DotNet}{(m.Gc is null ? "" : $", GC {m.Gc}")}").AppendLine();
         sb.AppendLine("Every timed answer was first checked against DuckDB's; `failed` cells were never timed, `n/a` cells are paths the planner cannot run that query on (reasons in results.json).").AppendLine();
 
         var baseName = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileNameWithoutExtension(file));
