@@ -13,8 +13,11 @@ public static class BenchCommand
         var harness = Candidates().FirstOrDefault(File.Exists)
             ?? throw new AccelException("the benchmark harness (Accel.Bench.dll) was not found next to accel or under bench/Accel.Bench/bin; " +
                 "build it with `dotnet build -c Release bench/Accel.Bench`, or run `dotnet run -c Release --project bench/Accel.Bench -- bench ...`");
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
-        psi.ArgumentList.Add(harness);
+        // In a self-contained bundle (no dotnet on the machine) the harness is an executable next to accel.
+        var apphost = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Accel.Bench.exe" : "Accel.Bench");
+        bool selfContained = harness == Path.Combine(AppContext.BaseDirectory, "Accel.Bench.dll") && File.Exists(apphost);
+        var psi = new ProcessStartInfo(selfContained ? apphost : "dotnet") { UseShellExecute = false };
+        if (!selfContained) psi.ArgumentList.Add(harness);
         psi.ArgumentList.Add("bench");
         foreach (var a in args) psi.ArgumentList.Add(a);
         // A gen0 budget of 512 MB keeps the operators' intermediate columns in memory the GC has already committed: with
