@@ -148,6 +148,37 @@ public sealed class GpuStringTests
     }
 
     [Fact]
+    public void An_in_list_over_a_lookup_shares_one_table_and_empty_lists_or_bare_nulls_stay_off_the_gpu()
+    {
+        var batch = Batch(200, 3);
+        // The value reads two columns, so it is emitted once per item, each time with the lookup of length(t).
+        var inList = new InExpr(B(BinaryOp.Add, F("length", C("t")), C("i")), [L(3), L(4), L(7)]);
+        var program = ExprProgram.Compile(Binder.Bind(inList, S));
+        int distinct = StringDictionary.Of((StringVector)batch[1]).Count;
+        // Three header constants, the three items, and one table of distinct + 1 entries (not three tables).
+        Assert.Equal(3 + 3 + distinct + 1, program.ConstantsFor([StringDictionary.Of((StringVector)batch[1]).Values, null]).Length);
+        Assert.Null(DifferentialCases.CompareFilter(new FilterGpu(), batch, inList));
+        var empty = new BoundIn(Binder.Bind(C("i"), S), [], false);
+        Assert.Equal("an empty IN list has no GPU kernel yet", ExprProgram.Unsupported(empty));
+        Assert.Contains("result has no GPU kernel", ExprProgram.Unsupported(new BoundLiteral(null, DataType.Null)));
+    }
+
+    [Fact]
+    public void Grouping_by_doubles_shows_negative_zero_as_zero_like_the_other_paths()
+    {
+        var schema = new Schema([new Field("x", DataType.Float64), new Field("y", DataType.Int32)]);
+        var batch = ColumnBatch.FromRows(schema, [[-0.0, 1], [0.0, 2], [double.NaN, 3], [-0.0, 4]]);
+        var spec = new AggregateSpec(schema, [0, 1], [new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64)],
+            new Schema([schema[0], schema[1], new Field("n", DataType.Int64)]));
+        var byX = spec with { KeyOrdinals = [0], Output = new Schema([schema[0], new Field("n", DataType.Int64)]) };
+        var result = new HashAggregateGpu().Aggregate([batch], byX);
+        var keys = Enumerable.Range(0, result.RowCount).Select(r => (double)result[0].GetValue(r)!).ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.Contains(keys, k => k == 0 && !double.IsNegative(k));
+        Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateGpu(), [batch], spec));
+    }
+
+    [Fact]
     public void Strings_computed_from_several_columns_or_giving_strings_stay_off_the_gpu_with_reasons()
     {
         Assert.Contains("column 's' is string", ExprProgram.Unsupported(Binder.Bind(B(BinaryOp.Equal, C("s"), C("t")), S)));

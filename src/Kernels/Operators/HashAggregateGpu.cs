@@ -55,13 +55,13 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         // group's key values are then read from its first row.
         bool packed = keyed && !(spec.KeyOrdinals.Count == 1 && spec.Input[spec.KeyOrdinals[0]].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32);
         long[]? packedKeys = packed ? GroupKeyPacking.Pack(batches, spec.KeyOrdinals, n) : null;
-        int capacity = keyed ? (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * n))) : 0;
+        int capacity = keyed ? TableCapacity(n) : 0;
         int slots = capacity + 2;
         var valueOrdinals = spec.Aggregates.Where(a => !a.Distinct).Select(a => a.InputOrdinal).Where(o => o >= 0).Distinct().ToArray();
         var distinctOrdinals = spec.Aggregates.Where(a => a.Distinct).Select(a => a.InputOrdinal).Distinct().ToArray();
         // count(DISTINCT x): the (keys, x) pairs packed like grouping keys, so the distinct pairs are the slots of a second table.
         var distinctPairs = distinctOrdinals.ToDictionary(o => o, o => GroupKeyPacking.Pack(batches, [.. spec.KeyOrdinals, o], n));
-        int pairCapacity = distinctOrdinals.Length == 0 ? 0 : (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * n)));
+        int pairCapacity = distinctOrdinals.Length == 0 ? 0 : TableCapacity(n);
 
         var runtime = GpuDevice.Runtime;
         var pool = runtime.Memory;
@@ -178,6 +178,9 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         });
     }
 
+    // Open-addressing slots for n rows: the power of two at or above 2n (at least 16), at most 2^30.
+    private static int TableCapacity(int n) => (int)Math.Min(1L << 30, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(16L, 2L * n)));
+
     // Packed words with their validity (all valid for grouping keys, whose NULLs are a field value of the word).
     private static StagedColumns UploadPacked(DeviceMemoryPool pool, long[] packedKeys, byte[]? valid = null)
     {
@@ -231,7 +234,8 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         return spec.KeyOrdinals.Select((ord, i) =>
         {
             var b = ColumnBuilder.Create(spec.Output[i].Type, where.Length);
-            foreach (var (batch, row) in where) b.Append(batches[batch][ord].GetValue(row));
+            // -0.0 and 0.0 (and NaNs) group together; the key shown is the normalized one, as on the other paths.
+            foreach (var (batch, row) in where) b.Append(Accel.Operators.SparkOrdering.NormalizeKey(batches[batch][ord].GetValue(row)));
             return b.Build();
         }).ToArray();
     }

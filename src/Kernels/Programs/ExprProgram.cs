@@ -66,6 +66,7 @@ internal sealed class ExprProgram
                 BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
                 BoundCast { Child: BoundLiteral { Value: null } } c when IsKernelType(c.Type) => null,
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
+                BoundIn { List.Count: 0 } => "an empty IN list",
                 BoundIn i when i.Value.Type.Id == TypeId.Utf8 => $"IN over a string computed from several columns",
                 BoundCase k when !IsKernelType(k.Type) => $"CASE WHEN giving {k.Type}",
                 BoundFunction { Name: "year" or "month" or "dayofmonth" or "date_add" or "date_sub" or "datediff" } => null,
@@ -74,6 +75,8 @@ internal sealed class ExprProgram
             };
             if (why is not null) return $"{why} has no GPU kernel yet";
         }
+        // A bare NULL (type void) has no kernel layout to come back in.
+        if (!IsKernelType(e.Type)) return $"a {e.Type} result has no GPU kernel yet";
         int depth = StackDepth(e);
         return depth > Op.MaxStack ? $"expression needs a stack of {depth} values, deeper than the kernel stack ({Op.MaxStack})" : null;
     }
@@ -167,8 +170,16 @@ internal sealed class ExprProgram
         {
             int slot = SlotOf(stringColumn.Ordinal);
             Push(Op.LoadLong, slot, +1);
+            var subtree = e.MapColumns(c => c with { Ordinal = 0 });
+            string key = StructuralKey(subtree);
+            // One table per distinct subtree and column, however often it occurs (IN repeats its value per item).
+            if (_lookups.FirstOrDefault(l => l.Slot == slot && l.Key == key) is { } same)
+            {
+                Push(Op.Lookup, same.Header, 0);
+                return;
+            }
             // The header (table base, entry count, NULL sentinel) is filled in per dictionary by ConstantsFor.
-            _lookups.Add(new Lookup(e.MapColumns(c => c with { Ordinal = 0 }), slot, _consts.Count));
+            _lookups.Add(new Lookup(subtree, key, slot, _consts.Count));
             _consts.AddRange([0, 0, 0]);
             Push(Op.Lookup, _consts.Count - 3, 0);
             return;
@@ -287,21 +298,43 @@ internal sealed class ExprProgram
         return consts.ToArray();
     }
 
+    // A subtree's identity for the table caches: node kinds, operators, names, literal values and every type, in order
+    // (records compare their child lists by reference, so record equality would not do).
+    private static string StructuralKey(BoundExpr e)
+    {
+        string own = e switch
+        {
+            BoundColumn c => $"col{c.Ordinal}",
+            BoundLiteral l => $"lit[{(l.Value is null ? "NULL" : $"{l.Value.GetType().Name}:{ValueConversions.Format(l.Value)}")}]",
+            BoundBinary b => b.Op.ToString(),
+            BoundUnary u => u.Op.ToString(),
+            BoundIn i => i.Negated ? "notin" : "in",
+            BoundCase k => k.Else is null ? "case" : "case-else",
+            BoundCast => "cast",
+            BoundFunction f => f.Name,
+            _ => e.GetType().Name,
+        };
+        return $"{own}:{e.Type}({string.Join(",", e.Children.Select(StructuralKey))})";
+    }
+
     /// <summary>Whether some constants depend on the staged dictionaries (<see cref="ConstantsFor"/>).</summary>
     public bool HasLookups => _lookups.Count > 0;
 
     /// <summary>A subtree over one string column, rebound to read ordinal 0; its tables are kept per dictionary.</summary>
-    private sealed record Lookup(BoundExpr Subtree, int Slot, int Header)
+    private sealed record Lookup(BoundExpr Subtree, string Key, int Slot, int Header)
     {
         private static readonly Schema OneString = new([new Field("s", DataType.Utf8)]);
-        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<StringVector, Tuple<long[], long>> _tables = new();
+        // Per dictionary, the tables of every subtree computed over it, by structural key: programs are compiled per
+        // batch, and a batch of a cached table sees the same dictionary every query.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StringVector, System.Collections.Concurrent.ConcurrentDictionary<string, Tuple<long[], long>>> s_tables = new();
 
         // Entry c is the subtree's value at dictionary string c, entry K (the last) its value at a NULL string; an entry
         // equal to the sentinel is NULL, so a table costs 8 bytes per distinct string.
         public (long[] Entries, long NullValue) TableFor(StringVector dictionary)
         {
-            var t = _tables.GetValue(dictionary, d =>
+            var t = s_tables.GetValue(dictionary, _ => new()).GetOrAdd(Key, _ =>
             {
+                var d = dictionary;
                 var b = new StringColumnBuilder(d.Length + 1);
                 b.AppendRange(d, 0, d.Length);
                 b.AppendNull();

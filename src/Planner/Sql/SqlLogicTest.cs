@@ -109,8 +109,8 @@ public static class SqlLogicTest
     }
 
     /// <summary>Whether a rendered row equals an expected one: cell by cell, exactly, except that a floating value may
-    /// differ by one unit in the 6th decimal, the last printed, since a parallel or GPU sum adds in another order and
-    /// can round the other way (an integer must match exactly).</summary>
+    /// differ by one unit in the 6th decimal, the last printed, or by 1e-12 of its value when that is more, since a
+    /// parallel or GPU sum adds in another order and can round the other way (an integer must match exactly).</summary>
     public static bool LineMatches(string actual, string expected)
     {
         if (actual == expected) return true;
@@ -123,7 +123,7 @@ public static class SqlLogicTest
             if (!e[i].Contains('.') || !a[i].Contains('.')
                 || !double.TryParse(a[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double av)
                 || !double.TryParse(e[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double ev)
-                || Math.Abs(av - ev) > 1.000001e-6)
+                || Math.Abs(av - ev) > Math.Max(1.000001e-6, 1e-12 * Math.Abs(ev)))
                 return false;
         }
         return true;
