@@ -39,14 +39,10 @@ public sealed class FilterGpu : IFilterImpl
         var (positions, marks) = runtime.Run((a, k) =>
         {
             var cfg = GpuRuntime.GridFor(a, n);
-            var code = program.Code;
             using var staged = DeviceStaging.Stage(a, k, pool, input, program.Columns);
-            var (dData, dValid) = staged;
-            using var dCode = pool.Upload<int>(code);
-            using var dConsts = pool.Upload<long>(program.ConstantsFor(staged.Dictionaries));
-            using var outVal = pool.Rent<long>(n);
-            using var outValid = pool.Rent<byte>(n);
-            k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+            var (outVal, outValid) = program.Run(a, k, pool, staged, n);
+            using var outValLease = outVal;
+            using var outValidLease = outValid;
             // Rows the kernel could not compute exactly pass the flags; their validity bytes say which they are.
             byte[]? valid = program.MayMarkHostRows ? outValid.ToArray() : null;
             using var flags = pool.Rent<int>(n);

@@ -201,20 +201,16 @@ public sealed class HashJoinGpu : IHashJoinImpl
                 int o = program.Columns[c];
                 columns[c] = o < leftColumns ? left[o].Gather(l) : right[o - leftColumns].Gather(r);
             }
-            var (data, valid) = DeviceColumns.Stage(columns, Enumerable.Range(0, columns.Length).ToArray(), n);
+            var gathered = new ColumnBatch(new Schema(columns.Select((c, x) => new Field($"c{x}", c.Type)).ToArray()), columns, n);
             var pass = GpuDevice.Runtime.Run((a, k) =>
             {
                 var pool = GpuDevice.Runtime.Memory;
                 var cfg = GpuRuntime.GridFor(a, n);
-                var code = program.Code;
-                using var dData = pool.Upload(data);
-                using var dValid = pool.Upload(valid);
-                using var dCode = pool.Upload(code);
-                using var dConsts = pool.Upload(program.ConstantsFor(columns.Select(c => c is StringVector s ? StringDictionary.Of(s).Values : null).ToArray()));
-                using var outVal = pool.Rent<long>(n);
-                using var outValid = pool.Rent<byte>(n);
+                using var staged = DeviceStaging.Stage(a, k, pool, gathered, Enumerable.Range(0, columns.Length).ToArray());
+                var (outVal, outValid) = program.Run(a, k, pool, staged, n);
+                using var outValLease = outVal;
+                using var outValidLease = outValid;
                 using var flags = pool.Rent<int>(n);
-                k.Eval(cfg, dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
                 k.Flags(cfg, outVal.View, outValid.View, n, flags.View);
                 a.Synchronize();
                 return flags.ToArray();

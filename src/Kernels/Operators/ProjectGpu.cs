@@ -56,14 +56,10 @@ public sealed class ProjectGpu : IProjectImpl
         var pool = runtime.Memory;
         var (values, validity) = runtime.Run((a, k) =>
         {
-            var code = program.Code;
             using var staged = DeviceStaging.Stage(a, k, pool, input, program.Columns);
-            var (dData, dValid) = staged;
-            using var dCode = pool.Upload<int>(code);
-            using var dConsts = pool.Upload<long>(program.ConstantsFor(staged.Dictionaries));
-            using var outVal = pool.Rent<long>(n);
-            using var outValid = pool.Rent<byte>(n);
-            k.Eval(GpuRuntime.GridFor(a, n), dData.View, dValid.View, dCode.View, dConsts.View, code.Length, n, outVal.View, outValid.View);
+            var (outVal, outValid) = program.Run(a, k, pool, staged, n);
+            using var outValLease = outVal;
+            using var outValidLease = outValid;
             a.Synchronize();
             return (outVal.ToArray(), outValid.ToArray());
         });

@@ -1,5 +1,7 @@
 using Accel.Data;
 using Accel.Expressions;
+using ILGPU;
+using ILGPU.Runtime;
 
 namespace Accel.Kernels;
 
@@ -315,6 +317,29 @@ internal sealed class ExprProgram
             _ => e.GetType().Name,
         };
         return $"{own}:{e.Type}({string.Join(",", e.Children.Select(StructuralKey))})";
+    }
+
+    /// <summary>Runs the program over <paramref name="staged"/> columns of <paramref name="n"/> rows on the device (its code and
+    /// constants, lookup tables included, go up with it): a value and a validity byte per row, for the caller to dispose.</summary>
+    internal (DeviceBuffer<long> Values, DeviceBuffer<byte> Valid) Run(Accelerator a, KernelSet k, DeviceMemoryPool pool, StagedColumns staged, int n)
+    {
+        var code = Code;
+        using var dCode = pool.Upload<int>(code);
+        using var dConsts = pool.Upload<long>(ConstantsFor(staged.Dictionaries));
+        var values = pool.Rent<long>(n);
+        DeviceBuffer<byte>? valid = null;
+        try
+        {
+            valid = pool.Rent<byte>(n);
+            k.Eval(GpuRuntime.GridFor(a, n), staged.Data.View, staged.Valid.View, dCode.View, dConsts.View, code.Length, n, values.View, valid.View);
+            return (values, valid);
+        }
+        catch
+        {
+            valid?.Dispose();
+            values.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Whether some constants depend on the staged dictionaries (<see cref="ConstantsFor"/>).</summary>

@@ -7,22 +7,6 @@ namespace Accel.Kernels;
 /// floating columns as double bits, booleans as 0/1, validity one byte per row; column-major.</summary>
 internal static class DeviceColumns
 {
-    /// <summary>Stages the live rows (<paramref name="selection"/> when given, else the first <paramref name="n"/>
-    /// physical rows) of the columns at <paramref name="ordinals"/>, so a filtered batch is gathered only for
-    /// the columns a kernel reads instead of being compacted whole.</summary>
-    public static (long[] Data, byte[] Valid) Stage(IReadOnlyList<ColumnVector> columns, IReadOnlyList<int> ordinals, int n, int[]? selection = null)
-    {
-        if (selection is not null && selection.Length != n) throw new ArgumentException($"selection has {selection.Length} rows, expected {n}");
-        long total = (long)ordinals.Count * n;
-        if (total > Array.MaxLength)
-            throw new AccelException($"gpu: {ordinals.Count} columns x {n} rows exceed one staging buffer; split the batch");
-        var data = new long[Math.Max(1, total)];
-        var valid = new byte[Math.Max(1, total)];
-        for (int k = 0; k < ordinals.Count; k++)
-            StageColumn(columns[ordinals[k]], data.AsSpan(k * n, n), valid.AsSpan(k * n, n), selection);
-        return (data, valid);
-    }
-
     /// <summary>Whether a column can be staged (and so made device-resident): the integer family, floating, boolean, and
     /// strings as the codes of their <see cref="StringDictionary"/>.</summary>
     public static bool CanStage(ColumnVector c) => c is PrimitiveVector<long> or PrimitiveVector<int> or PrimitiveVector<double> or PrimitiveVector<float>
