@@ -188,19 +188,13 @@ internal sealed record JoinKeyWords(long[] Build, byte[] BuildActive, long[] Pro
     // Codes from the build side's distinct strings; a probe string absent from the dictionary cannot match.
     private static void DictionaryCodes(StringVector b, int nb, ulong[] bu, StringVector p, int np, ulong[] pu, byte[] pActive)
     {
-        var dict = new Dictionary<ReadOnlyMemory<byte>, int>(Utf8BytesComparer.Instance);
+        var dict = new StringInterner();
         for (int i = 0; i < nb; i++)
-        {
-            if (b.IsNull(i)) continue;
-            var bytes = new ReadOnlyMemory<byte>(b.Data, b.Offsets[i], b.Offsets[i + 1] - b.Offsets[i]);
-            if (!dict.TryGetValue(bytes, out int code)) dict[bytes] = code = dict.Count;
-            bu[i] = (ulong)code;
-        }
+            if (!b.IsNull(i)) bu[i] = (ulong)dict.Intern(b, i);
         for (int i = 0; i < np; i++)
         {
             if (p.IsNull(i)) continue;
-            var bytes = new ReadOnlyMemory<byte>(p.Data, p.Offsets[i], p.Offsets[i + 1] - p.Offsets[i]);
-            if (dict.TryGetValue(bytes, out int code)) pu[i] = (ulong)code;
+            if (dict.TryGet(p, i, out int code)) pu[i] = (ulong)code;
             else { pActive[i] = 0; pu[i] = 0; }
         }
     }
@@ -210,22 +204,30 @@ internal sealed record JoinKeyWords(long[] Build, byte[] BuildActive, long[] Pro
 /// becomes a field of measured width (its value relative to the column's minimum plus one, or its code in one dictionary
 /// over the chunks for strings; 0 for NULL), and the fields are packed into one word. The kernel then groups on the word,
 /// and each group's key values are read back from one of its rows.</summary>
-internal static class GroupKeyPacking
+internal sealed class GroupKeyPacking(IReadOnlyList<ColumnBatch> batches, int n)
 {
-    /// <summary>The packed keys of the live rows of <paramref name="batches"/>, in batch order.</summary>
+    // Each column's field is computed once, however many key sets it is packed into (the grouping keys, then the
+    // keys with each count(DISTINCT) column).
+    private readonly Dictionary<int, (ulong[] Field, int Bits)> _fields = [];
+
+    /// <summary>The packed keys of the live rows of the batches, in batch order.</summary>
     /// <exception cref="NotSupportedException">The keys need more than 64 bits together (the operator then fails over).</exception>
-    public static long[] Pack(IReadOnlyList<ColumnBatch> batches, IReadOnlyList<int> keyOrdinals, int n)
+    public long[] Pack(IReadOnlyList<int> keyOrdinals)
     {
         var packer = new WordPacker(n);
         int totalBits = 0;
         foreach (int ord in keyOrdinals)
         {
-            var field = new ulong[n];
-            int bits = batches.Count > 0 && batches[0][ord] is StringVector ? StringField(batches, ord, field) : ValueField(batches, ord, field);
-            totalBits += bits;
+            if (!_fields.TryGetValue(ord, out var f))
+            {
+                var field = new ulong[n];
+                int width = batches.Count > 0 && batches[0][ord] is StringVector ? StringField(batches, ord, field) : ValueField(batches, ord, field);
+                _fields[ord] = f = (field, width);
+            }
+            totalBits += f.Bits;
             if (totalBits > 64)
                 throw new NotSupportedException($"gpu aggregate: the {keyOrdinals.Count} key columns need more than 64 bits together (at the {batches[0][ord].Type} column {ord})");
-            packer.Add(field, bits);
+            packer.Add(f.Field, f.Bits);
         }
         var words = packer.Words;
         if (words.Count == 0) return new long[n];
@@ -277,13 +279,11 @@ internal static class GroupKeyPacking
             }
         }
         if (lo > hi) return 0; // every key NULL: one group, no bits needed
-        int rangeBits = hi - lo == ulong.MaxValue ? 65 : GpuKeys.BitsFor(0, hi - lo + 1);
-        // A wide range (doubles, sparse ids) packs at least as tight as dense codes of its distinct values, never wider.
-        if (rangeBits > 16) return DenseCodes(field, isNull);
-        if (rangeBits > 64)
-            throw new NotSupportedException($"gpu aggregate: a {batches[0][ord].Type} key column spans the whole 64-bit range");
+        // A range needing more than 16 bits (doubles, sparse ids; hi - lo + 1 may not even fit 64 bits) packs at least
+        // as tight as dense codes of its distinct values, never wider.
+        if (hi - lo >= 0xFFFF) return DenseCodes(field, isNull);
         for (int i = 0; i < field.Length; i++) field[i] = isNull[i] ? 0 : field[i] - lo + 1;
-        return rangeBits;
+        return GpuKeys.BitsFor(0, hi - lo + 1);
     }
 
     // Rewrites the non-NULL values as 1 + their first-seen rank among the distinct values; the width that needs.

@@ -54,13 +54,14 @@ public sealed class HashAggregateGpu : IHashAggregateImpl
         // One integer key is hashed as it is; any other keys are packed into one word per row on the host, and each
         // group's key values are then read from its first row.
         bool packed = keyed && !(spec.KeyOrdinals.Count == 1 && spec.Input[spec.KeyOrdinals[0]].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32);
-        long[]? packedKeys = packed ? GroupKeyPacking.Pack(batches, spec.KeyOrdinals, n) : null;
+        var packing = new GroupKeyPacking(batches, n);
+        long[]? packedKeys = packed ? packing.Pack(spec.KeyOrdinals) : null;
         int capacity = keyed ? TableCapacity(n) : 0;
         int slots = capacity + 2;
         var valueOrdinals = spec.Aggregates.Where(a => !a.Distinct).Select(a => a.InputOrdinal).Where(o => o >= 0).Distinct().ToArray();
         var distinctOrdinals = spec.Aggregates.Where(a => a.Distinct).Select(a => a.InputOrdinal).Distinct().ToArray();
         // count(DISTINCT x): the (keys, x) pairs packed like grouping keys, so the distinct pairs are the slots of a second table.
-        var distinctPairs = distinctOrdinals.ToDictionary(o => o, o => GroupKeyPacking.Pack(batches, [.. spec.KeyOrdinals, o], n));
+        var distinctPairs = distinctOrdinals.ToDictionary(o => o, o => packing.Pack([.. spec.KeyOrdinals, o]));
         int pairCapacity = distinctOrdinals.Length == 0 ? 0 : TableCapacity(n);
 
         var runtime = GpuDevice.Runtime;

@@ -28,22 +28,11 @@ internal sealed class StringDictionary
 
     private static StringDictionary Build(StringVector s)
     {
-        int n = s.Length;
-        var codes = new int[n];
-        var seen = new Dictionary<ReadOnlyMemory<byte>, int>(Utf8BytesComparer.Instance);
-        var values = new StringColumnBuilder(16);
-        for (int i = 0; i < n; i++)
-        {
-            if (s.IsNull(i)) continue;
-            var bytes = new ReadOnlyMemory<byte>(s.Data, s.Offsets[i], s.Offsets[i + 1] - s.Offsets[i]);
-            if (!seen.TryGetValue(bytes, out int code))
-            {
-                seen.Add(bytes, code = seen.Count);
-                values.AppendBytes(bytes.Span);
-            }
-            codes[i] = code;
-        }
-        return new StringDictionary(codes, (StringVector)values.Build());
+        var codes = new int[s.Length];
+        var interner = new StringInterner();
+        for (int i = 0; i < codes.Length; i++)
+            if (!s.IsNull(i)) codes[i] = interner.Intern(s, i);
+        return new StringDictionary(codes, interner.Values());
     }
 
     /// <summary>One dictionary over several columns' dictionaries (the chunks of one staged column): the union of their
@@ -51,8 +40,7 @@ internal sealed class StringDictionary
     public static (StringVector Values, int[]?[] Remaps) Union(IReadOnlyList<StringDictionary> parts)
     {
         if (parts.Count == 1) return (parts[0].Values, [null]);
-        var seen = new Dictionary<ReadOnlyMemory<byte>, int>(Utf8BytesComparer.Instance);
-        var values = new StringColumnBuilder(16);
+        var interner = new StringInterner();
         var remaps = new int[]?[parts.Count];
         for (int p = 0; p < parts.Count; p++)
         {
@@ -61,17 +49,37 @@ internal sealed class StringDictionary
             bool identity = true;
             for (int c = 0; c < v.Length; c++)
             {
-                var bytes = new ReadOnlyMemory<byte>(v.Data, v.Offsets[c], v.Offsets[c + 1] - v.Offsets[c]);
-                if (!seen.TryGetValue(bytes, out int code))
-                {
-                    seen.Add(bytes, code = seen.Count);
-                    values.AppendBytes(bytes.Span);
-                }
-                map[c] = code;
-                identity &= code == c;
+                map[c] = interner.Intern(v, c);
+                identity &= map[c] == c;
             }
             remaps[p] = identity ? null : map;
         }
-        return ((StringVector)values.Build(), remaps);
+        return (interner.Values(), remaps);
     }
+}
+
+/// <summary>Codes of distinct UTF-8 byte strings in the order first seen (bytes, not decoded text, so that different
+/// byte strings never merge), and the strings themselves.</summary>
+internal sealed class StringInterner
+{
+    private readonly Dictionary<ReadOnlyMemory<byte>, int> _codes = new(Utf8BytesComparer.Instance);
+    private readonly StringColumnBuilder _values = new(16);
+
+    /// <summary>The code of row <paramref name="row"/> of <paramref name="s"/> (not NULL), added when new.</summary>
+    public int Intern(StringVector s, int row)
+    {
+        var bytes = Bytes(s, row);
+        if (_codes.TryGetValue(bytes, out int code)) return code;
+        _codes.Add(bytes, code = _codes.Count);
+        _values.AppendBytes(bytes.Span);
+        return code;
+    }
+
+    /// <summary>The code of row <paramref name="row"/> of <paramref name="s"/> (not NULL) when it has been interned.</summary>
+    public bool TryGet(StringVector s, int row, out int code) => _codes.TryGetValue(Bytes(s, row), out code);
+
+    /// <summary>The interned strings; code c is row c.</summary>
+    public StringVector Values() => (StringVector)_values.Build();
+
+    private static ReadOnlyMemory<byte> Bytes(StringVector s, int row) => new(s.Data, s.Offsets[row], s.Offsets[row + 1] - s.Offsets[row]);
 }
