@@ -20,17 +20,10 @@ public static class BenchCommand
         if (!selfContained) psi.ArgumentList.Add(harness);
         psi.ArgumentList.Add("bench");
         foreach (var a in args) psi.ArgumentList.Add(a);
-        // A gen0 budget of 512 MB keeps the operators' intermediate columns in memory the GC has already committed: with
-        // the default budget, TPC-H joins at SF 1 page-faulted on up to 115,000 fresh pages a run on the 2-core VM (Q8
-        // medians 1,267-2,476 ms against 355 ms). The runtime reads this knob only from the environment, hence here.
-        if (Environment.GetEnvironmentVariable(Gen0SizeVariable) is null) psi.Environment[Gen0SizeVariable] = Gen0Size;
         using var process = Process.Start(psi) ?? throw new AccelException("could not start dotnet to run the benchmark harness");
         process.WaitForExit();
         return process.ExitCode;
     }
-
-    /// <summary>The environment variable of the GC's gen0 budget, and the value the harness runs with unless it is set.</summary>
-    public const string Gen0SizeVariable = "DOTNET_GCgen0size", Gen0Size = "0x20000000";
 
     private static IEnumerable<string> Candidates()
     {
