@@ -83,6 +83,56 @@ public sealed class WindowAndOptimizerTests : IClassFixture<DataFrameVsDuckDbTes
     }
 
     [Theory]
+    [InlineData(0), InlineData(1), InlineData(37), InlineData(5_000), InlineData(200_000)]
+    public void Distinct_sketch_estimates_distinct_values_within_five_percent(int distinct)
+    {
+        // Each value three times, interleaved with NULLs, which are not values.
+        var longs = Enumerable.Range(0, distinct * 3).Select(i => (object?)((long)(i % Math.Max(1, distinct)) * 7919)).Append(null).ToList();
+        var strings = longs.Select(v => v is long l ? (object?)("key-" + l) : null).ToList();
+        foreach (var (type, values) in new[] { (Accel.Data.DataType.Int64, longs), (Accel.Data.DataType.Utf8, strings) })
+        {
+            var sketch = new Accel.Planner.Optimizer.DistinctSketch();
+            var batch = Accel.Data.ColumnBatch.FromRows(new Accel.Data.Schema([new("v", type)]), values.Select(v => new[] { v }).ToList());
+            sketch.Add(batch[0]);
+            double estimate = sketch.Estimate();
+            Assert.True(Math.Abs(estimate - distinct) <= Math.Max(0.5, 0.05 * distinct), $"{type}: {distinct} distinct values estimated as {estimate}");
+        }
+    }
+
+    [Fact]
+    public void Join_reordering_joins_a_dimension_to_its_selective_filter_before_the_fact_table_probes_it()
+    {
+        // A TPC-H Q3 shape: lines -> orders -> customers, customers filtered to one segment of five. Joining lines to
+        // orders first would build on every order; the bushy plan builds on orders of that segment only.
+        var s = AccelSession.Builder().Create();
+        var rng = new Random(5);
+        var lines = s.CreateDataFrame(Enumerable.Range(0, 20_000).Select(i => new object?[] { (long)(i / 4 * 3), (long)rng.Next(100) }).ToList(),
+            new Accel.Data.Schema([new("l_ok", Accel.Data.DataType.Int64), new("l_v", Accel.Data.DataType.Int64)]));
+        var orders = s.CreateDataFrame(Enumerable.Range(0, 5_000).Select(i => new object?[] { (long)(i * 3), (long)(i % 1000) }).ToList(),
+            new Accel.Data.Schema([new("o_ok", Accel.Data.DataType.Int64), new("o_ck", Accel.Data.DataType.Int64)]));
+        var customers = s.CreateDataFrame(Enumerable.Range(0, 1000).Select(i => new object?[] { (long)i, "seg" + i % 5 }).ToList(),
+            new Accel.Data.Schema([new("c_ck", Accel.Data.DataType.Int64), new("c_seg", Accel.Data.DataType.Utf8)]));
+        lines.CreateOrReplaceTempView("lines");
+        orders.CreateOrReplaceTempView("orders");
+        customers.CreateOrReplaceTempView("customers");
+        var df = s.Sql("SELECT count(*), sum(l_v) FROM lines, orders, customers WHERE l_ok = o_ok AND o_ck = c_ck AND c_seg = 'seg2'");
+        var lines2 = df.ExplainString().Split('\n');
+        // The top join probes lines with o_ok; the orders-customers join sits below it, on its build side.
+        int top = Array.FindIndex(lines2, l => l.Contains("HashJoinExec Inner [l_ok = o_ok]"));
+        int inner = Array.FindIndex(lines2, l => l.Contains("HashJoinExec Inner [o_ck = c_ck]"));
+        Assert.True(top >= 0 && inner > top, string.Join('\n', lines2));
+        var row = df.Collect().Single().Values;
+        long expectedCount = 0, expectedSum = 0;
+        foreach (var r in lines.Collect())
+        {
+            long ok = (long)r.Values[0]!;
+            if (ok % 3 == 0 && ok / 3 < 5000 && ok / 3 % 1000 % 5 == 2) { expectedCount++; expectedSum += (long)r.Values[1]!; }
+        }
+        Assert.Equal(expectedCount, row[0]);
+        Assert.Equal(expectedSum, row[1]);
+    }
+
+    [Theory]
     [InlineData("SELECT f.id, d.name FROM fact f, dim d WHERE f.k = d.k AND f.id IN (SELECT id FROM fact WHERE v > 50)", "LeftSemi")]
     [InlineData("SELECT f.id, d.name FROM fact f, dim d WHERE f.k = d.k AND NOT EXISTS (SELECT 1 FROM fact i WHERE i.id = f.id AND i.v > 50)", "LeftAnti")]
     public void Semi_and_anti_joins_move_below_the_inner_join_onto_the_input_they_read(string sql, string type)

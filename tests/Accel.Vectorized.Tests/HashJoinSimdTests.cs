@@ -185,6 +185,48 @@ public sealed class HashJoinSimdTests
             AssertSame(l, r, Spec(l, r, type, keys.Length, BuildSide.Right, residual), $"{config} with residual");
     }
 
+    [Theory]
+    [InlineData("int"), InlineData("long string"), InlineData("wide long,wide long"), InlineData("double,bool")]
+    public void Probe_batches_joined_against_one_table_equal_the_scalar_join_of_the_whole_probe_side(string config)
+    {
+        // The streamed probe side: three batches over one set of columns, with selections (one of them sparse and
+        // one empty batch), whose rows together are every probe row.
+        var keys = Config(config);
+        foreach (var density in new[] { 0.0, 0.2 })
+        {
+            var probe = Side('l', keys, 3000, 400, density, seed: 11);
+            var build = Side('r', keys, 500, 400, density, seed: 12);
+            int[] Where(Func<int, bool> keep) => Enumerable.Range(0, probe.RowCount).Where(keep).ToArray();
+            var parts = new[]
+            {
+                probe.WithSelection(Where(i => i < 1000)),
+                probe.WithSelection([]),
+                probe.WithSelection(Where(i => i >= 1000 && i % 3 == 0)),
+                probe.WithSelection(Where(i => i >= 1000 && i % 3 != 0)),
+            };
+            var cases = new (JoinType Type, BuildSide Build, Expr? Residual)[]
+            {
+                (JoinType.Inner, BuildSide.Right, null), (JoinType.Inner, BuildSide.Left, null), (JoinType.LeftOuter, BuildSide.Right, null),
+                (JoinType.LeftSemi, BuildSide.Right, null), (JoinType.LeftAnti, BuildSide.Right, null),
+                (JoinType.LeftOuter, BuildSide.Right, new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv"))),
+                (JoinType.LeftAnti, BuildSide.Right, new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv"))),
+            };
+            foreach (var (type, side, residual) in cases)
+            {
+                // The probe side is the left input, except for an inner join that builds on the left.
+                bool probeLeft = side == BuildSide.Right;
+                var spec = probeLeft ? Spec(probe, build, type, keys.Length, side, residual) : Spec(build, probe, type, keys.Length, side, residual);
+                Assert.True(spec.ProbeStreams, $"{type} build={side} should stream");
+                var expected = probeLeft ? new HashJoinScalar().Join(probe, build, spec) : new HashJoinScalar().Join(build, probe, spec);
+                var actual = new HashJoinSimd().JoinProbeBatches(build, parts, spec);
+                Assert.Equal(parts.Length, actual.Count);
+                var got = actual.SelectMany(Rows).Order(StringComparer.Ordinal).ToList();
+                Assert.True(type == JoinType.LeftAnti || expected.RowCount > 0, $"{config} {type}: no rows to compare");
+                Assert.Equal(Rows(expected), got);
+            }
+        }
+    }
+
     [Fact]
     public void Unique_build_keys_equal_scalar()
     {

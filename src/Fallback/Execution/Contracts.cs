@@ -96,13 +96,35 @@ public enum BuildSide { Left, Right }
 /// <summary>Equi-join on key ordinals (NULL keys never match), with an optional residual condition over
 /// the concatenated left+right schema. Output: left columns then right columns (semi/anti: left only).</summary>
 public sealed record JoinSpec(Schema Left, Schema Right, JoinType Type, IReadOnlyList<int> LeftKeys, IReadOnlyList<int> RightKeys,
-    BoundExpr? Residual, BuildSide Build, bool Broadcast, Schema Output);
+    BoundExpr? Residual, BuildSide Build, bool Broadcast, Schema Output)
+{
+    /// <summary>True when every output row depends on one probe row and the whole build side, so the probe side
+    /// can be joined batch by batch: keyed inner joins, outer joins that keep the probe side, and semi/anti joins
+    /// that build on the right. Joins that must know every probe row before emitting a build row do not stream.</summary>
+    public bool ProbeStreams => LeftKeys.Count > 0 && (Type == JoinType.Inner
+        || (Build == BuildSide.Right && Type is JoinType.LeftOuter or JoinType.LeftSemi or JoinType.LeftAnti)
+        || (Build == BuildSide.Left && Type == JoinType.RightOuter));
+
+    /// <summary>The schema of the side opposite the build side.</summary>
+    public Schema ProbeSchema => Build == BuildSide.Right ? Left : Right;
+    /// <summary>The schema of the build side.</summary>
+    public Schema BuildSchema => Build == BuildSide.Right ? Right : Left;
+}
 
 /// <summary>Hash join implementation.</summary>
 public interface IHashJoinImpl : IOperatorImpl<JoinSpec>
 {
     /// <summary>Joins the two inputs (each fully materialized by the caller; either may carry a selection).</summary>
     ColumnBatch Join(ColumnBatch left, ColumnBatch right, JoinSpec spec);
+
+    /// <summary>Joins each probe batch against one build side, for a spec that <see cref="JoinSpec.ProbeStreams"/>:
+    /// the results, in probe batch order, are the rows <see cref="Join"/> gives for the concatenated probe side. This
+    /// default concatenates the probe batches and joins once; a path that can reuse one build table overrides it.</summary>
+    IReadOnlyList<ColumnBatch> JoinProbeBatches(ColumnBatch build, IReadOnlyList<ColumnBatch> probe, JoinSpec spec)
+    {
+        var all = ColumnBatch.Combine(spec.ProbeSchema, probe);
+        return [spec.Build == BuildSide.Right ? Join(all, build, spec) : Join(build, all, spec)];
+    }
 }
 
 /// <summary>A sort key over an input ordinal.</summary>

@@ -21,7 +21,7 @@ public sealed class FileTableSource(FileTable table, int batchSize = 65536) : IT
     /// <inheritdoc />
     public bool SupportsPredicatePushdown => Table.Format == "parquet";
     /// <inheritdoc />
-    public long? DistinctBound(string column)
+    public long? DistinctEstimate(string column)
     {
         lock (_bounds) return _bounds.TryGetValue(column, out var b) ? b : _bounds[column] = Table.DistinctBound(column);
     }

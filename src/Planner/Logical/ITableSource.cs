@@ -19,9 +19,9 @@ public interface ITableSource
     long EstimatedRows { get; }
     /// <summary>Whether this source can use pushed predicates to skip data.</summary>
     bool SupportsPredicatePushdown { get; }
-    /// <summary>An upper bound on the distinct non-NULL values of a column, when cheaply known (for join
-    /// ordering), else null.</summary>
-    long? DistinctBound(string column) => null;
+    /// <summary>An estimate of the distinct non-NULL values of a column, when cheaply known (for join ordering and
+    /// filter selectivity): an upper bound from statistics or a sketch of the values; else null.</summary>
+    long? DistinctEstimate(string column) => null;
     /// <summary>Reads the table in batches, limited to the requested columns (in schema order).</summary>
     IEnumerable<ColumnBatch> Scan(ScanRequest request, ScanMetrics metrics);
 }
@@ -75,32 +75,50 @@ public sealed class InMemorySource(Schema schema, IReadOnlyList<ColumnBatch> bat
     /// <inheritdoc />
     public bool SupportsPredicatePushdown => false;
 
-    /// <summary>max - min + 1 over the integer or date column's values, computed once per column.</summary>
-    public long? DistinctBound(string column)
+    /// <summary>The column's distinct non-NULL values, from a HyperLogLog sketch over the batches (capped by
+    /// max - min + 1 for integers and dates), computed once per column.</summary>
+    public long? DistinctEstimate(string column)
     {
         lock (_bounds)
         {
             if (_bounds.TryGetValue(column, out var known)) return known;
             int ord = Schema.IndexOf(column);
-            long? bound = null;
-            if (ord >= 0 && Schema[ord].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32)
+            if (ord < 0) return _bounds[column] = null;
+            var sketch = new Accel.Planner.Optimizer.DistinctSketch();
+            long min = long.MaxValue, max = long.MinValue;
+            bool ranged = Schema[ord].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Date32;
+            foreach (var batch in Batches)
             {
-                long min = long.MaxValue, max = long.MinValue;
-                foreach (var batch in Batches)
+                var values = batch.Compact()[ord];
+                sketch.Add(values);
+                if (!ranged) continue;
+                var (lo, hi) = values switch
                 {
-                    var values = batch.Compact()[ord];
-                    for (int r = 0; r < batch.RowCount; r++)
-                        if (values.GetValue(r) is { } v)
-                        {
-                            long x = v is DateOnly d ? ValueConversions.FromDate(d) : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
-                            min = Math.Min(min, x);
-                            max = Math.Max(max, x);
-                        }
-                }
-                bound = min <= max ? max - min + 1 : 0;
+                    PrimitiveVector<long> v => Range(v),
+                    PrimitiveVector<int> v => Range(v),
+                    _ => (long.MaxValue, long.MinValue),
+                };
+                min = Math.Min(min, lo);
+                max = Math.Max(max, hi);
             }
-            return _bounds[column] = bound;
+            long estimate = (long)Math.Round(sketch.Estimate());
+            if (ranged) estimate = Math.Min(estimate, min <= max ? max - min + 1 : 0);
+            return _bounds[column] = estimate;
         }
+    }
+
+    private static (long Min, long Max) Range<T>(PrimitiveVector<T> v) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        long min = long.MaxValue, max = long.MinValue;
+        var values = v.Span;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (v.IsNull(i)) continue;
+            long x = long.CreateTruncating(values[i]);
+            if (x < min) min = x;
+            if (x > max) max = x;
+        }
+        return (min, max);
     }
 
     private readonly Dictionary<string, long?> _bounds = new(StringComparer.OrdinalIgnoreCase);

@@ -51,7 +51,30 @@ public sealed class HashJoinSimd : IHashJoinImpl
             var rt = right[spec.RightKeys[k]].Type;
             if (lt != rt) throw new AccelException($"join key {k} has type {lt} on the left and {rt} on the right; the planner must cast keys to one type");
         }
-        return new JoinRun(left, right, spec).Execute();
+        var (buildBatch, probeBatch) = spec.LeftKeys.Count > 0 && spec.Build == BuildSide.Left ? (left, right) : (right, left);
+        var build = new Side(buildBatch);
+        var probe = new Side(probeBatch);
+        using var table = TableFor(spec, build, [probe]);
+        return new JoinRun(spec, build, probe, table, 0).Execute();
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<ColumnBatch> JoinProbeBatches(ColumnBatch build, IReadOnlyList<ColumnBatch> probe, JoinSpec spec)
+    {
+        if (!spec.ProbeStreams) throw new AccelException($"a {spec.Type} join building on the {spec.Build} side cannot stream its probe side");
+        var buildSide = new Side(build);
+        var probeSides = probe.Select(b => new Side(b)).ToArray();
+        // One table serves every probe batch: the key encoding is planned over all of them at once.
+        using var table = TableFor(spec, buildSide, probeSides);
+        return probeSides.Select((p, i) => new JoinRun(spec, buildSide, p, table, i).Execute()).ToList();
+    }
+
+    private static BuildTable TableFor(JoinSpec spec, Side build, Side[] probes)
+    {
+        if (spec.LeftKeys.Count == 0) return BuildTable.Cross(build.Rows);
+        bool buildLeft = spec.Build == BuildSide.Left;
+        var (bk, pk) = buildLeft ? (spec.LeftKeys, spec.RightKeys) : (spec.RightKeys, spec.LeftKeys);
+        return BuildTable.Keyed(bk.Select(build.Key).ToArray(), probes.Select(p => pk.Select(p.Key).ToArray()).ToArray(), build.Rows);
     }
 
     private static Schema Combined(JoinSpec spec) => new(spec.Left.Fields.Concat(spec.Right.Fields));
@@ -88,7 +111,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
 
     /// <summary>The build side's distinct keys as dense ids (in order of first appearance) and its rows grouped by id,
     /// in build order within an id: id i's rows are Rows[Start[i]..Start[i+1]).</summary>
-    private sealed class BuildTable
+    private sealed class BuildTable : IDisposable
     {
         /// <summary>Number of distinct non-NULL keys.</summary>
         public int Distinct;
@@ -104,7 +127,8 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private int[]? _direct;
         private PackedTable? _hash;
         private WideKeyTable? _wide;
-        private ulong[]? _probeValid;
+        // Per probe part: rows whose keys are all non-NULL (null: no NULL keys).
+        private ulong[]?[] _probeValid = [];
 
         /// <summary>No keys: every build row has the one id 0, which every probe row matches.</summary>
         public static BuildTable Cross(int buildRows) => new()
@@ -114,25 +138,30 @@ public sealed class HashJoinSimd : IHashJoinImpl
             Start = [0, buildRows],
         };
 
-        public static BuildTable Keyed(ColumnVector[] buildKeys, ColumnVector[] probeKeys, int buildRows)
+        /// <summary>The table over the build keys; each probe part's keys (one per probe batch) are planned into the
+        /// same encoding so that <see cref="Lookup"/> can find them.</summary>
+        public static BuildTable Keyed(ColumnVector[] buildKeys, ColumnVector[][] probeParts, int buildRows)
         {
-            var enc = new KeyEncoder([buildKeys, probeKeys]);
+            var enc = new KeyEncoder([buildKeys, .. probeParts]);
             int w = enc.Words;
-            var t = new BuildTable { _enc = enc, _words = w, _probeValid = KeyValid(probeKeys) };
+            var t = new BuildTable { _enc = enc, _words = w, _probeValid = probeParts.Select(KeyValid).ToArray() };
             if ((long)buildRows * w > Array.MaxLength) throw new AccelException($"join build side of {buildRows} rows is too large");
-            var words = new long[buildRows * w];
+            // The encoded words and the slot arrays are pooled: fresh memory of this size costs a page fault per 4 KiB,
+            // which on a VM is most of a large build's time.
+            var wordsBuffer = ArrayPool<long>.Shared.Rent(buildRows * w);
+            var words = wordsBuffer.AsSpan(0, buildRows * w);
             ForEach(Morsels(buildRows, MorselRows), m =>
             {
                 int s = m * MorselRows, n = Math.Min(MorselRows, buildRows - s);
-                enc.Encode(0, s, n, words.AsSpan(s * w, n * w));
+                enc.Encode(0, s, n, wordsBuffer.AsSpan(s * w, n * w));
             });
             var valid = KeyValid(buildKeys);
             var ids = t.BuildIds = new int[buildRows];
             int distinct = 0;
             if (enc.Packed && enc.Cardinality <= DirectLimit && enc.Cardinality <= Math.Max(4L * buildRows, DirectMinimum))
             {
-                var slot = t._direct = new int[enc.Cardinality];
-                Array.Fill(slot, -1);
+                var slot = t._direct = ArrayPool<int>.Shared.Rent((int)enc.Cardinality);
+                slot.AsSpan(0, (int)enc.Cardinality).Fill(-1);
                 for (int r = 0; r < buildRows; r++)
                 {
                     if (valid is not null && !Bit(valid, r)) { ids[r] = -1; continue; }
@@ -155,12 +184,22 @@ public sealed class HashJoinSimd : IHashJoinImpl
             {
                 var h = t._wide = new WideKeyTable(w);
                 for (int r = 0; r < buildRows; r++)
-                    ids[r] = valid is not null && !Bit(valid, r) ? -1 : h.GetOrAdd(words.AsSpan(r * w, w));
+                    ids[r] = valid is not null && !Bit(valid, r) ? -1 : h.GetOrAdd(words.Slice(r * w, w));
                 distinct = h.Count;
             }
+            ArrayPool<long>.Shared.Return(wordsBuffer);
             t.Distinct = distinct;
             t.Group(buildRows);
             return t;
+        }
+
+        /// <summary>Returns the pooled lookup arrays; the table must not be probed afterwards.</summary>
+        public void Dispose()
+        {
+            if (_direct is { } d) ArrayPool<int>.Shared.Return(d);
+            _direct = null;
+            _hash?.Dispose();
+            _hash = null;
         }
 
         // Counting sort of the build rows by id: a probe then reads one contiguous run per match.
@@ -194,8 +233,9 @@ public sealed class HashJoinSimd : IHashJoinImpl
             Rows = grouped;
         }
 
-        /// <summary>The ids of probe rows [start, start+count) into <paramref name="ids"/> (-1: no match or a NULL key).</summary>
-        public void Lookup(int start, int count, Span<int> ids)
+        /// <summary>The ids of rows [start, start+count) of probe part <paramref name="part"/> into <paramref name="ids"/>
+        /// (-1: no match or a NULL key).</summary>
+        public void Lookup(int part, int start, int count, Span<int> ids)
         {
             if (_enc is null)
             {
@@ -207,7 +247,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             try
             {
                 var words = buffer.AsSpan(0, count * w);
-                _enc.Encode(1, start, count, words);
+                _enc.Encode(1 + part, start, count, words);
                 if (_direct is { } slot)
                     for (int i = 0; i < count; i++) ids[i] = slot[words[i]];
                 else if (_hash is { } h)
@@ -215,11 +255,11 @@ public sealed class HashJoinSimd : IHashJoinImpl
                 else
                 {
                     var wide = _wide!;
-                    var valid = _probeValid;
+                    var valid = _probeValid[part];
                     for (int i = 0; i < count; i++)
                         ids[i] = valid is not null && !Bit(valid, start + i) ? -1 : wide.Find(words.Slice(i * w, w));
                 }
-                if (_probeValid is { } v)
+                if (_probeValid[part] is { } v)
                     for (int i = 0; i < count; i++) if (!Bit(v, start + i)) ids[i] = -1;
             }
             finally { ArrayPool<long>.Shared.Return(buffer); }
@@ -242,19 +282,19 @@ public sealed class HashJoinSimd : IHashJoinImpl
     /// <summary>Open addressing (linear probing) from packed key words, which are never negative, to ids. Unlike
     /// <see cref="LongHashTable"/> each slot holds its key and id side by side, so a probe touches one cache line,
     /// and a batch of probes prefetches its slots first so that their cache misses overlap.</summary>
-    private sealed unsafe class PackedTable
+    private sealed unsafe class PackedTable : IDisposable
     {
         private const int Batch = 16;
         private const long Empty = -1;
-        // Pinned (never moved), so that prefetches can take slot addresses.
-        private readonly long[] _slots;
+        // Rented (it may be longer than the capacity); probes fix it while they take slot addresses for prefetches.
+        private long[] _slots;
         private readonly int _mask, _shift;
 
         public PackedTable(int expected)
         {
             int cap = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, expected * 2));
-            _slots = GC.AllocateUninitializedArray<long>(cap * 2, pinned: true);
-            for (int i = 0; i < _slots.Length; i += 2) _slots[i] = Empty;
+            _slots = ArrayPool<long>.Shared.Rent(cap * 2);
+            for (int i = 0; i < cap * 2; i += 2) _slots[i] = Empty;
             _mask = cap - 1;
             _shift = 64 - System.Numerics.BitOperations.Log2((uint)cap);
         }
@@ -263,6 +303,12 @@ public sealed class HashJoinSimd : IHashJoinImpl
         // multiples of a constant (measured: twice the probe time for such keys).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int Home(long key) => (int)(KeyHash.Mix(key) >> _shift);
+
+        public void Dispose()
+        {
+            if (_slots.Length > 0) ArrayPool<long>.Shared.Return(_slots);
+            _slots = [];
+        }
 
         public int GetOrAdd(long key, int newId)
         {
@@ -346,19 +392,21 @@ public sealed class HashJoinSimd : IHashJoinImpl
         // Per probe row, for semi/anti with the probe on the left and a residual.
         private byte[]? _probeHit;
 
-        public JoinRun(ColumnBatch left, ColumnBatch right, JoinSpec spec)
+        // Which probe part of the table's key encoding this run looks up.
+        private readonly int _part;
+
+        /// <summary>A join of one probe input (part <paramref name="part"/> of <paramref name="table"/>'s probe parts)
+        /// against the build side.</summary>
+        public JoinRun(JoinSpec spec, Side build, Side probe, BuildTable table, int part)
         {
             _spec = spec;
-            _left = new Side(left);
-            _right = new Side(right);
             bool keyed = spec.LeftKeys.Count > 0;
             // Without keys either side can build; probing the left keeps the output left-major, as the scalar path.
             _buildLeft = keyed && spec.Build == BuildSide.Left;
-            (_build, _probe) = _buildLeft ? (_left, _right) : (_right, _left);
-            var (bk, pk) = _buildLeft ? (spec.LeftKeys, spec.RightKeys) : (spec.RightKeys, spec.LeftKeys);
-            _table = keyed
-                ? BuildTable.Keyed(bk.Select(_build.Key).ToArray(), pk.Select(_probe.Key).ToArray(), _build.Rows)
-                : BuildTable.Cross(_build.Rows);
+            (_build, _probe) = (build, probe);
+            (_left, _right) = _buildLeft ? (build, probe) : (probe, build);
+            _table = table;
+            _part = part;
             _semi = spec.Type is JoinType.LeftSemi or JoinType.LeftAnti;
             _want = spec.Type == JoinType.LeftSemi;
             bool leftOuter = spec.Type is JoinType.LeftOuter or JoinType.FullOuter;
@@ -421,7 +469,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         {
             int s = m * _morselRows, n = Math.Min(_morselRows, _probe.Rows - s);
             var ids = _pid.AsSpan(s, n);
-            _table.Lookup(s, n, ids);
+            _table.Lookup(_part, s, n, ids);
             long pairs = 0;
             int miss = 0;
             var start = _table.Start;
