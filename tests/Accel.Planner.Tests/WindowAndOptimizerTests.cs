@@ -133,6 +133,22 @@ public sealed class WindowAndOptimizerTests : IClassFixture<DataFrameVsDuckDbTes
     }
 
     [Theory]
+    [InlineData("SELECT f.id, f.v FROM fact f, dim d WHERE f.k = d.k AND d.name = 'three' AND f.v > (SELECT avg(i.v) FROM fact i WHERE i.k = d.k)")]
+    [InlineData("SELECT d.name, a.s FROM dim d JOIN (SELECT k, sum(x) AS s FROM fact GROUP BY k) a ON a.k = d.k WHERE d.weight > 3")]
+    public void An_aggregate_joined_on_its_grouping_key_reads_only_the_rows_of_keys_the_other_side_holds(string sql)
+    {
+        var (s, _, _) = Session();
+        var df = s.Sql(sql);
+        var lines = df.ExplainString().Split('\n');
+        // The aggregate's input is the fact scan semi-joined with the dimension rows that survive their filter.
+        int agg = Array.FindIndex(lines, l => l.Contains("HashAggregateExec keys=[k]"));
+        int semi = Array.FindIndex(lines, l => l.Contains("HashJoinExec LeftSemi [k = k]"));
+        Assert.True(agg >= 0 && semi == agg + 1, string.Join('\n', lines));
+        Assert.Contains("Filter", lines[semi + 2] + lines[semi + 3] + lines[semi + 4]);
+        AssertSame(df, sql);
+    }
+
+    [Theory]
     [InlineData("SELECT f.id, d.name FROM fact f, dim d WHERE f.k = d.k AND f.id IN (SELECT id FROM fact WHERE v > 50)", "LeftSemi")]
     [InlineData("SELECT f.id, d.name FROM fact f, dim d WHERE f.k = d.k AND NOT EXISTS (SELECT 1 FROM fact i WHERE i.id = f.id AND i.v > 50)", "LeftAnti")]
     public void Semi_and_anti_joins_move_below_the_inner_join_onto_the_input_they_read(string sql, string type)

@@ -6,7 +6,7 @@ namespace Accel.Planner.Optimizer;
 
 /// <summary>The logical rewrites every query goes through before physical planning: constant folding,
 /// predicate pushdown (through projections, into join conditions and join sides, below aggregates on
-/// grouping keys), semi and anti joins moved below inner joins, then join reordering. Projection pruning happens in the physical planner.</summary>
+/// grouping keys), semi and anti joins moved below inner joins, join reordering, then aggregates' inputs semi-joined with the key values their consumer can match. Projection pruning happens in the physical planner.</summary>
 public static class LogicalOptimizer
 {
     /// <summary>The optimized plan; its output has the same columns (names and attribute ids) as the input's.</summary>
@@ -16,6 +16,7 @@ public static class LogicalOptimizer
         plan = PredicatePushdown.Push(plan, []);
         plan = SemiJoinPushdown.Push(plan);
         plan = JoinReorder.Reorder(plan);
+        plan = AggregateInputSemiJoin.Push(plan);
         return plan;
     }
 
