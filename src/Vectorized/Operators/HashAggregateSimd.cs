@@ -12,7 +12,9 @@ namespace Accel.Vectorized;
 public sealed class HashAggregateSimd : IHashAggregateImpl
 {
     private const int MorselRows = 65536;
-    private const long DirectRangeLimit = 1 << 20;
+    // Direct indexing up to 8M slots per thread (32 MiB, pooled): high-cardinality keys that are dense in their range,
+    // such as TPC-H's l_orderkey (1.5 million groups over 6 million values), skip hashing entirely.
+    private const long DirectRangeLimit = 1 << 23;
 
     /// <inheritdoc />
     public ExecPath Path => ExecPath.Simd;
@@ -69,7 +71,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         foreach (var s in states.Skip(1)) total.Merge(s);
         for (int a = 0; a < spec.Aggregates.Count; a++)
             if (spec.Aggregates[a].Distinct) total.AddDistinct(a, batches, live, spec.Aggregates[a]);
-        return total.Result(spec, batches);
+        var result = total.Result(spec, batches);
+        foreach (var s in states) s.Release();
+        total.Release();
+        return result;
     }
 
     /// <summary>Which physical rows of a batch its selection keeps, asked a morsel at a time: an ascending selection
@@ -117,7 +122,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private readonly bool _direct;
         private readonly LongHashTable? _table;
         private readonly WideKeyTable? _wide;
-        private readonly int[] _directSlot = [];
+        private int[] _directSlot = [];
         private int _groups;
         private long[] _packedKey = new long[16];
         private long[] _rep = new long[16];
@@ -135,9 +140,20 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             _direct = direct;
             _aggs = spec.Aggregates.Select(c => new Slots(c.Func, c.InputOrdinal >= 0 ? spec.Input[c.InputOrdinal].Type : null)).ToArray();
             if (encoder is null) { NewGroup(0, -1); return; }
-            if (direct) { _directSlot = new int[encoder.Cardinality]; Array.Fill(_directSlot, -1); }
+            if (direct)
+            {
+                _directSlot = System.Buffers.ArrayPool<int>.Shared.Rent((int)encoder.Cardinality);
+                _directSlot.AsSpan(0, (int)encoder.Cardinality).Fill(-1);
+            }
             else if (encoder.Packed) _table = new LongHashTable();
             else _wide = new WideKeyTable(encoder.Words);
+        }
+
+        /// <summary>Returns the pooled direct-index array; the state takes no rows afterwards.</summary>
+        public void Release()
+        {
+            if (_directSlot.Length > 0) System.Buffers.ArrayPool<int>.Shared.Return(_directSlot);
+            _directSlot = [];
         }
 
         /// <summary>Groups so far (the discarded group included).</summary>

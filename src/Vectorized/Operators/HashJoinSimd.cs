@@ -16,9 +16,11 @@ public sealed class HashJoinSimd : IHashJoinImpl
 {
     private const int MorselRows = 65536;
     private const int ResidualChunk = 65536;
-    // A direct array beats hashing while it stays a small multiple of the build side (and within 64 MiB).
+    // A direct array beats hashing while it is no larger than the hash table would be (8 int slots per build row
+    // against 2 slots of 16 bytes), or while it stays cache-resident whatever the build size (1 MiB): TPC-H Q17's
+    // probe of 6 million lineitems against 184 parts over a 200,000-key range. Never past 64 MiB.
     private const long DirectLimit = 1 << 24;
-    private const long DirectMinimum = 1 << 16;
+    private const long DirectCacheResident = 1 << 18;
 
     /// <inheritdoc />
     public ExecPath Path => ExecPath.Simd;
@@ -158,7 +160,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             var valid = KeyValid(buildKeys);
             var ids = t.BuildIds = new int[buildRows];
             int distinct = 0;
-            if (enc.Packed && enc.Cardinality <= DirectLimit && enc.Cardinality <= Math.Max(4L * buildRows, DirectMinimum))
+            if (enc.Packed && enc.Cardinality <= DirectLimit && enc.Cardinality <= Math.Max(8L * buildRows, DirectCacheResident))
             {
                 var slot = t._direct = ArrayPool<int>.Shared.Rent((int)enc.Cardinality);
                 slot.AsSpan(0, (int)enc.Cardinality).Fill(-1);
@@ -632,7 +634,9 @@ public sealed class HashJoinSimd : IHashJoinImpl
             return (mp, mb);
         }
 
-        // TRUE rows of the residual over candidate pairs: only the columns it reads are gathered.
+        // TRUE rows of the residual over candidate pairs: only the columns it reads are gathered, NULL-free fixed-width
+        // ones into pooled buffers returned once the chunk's mask is known (fresh arrays per 64K-pair chunk were most
+        // of TPC-H Q21's allocations, and their page faults most of its time).
         private ulong[] Residual(int[] candP, int[] candB, int n)
         {
             var (lRows, rRows) = _buildLeft ? (candB, candP) : (candP, candB);
@@ -641,19 +645,52 @@ public sealed class HashJoinSimd : IHashJoinImpl
             for (int i = 0; i < nl; i++) cols[i] = _left.Batch[i];
             for (int i = nl; i < cols.Length; i++) cols[i] = _right.Batch[i - nl];
             int[]? lPhys = null, rPhys = null;
-            foreach (var o in _spec.Residual!.Descendants().OfType<BoundColumn>().Select(c => c.Ordinal).Distinct())
+            var pooled = new List<Action>();
+            try
             {
-                if (o < nl) cols[o] = _left.Batch[o].Gather(lPhys ??= Physical(_left, lRows, n));
-                else cols[o] = _right.Batch[o - nl].Gather(rPhys ??= Physical(_right, rRows, n));
+                foreach (var o in _spec.Residual!.Descendants().OfType<BoundColumn>().Select(c => c.Ordinal).Distinct())
+                {
+                    if (o < nl) cols[o] = GatherInput(_left.Batch[o], lPhys ??= Physical(_left, lRows, n, pooled), n, pooled);
+                    else cols[o] = GatherInput(_right.Batch[o - nl], rPhys ??= Physical(_right, rRows, n, pooled), n, pooled);
+                }
+                return SimdEvaluator.TrueRows(_spec.Residual!, cols, n);
             }
-            return SimdEvaluator.TrueRows(_spec.Residual!, cols, n);
+            finally
+            {
+                foreach (var giveBack in pooled) giveBack();
+            }
         }
 
-        private static int[] Physical(Side side, int[] rows, int n)
+        // Physical rows of the first n candidates of a side: the candidates themselves without a selection.
+        private static int[] Physical(Side side, int[] rows, int n, List<Action> pooled)
         {
-            var r = rows.AsSpan(0, n).ToArray();
-            if (side.Sel is { } sel) for (int i = 0; i < n; i++) r[i] = sel[r[i]];
+            if (side.Sel is not { } sel) return rows;
+            var r = Rent<int>(n, pooled);
+            for (int i = 0; i < n; i++) r[i] = sel[rows[i]];
             return r;
+        }
+
+        private static ColumnVector GatherInput(ColumnVector c, int[] rows, int n, List<Action> pooled) => c switch
+        {
+            PrimitiveVector<long> { Validity: null } v => GatherPooled(v, rows, n, pooled),
+            PrimitiveVector<int> { Validity: null } v => GatherPooled(v, rows, n, pooled),
+            PrimitiveVector<double> { Validity: null } v => GatherPooled(v, rows, n, pooled),
+            _ => c.Gather(rows.AsSpan(0, n)),
+        };
+
+        private static PrimitiveVector<T> GatherPooled<T>(PrimitiveVector<T> v, int[] rows, int n, List<Action> pooled) where T : unmanaged
+        {
+            var dst = Rent<T>(n, pooled);
+            var src = v.Values;
+            for (int i = 0; i < n; i++) dst[i] = src[rows[i]];
+            return new PrimitiveVector<T>(v.Type, dst, null, n);
+        }
+
+        private static T[] Rent<T>(int n, List<Action> pooled)
+        {
+            var a = ArrayPool<T>.Shared.Rent(n);
+            pooled.Add(() => ArrayPool<T>.Shared.Return(a));
+            return a;
         }
 
         private ColumnBatch Semi(int morsels, bool residual)
