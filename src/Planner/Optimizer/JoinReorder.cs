@@ -90,24 +90,21 @@ public static class JoinReorder
     private static bool IsEquiJoin(Expr c) => c is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnRef, Right: ColumnRef };
 
     /// <summary>Estimated rows of joining two plans on the conjuncts <paramref name="on"/>: the product of their rows,
-    /// divided by the larger side's distinct values of the equi-join keys (taken together: the product of the keys'
-    /// distinct values, capped by the side's rows), times the selectivity of every other conjunct.</summary>
+    /// divided by the larger distinct count of the most selective equi-join key, times the selectivity of every other
+    /// conjunct. Further key columns are taken as dependent on that one: a composite foreign key such as lineitem's
+    /// (l_partkey, l_suppkey) into partsupp matches one row, and multiplying the columns' distinct counts instead put
+    /// that 6-million-row join first in TPC-H Q9 as if it kept 800,000.</summary>
     public static double JoinRows(LogicalPlan left, LogicalPlan right, IReadOnlyList<Expr> on)
     {
         double l = Math.Max(1, Estimate(left)), r = Math.Max(1, Estimate(right));
-        double rows = l * r, lKeys = 1, rKeys = 1;
-        bool keyed = false;
+        double rows = l * r, divisor = 0;
         foreach (var c in on)
         {
             if (c is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnRef a, Right: ColumnRef b } && Sides(a, b, left, right) is var (mine, theirs))
-            {
-                lKeys *= DistinctValues(left, mine);
-                rKeys *= DistinctValues(right, theirs);
-                keyed = true;
-            }
+                divisor = Math.Max(divisor, Math.Max(DistinctValues(left, mine), DistinctValues(right, theirs)));
             else rows *= Selectivity(c, null);
         }
-        if (keyed) rows /= Math.Max(1, Math.Max(Math.Min(l, lKeys), Math.Min(r, rKeys)));
+        if (divisor > 0) rows /= divisor;
         return Math.Max(1, rows);
     }
 

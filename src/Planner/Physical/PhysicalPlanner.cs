@@ -238,6 +238,8 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var type = leftKeys.Count == 0 && j.Type == JoinType.Inner && residual.Count == 0 ? JoinType.Cross : j.Type;
 
         bool hinted = j.Right is BroadcastHintNode || j.Left is BroadcastHintNode;
+        // An inner join builds on the input the optimizer estimates smaller: its estimates know filter selectivities and
+        // join key distinct counts, the operators' row estimates do not (TPC-H Q8 built on 455,000 orders to probe 40,000 rows).
         var build = type switch
         {
             JoinType.LeftOuter or JoinType.LeftSemi or JoinType.LeftAnti => BuildSide.Right,
@@ -245,7 +247,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
             JoinType.FullOuter => BuildSide.Right,
             _ => j.Left is BroadcastHintNode && j.Right is not BroadcastHintNode ? BuildSide.Left
                  : j.Right is BroadcastHintNode ? BuildSide.Right
-                 : lIn.EstimatedRows < rIn.EstimatedRows ? BuildSide.Left : BuildSide.Right,
+                 : Accel.Planner.Optimizer.JoinReorder.Estimate(j.Left) < Accel.Planner.Optimizer.JoinReorder.Estimate(j.Right) ? BuildSide.Left : BuildSide.Right,
         };
         long buildRows = build == BuildSide.Left ? lIn.EstimatedRows : rIn.EstimatedRows;
         bool broadcast = hinted || buildRows <= BroadcastThresholdRows;

@@ -21,6 +21,8 @@ public sealed class HashJoinSimd : IHashJoinImpl
     // probe of 6 million lineitems against 184 parts over a 200,000-key range. Never past 64 MiB.
     private const long DirectLimit = 1 << 24;
     private const long DirectCacheResident = 1 << 18;
+    // Hash tables above this size (bytes) are out of the fast caches, where a key bitmap in front pays.
+    private const long FilterMinimumTableBytes = 1 << 20;
 
     /// <inheritdoc />
     public ExecPath Path => ExecPath.Simd;
@@ -100,12 +102,12 @@ public sealed class HashJoinSimd : IHashJoinImpl
         // Only the key columns are compacted up front; payload columns are gathered once, through the selection, at the end.
         public ColumnVector Key(int ordinal) => Sel is null ? Batch[ordinal] : Batch[ordinal].Gather(Sel);
 
-        public void ToPhysical(int[] idx)
+        public void ToPhysical(int[] idx, int count)
         {
             if (Sel is not { } sel) return;
-            ForEach(Morsels(idx.Length, MorselRows), m =>
+            ForEach(Morsels(count, MorselRows), m =>
             {
-                int s = m * MorselRows, e = Math.Min(idx.Length, s + MorselRows);
+                int s = m * MorselRows, e = Math.Min(count, s + MorselRows);
                 for (int i = s; i < e; i++) if (idx[i] >= 0) idx[i] = sel[idx[i]];
             });
         }
@@ -128,6 +130,8 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private int _words;
         private int[]? _direct;
         private PackedTable? _hash;
+        // Bit k set when packed key k is in the table (large tables only); pooled.
+        private ulong[]? _keyBits;
         private WideKeyTable? _wide;
         // Per probe part: rows whose keys are all non-NULL (null: no NULL keys).
         private ulong[]?[] _probeValid = [];
@@ -175,10 +179,18 @@ public sealed class HashJoinSimd : IHashJoinImpl
             else if (enc.Packed)
             {
                 var h = t._hash = new PackedTable(buildRows);
+                // A table out of cache gets an exact bitmap of its keys in front when the bitmap is at most a quarter of
+                // its size: probes that miss (85% of TPC-H Q5's lineitems) then cost a cached bit test, not a DRAM miss.
+                long tableBytes = h.Bytes;
+                bool filter = tableBytes > FilterMinimumTableBytes && enc.Cardinality / 8 <= tableBytes / 4;
+                var bits = filter ? t._keyBits = ArrayPool<ulong>.Shared.Rent((int)((enc.Cardinality + 63) >> 6)) : null;
+                if (bits is not null) bits.AsSpan(0, (int)((enc.Cardinality + 63) >> 6)).Clear();
                 for (int r = 0; r < buildRows; r++)
                 {
                     if (valid is not null && !Bit(valid, r)) { ids[r] = -1; continue; }
-                    int id = ids[r] = h.GetOrAdd(words[r], distinct);
+                    long key = words[r];
+                    if (bits is not null) bits[key >> 6] |= 1UL << (int)(key & 63);
+                    int id = ids[r] = h.GetOrAdd(key, distinct);
                     if (id == distinct) distinct++;
                 }
             }
@@ -201,6 +213,8 @@ public sealed class HashJoinSimd : IHashJoinImpl
             if (_direct is { } d) ArrayPool<int>.Shared.Return(d);
             _direct = null;
             _hash?.Dispose();
+            if (_keyBits is { } kb) ArrayPool<ulong>.Shared.Return(kb);
+            _keyBits = null;
             _hash = null;
         }
 
@@ -252,8 +266,10 @@ public sealed class HashJoinSimd : IHashJoinImpl
                 _enc.Encode(1 + part, start, count, words);
                 if (_direct is { } slot)
                     for (int i = 0; i < count; i++) ids[i] = slot[words[i]];
-                else if (_hash is { } h)
-                    h.FindAll(words, ids);
+                else if (_hash is { } h && _keyBits is { } bits)
+                    FindFiltered(h, bits, words, ids);
+                else if (_hash is { } h2)
+                    h2.FindAll(words, ids);
                 else
                 {
                     var wide = _wide!;
@@ -265,6 +281,32 @@ public sealed class HashJoinSimd : IHashJoinImpl
                     for (int i = 0; i < count; i++) if (!Bit(v, start + i)) ids[i] = -1;
             }
             finally { ArrayPool<long>.Shared.Return(buffer); }
+        }
+
+        // The bitmap's misses are -1 at once; the survivors are looked up together, so their prefetches still overlap.
+        private static void FindFiltered(PackedTable h, ulong[] bits, ReadOnlySpan<long> words, Span<int> ids)
+        {
+            var keys = ArrayPool<long>.Shared.Rent(words.Length);
+            var at = ArrayPool<int>.Shared.Rent(words.Length);
+            var found = ArrayPool<int>.Shared.Rent(words.Length);
+            try
+            {
+                int n = 0;
+                for (int i = 0; i < words.Length; i++)
+                {
+                    long k = words[i];
+                    ids[i] = -1;
+                    if ((bits[k >> 6] >> (int)(k & 63) & 1) != 0) { keys[n] = k; at[n++] = i; }
+                }
+                h.FindAll(keys.AsSpan(0, n), found.AsSpan(0, n));
+                for (int j = 0; j < n; j++) ids[at[j]] = found[j];
+            }
+            finally
+            {
+                ArrayPool<long>.Shared.Return(keys);
+                ArrayPool<int>.Shared.Return(at);
+                ArrayPool<int>.Shared.Return(found);
+            }
         }
 
         // Rows whose keys are all non-NULL; null when no key column has NULLs.
@@ -305,6 +347,9 @@ public sealed class HashJoinSimd : IHashJoinImpl
         // multiples of a constant (measured: twice the probe time for such keys).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int Home(long key) => (int)(KeyHash.Mix(key) >> _shift);
+
+        /// <summary>The bytes of the slots in use.</summary>
+        public long Bytes => (_mask + 1L) * 16;
 
         public void Dispose()
         {
@@ -388,6 +433,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private readonly bool _buildLeft, _semi, _want, _probeOuter, _buildOuter;
         private readonly BuildTable _table;
         private readonly int _morselRows;
+        // Per probe row its build id; pooled, like the pair index arrays, and handed back when the run ends.
         private readonly int[] _pid;
         // Per id: some probe row matched it (no residual). Per build row: some pair with it passed the residual.
         private byte[]? _idHit, _buildHit;
@@ -417,10 +463,22 @@ public sealed class HashJoinSimd : IHashJoinImpl
             _buildOuter = _buildLeft ? leftOuter : rightOuter;
             // A cross product emits a whole build side per probe row: smaller morsels keep both cores busy.
             _morselRows = keyed ? MorselRows : (int)Math.Clamp(MorselRows / Math.Max(1L, _build.Rows), 1, MorselRows);
-            _pid = new int[_probe.Rows];
+            _pid = ArrayPool<int>.Shared.Rent(Math.Max(1, _probe.Rows));
         }
 
         public ColumnBatch Execute()
+        {
+            try
+            {
+                return Run();
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(_pid);
+            }
+        }
+
+        private ColumnBatch Run()
         {
             int morsels = Morsels(_probe.Rows, _morselRows);
             bool residual = _spec.Residual is not null;
@@ -444,10 +502,20 @@ public sealed class HashJoinSimd : IHashJoinImpl
                 int unmatched = _buildOuter ? CountUnmatchedBuild() : 0;
                 long total = offsets[morsels] + unmatched;
                 if (total > Array.MaxLength) throw new AccelException($"join produces {total} rows, more than one batch can hold");
-                pIdx = new int[total];
-                bIdx = new int[total];
-                ForEach(morsels, m => WritePairs(m, (int)offsets[m], pIdx, bIdx));
-                if (_buildOuter) AppendUnmatchedBuild(pIdx, bIdx, (int)offsets[morsels]);
+                int rows = (int)total;
+                pIdx = ArrayPool<int>.Shared.Rent(Math.Max(1, rows));
+                bIdx = ArrayPool<int>.Shared.Rent(Math.Max(1, rows));
+                try
+                {
+                    ForEach(morsels, m => WritePairs(m, (int)offsets[m], pIdx, bIdx));
+                    if (_buildOuter) AppendUnmatchedBuild(pIdx, bIdx, (int)offsets[morsels]);
+                    return Output(_buildLeft ? bIdx : pIdx, _buildLeft ? pIdx : bIdx, rows);
+                }
+                finally
+                {
+                    ArrayPool<int>.Shared.Return(pIdx);
+                    ArrayPool<int>.Shared.Return(bIdx);
+                }
             }
             return Output(_buildLeft ? bIdx : pIdx, _buildLeft ? pIdx : bIdx, pIdx.Length);
         }
@@ -457,13 +525,14 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private ColumnBatch PassThrough()
         {
             var bIdx = _pid;
+            int count = _probe.Rows;
             if (_table.Rows is { } rows)
-                ForEach(Morsels(bIdx.Length, MorselRows), m =>
+                ForEach(Morsels(count, MorselRows), m =>
                 {
-                    int s = m * MorselRows, e = Math.Min(bIdx.Length, s + MorselRows);
+                    int s = m * MorselRows, e = Math.Min(count, s + MorselRows);
                     for (int i = s; i < e; i++) if (bIdx[i] >= 0) bIdx[i] = rows[bIdx[i]];
                 });
-            return Output(_buildLeft ? bIdx : null, _buildLeft ? null : bIdx, bIdx.Length);
+            return Output(_buildLeft ? bIdx : null, _buildLeft ? null : bIdx, count);
         }
 
         // Looks up one morsel's probe keys; returns its candidate pair count and (out) its unmatched rows.
@@ -708,30 +777,31 @@ public sealed class HashJoinSimd : IHashJoinImpl
                 for (int r = 0; r < rows; r++)
                     if (BuildMatched(r) == _want) keep.Add(r);
             var idx = keep.Items.AsSpan(0, keep.Count).ToArray();
-            _left.ToPhysical(idx);
-            return new ColumnBatch(_spec.Output, Gathered(_left, idx), idx.Length);
+            _left.ToPhysical(idx, idx.Length);
+            return new ColumnBatch(_spec.Output, Gathered(_left, idx, idx.Length), idx.Length);
         }
 
-        // A null index array stands for every live row of that side in order.
+        // The first `rows` entries of each index array are the output rows (the arrays may be longer: pooled); a null
+        // index array stands for every live row of that side in order.
         private ColumnBatch Output(int[]? lIdx, int[]? rIdx, int rows)
         {
-            if (lIdx is not null) _left.ToPhysical(lIdx);
-            if (rIdx is not null) _right.ToPhysical(rIdx);
-            return new ColumnBatch(_spec.Output, [.. Gathered(_left, lIdx), .. Gathered(_right, rIdx)], rows);
+            if (lIdx is not null) _left.ToPhysical(lIdx, rows);
+            if (rIdx is not null) _right.ToPhysical(rIdx, rows);
+            return new ColumnBatch(_spec.Output, [.. Gathered(_left, lIdx, rows), .. Gathered(_right, rIdx, rows)], rows);
         }
 
-        private static ColumnVector[] Gathered(Side side, int[]? idx)
+        private static ColumnVector[] Gathered(Side side, int[]? idx, int rows)
         {
             var cols = side.Batch.Columns;
-            if (idx is null) return side.Sel is { } sel ? cols.Select(c => ColumnGather.Gather(c, sel)).ToArray() : cols.ToArray();
+            if (idx is null) return side.Sel is { } sel ? cols.Select(c => ColumnGather.Gather(c, sel, sel.Length)).ToArray() : cols.ToArray();
             // An FK join where every probe row matches once leaves the probe side in place.
-            if (idx.Length == side.Batch.PhysicalRows && IsIota(idx)) return cols.ToArray();
-            return cols.Select(c => ColumnGather.Gather(c, idx)).ToArray();
+            if (rows == side.Batch.PhysicalRows && IsIota(idx, rows)) return cols.ToArray();
+            return cols.Select(c => ColumnGather.Gather(c, idx, rows)).ToArray();
         }
 
-        private static bool IsIota(int[] idx)
+        private static bool IsIota(int[] idx, int rows)
         {
-            for (int i = 0; i < idx.Length; i++) if (idx[i] != i) return false;
+            for (int i = 0; i < rows; i++) if (idx[i] != i) return false;
             return true;
         }
     }
@@ -742,15 +812,16 @@ internal static class ColumnGather
 {
     private const int Chunk = 65536;
 
-    public static ColumnVector Gather(ColumnVector c, int[] idx) => c switch
+    /// <summary>The rows idx[0..n) of a column (idx may be longer).</summary>
+    public static ColumnVector Gather(ColumnVector c, int[] idx, int n) => c switch
     {
-        PrimitiveVector<long> v => Primitive(v, idx),
-        PrimitiveVector<int> v => Primitive(v, idx),
-        PrimitiveVector<double> v => Primitive(v, idx),
-        PrimitiveVector<float> v => Primitive(v, idx),
-        PrimitiveVector<bool> v => Primitive(v, idx),
-        StringVector s => Strings(s, idx),
-        _ => c.Gather(idx),
+        PrimitiveVector<long> v => Primitive(v, idx, n),
+        PrimitiveVector<int> v => Primitive(v, idx, n),
+        PrimitiveVector<double> v => Primitive(v, idx, n),
+        PrimitiveVector<float> v => Primitive(v, idx, n),
+        PrimitiveVector<bool> v => Primitive(v, idx, n),
+        StringVector s => Strings(s, idx, n),
+        _ => c.Gather(idx.AsSpan(0, n)),
     };
 
     private static void ForChunks(int rows, Action<int, int> body)
@@ -761,12 +832,12 @@ internal static class ColumnGather
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c => body(c * Chunk, Math.Min(rows, (c + 1) * Chunk)));
     }
 
-    private static PrimitiveVector<T> Primitive<T>(PrimitiveVector<T> v, int[] idx) where T : unmanaged
+    private static PrimitiveVector<T> Primitive<T>(PrimitiveVector<T> v, int[] idx, int n) where T : unmanaged
     {
         var src = v.Values;
-        var dst = new T[idx.Length];
+        var dst = new T[n];
         int padded = 0;
-        ForChunks(idx.Length, (s, e) =>
+        ForChunks(n, (s, e) =>
         {
             int neg = 0;
             for (int i = s; i < e; i++)
@@ -777,16 +848,16 @@ internal static class ColumnGather
             }
             if (neg != 0) Volatile.Write(ref padded, 1);
         });
-        return new PrimitiveVector<T>(v.Type, dst, Validity(v, idx, padded != 0));
+        return new PrimitiveVector<T>(v.Type, dst, Validity(v, idx, n, padded != 0));
     }
 
-    private static StringVector Strings(StringVector v, int[] idx)
+    private static StringVector Strings(StringVector v, int[] idx, int n)
     {
-        var offsets = new int[idx.Length + 1];
+        var offsets = new int[n + 1];
         var srcOff = v.Offsets;
         int padded = 0;
         // Lengths per row, then one prefix sum; the byte copies run in parallel into disjoint ranges.
-        ForChunks(idx.Length, (s, e) =>
+        ForChunks(n, (s, e) =>
         {
             int neg = 0;
             for (int i = s; i < e; i++)
@@ -806,7 +877,7 @@ internal static class ColumnGather
         }
         var data = new byte[total];
         var src = v.Data;
-        ForChunks(idx.Length, (s, e) =>
+        ForChunks(n, (s, e) =>
         {
             for (int i = s; i < e; i++)
             {
@@ -818,14 +889,13 @@ internal static class ColumnGather
                 else Buffer.BlockCopy(src, o, data, offsets[i], len);
             }
         });
-        return new StringVector(offsets, data, Validity(v, idx, padded != 0));
+        return new StringVector(offsets, data, Validity(v, idx, n, padded != 0));
     }
 
-    private static ValidityBitmap? Validity(ColumnVector v, int[] idx, bool padded)
+    private static ValidityBitmap? Validity(ColumnVector v, int[] idx, int n, bool padded)
     {
         var srcValid = v.Validity;
         if (srcValid is null && !padded) return null;
-        int n = idx.Length;
         var bytes = new byte[(n + 7) >> 3];
         // Chunks are multiples of 8 rows, so threads never share a byte.
         ForChunks(n, (s, e) =>
