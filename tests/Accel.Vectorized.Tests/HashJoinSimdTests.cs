@@ -151,6 +151,9 @@ public sealed class HashJoinSimdTests
                 new BinaryExpr(BinaryOp.Equal, new ColumnRef("lid"), new ColumnRef("rid"))),
             new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("rv"), Literal.Of(0L)),
             new BinaryExpr(BinaryOp.LessThan, new ColumnRef("ls"), new ColumnRef("rs")),
+            // Semi and anti joins answer these from each key's smallest and largest build value (int64 with NULLs, int32).
+            new BinaryExpr(BinaryOp.NotEqual, new ColumnRef("lv"), new ColumnRef("rv")),
+            new BinaryExpr(BinaryOp.NotEqual, new ColumnRef("rid"), new ColumnRef("lid")),
         ];
         foreach (var density in new[] { 0.0, 0.1, 1.0 })
             foreach (var (nl, nr) in SmallSizes)
@@ -183,6 +186,9 @@ public sealed class HashJoinSimdTests
         var residual = new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv"));
         foreach (var type in new[] { JoinType.LeftOuter, JoinType.RightOuter, JoinType.LeftAnti })
             AssertSame(l, r, Spec(l, r, type, keys.Length, BuildSide.Right, residual), $"{config} with residual");
+        var different = new BinaryExpr(BinaryOp.NotEqual, new ColumnRef("lv"), new ColumnRef("rv"));
+        foreach (var type in new[] { JoinType.LeftSemi, JoinType.LeftAnti })
+            AssertSame(l, r, Spec(l, r, type, keys.Length, BuildSide.Right, different), $"{config} with a different-value residual");
     }
 
     [Theory]

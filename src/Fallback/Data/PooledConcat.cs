@@ -22,35 +22,47 @@ public sealed class PooledConcat
         return slicesOfOne ? ColumnBatch.Combine(schema, batches) : Concat(schema, batches);
     }
 
-    /// <summary>Concatenates the batches' live rows into one compact batch.</summary>
+    /// <summary>Concatenates the batches' live rows into one compact batch; pooled columns are gathered through each
+    /// batch's selection straight into their buffer.</summary>
     public ColumnBatch Concat(Schema schema, IReadOnlyList<ColumnBatch> batches)
     {
         if (batches.Count <= 1) return ColumnBatch.Concat(schema, batches);
-        var compact = batches.Select(b => b.Compact()).ToArray();
-        int rows = compact.Sum(b => b.PhysicalRows);
+        int rows = batches.Sum(b => b.RowCount);
+        ColumnBatch[]? compact = null;
         var cols = new ColumnVector[schema.Count];
         for (int c = 0; c < cols.Length; c++)
         {
-            var parts = compact.Select(b => b.Columns[c]).ToArray();
-            cols[c] = parts.All(p => p.NullCount == 0) ? parts[0] switch
+            bool noNulls = batches.All(b => b.Columns[c].NullCount == 0);
+            cols[c] = !noNulls ? null! : batches[0].Columns[c] switch
             {
-                PrimitiveVector<long> => Copy<long>(schema[c].Type, parts, rows),
-                PrimitiveVector<int> => Copy<int>(schema[c].Type, parts, rows),
-                PrimitiveVector<double> => Copy<double>(schema[c].Type, parts, rows),
-                _ => ColumnVector.Concat(schema[c].Type, parts),
-            } : ColumnVector.Concat(schema[c].Type, parts);
+                PrimitiveVector<long> => Copy<long>(schema[c].Type, batches, c, rows),
+                PrimitiveVector<int> => Copy<int>(schema[c].Type, batches, c, rows),
+                PrimitiveVector<double> => Copy<double>(schema[c].Type, batches, c, rows),
+                _ => null!,
+            };
+            if (cols[c] is null)
+            {
+                compact ??= batches.Select(b => b.Compact()).ToArray();
+                cols[c] = ColumnVector.Concat(schema[c].Type, compact.Select(b => b.Columns[c]).ToArray());
+            }
         }
         return new ColumnBatch(schema, cols, rows);
     }
 
-    private ColumnVector Copy<T>(DataType type, ColumnVector[] parts, int rows) where T : unmanaged
+    private PrimitiveVector<T> Copy<T>(DataType type, IReadOnlyList<ColumnBatch> batches, int column, int rows) where T : unmanaged
     {
-        var buffer = ArrayPool<T>.Shared.Rent(rows);
+        var buffer = ArrayPool<T>.Shared.Rent(Math.Max(1, rows));
         int o = 0;
-        foreach (var p in parts)
+        foreach (var b in batches)
         {
-            ((PrimitiveVector<T>)p).Span.CopyTo(buffer.AsSpan(o));
-            o += p.Length;
+            var values = ((PrimitiveVector<T>)b.Columns[column]).Values;
+            if (b.Selection is { } sel)
+                foreach (int r in sel) buffer[o++] = values[r];
+            else
+            {
+                values.AsSpan(0, b.PhysicalRows).CopyTo(buffer.AsSpan(o));
+                o += b.PhysicalRows;
+            }
         }
         _buffers.Add(buffer);
         _returns.Add(() => ArrayPool<T>.Shared.Return(buffer));

@@ -122,9 +122,25 @@ public sealed class HashJoinSimd : IHashJoinImpl
         /// <summary>Per build row its id; -1 when a key is NULL.</summary>
         public int[] BuildIds = [];
         /// <summary>Null when every id has one row (id i's rows are [i, i+1)).</summary>
-        public int[]? Start;
+        public int[]? Start { get { EnsureGrouped(); return _start; } }
         /// <summary>Null when the grouped order is the identity.</summary>
-        public int[]? Rows;
+        public int[]? Rows { get { EnsureGrouped(); return _rows; } }
+
+        // The rows are grouped by id on first use: semi and anti joins answered per key never enumerate them.
+        private int[]? _start, _rows;
+        private bool _grouped;
+        private readonly object _groupLock = new();
+
+        private void EnsureGrouped()
+        {
+            if (Volatile.Read(ref _grouped)) return;
+            lock (_groupLock)
+            {
+                if (_grouped) return;
+                Group(_buildRows);
+                Volatile.Write(ref _grouped, true);
+            }
+        }
 
         private KeyEncoder? _enc;
         private int _words;
@@ -132,6 +148,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private PackedTable? _hash;
         // Bit k set when packed key k is in the table (large tables only); pooled.
         private ulong[]? _keyBits;
+        private int _buildRows;
         private WideKeyTable? _wide;
         // Per probe part: rows whose keys are all non-NULL (null: no NULL keys).
         private ulong[]?[] _probeValid = [];
@@ -141,7 +158,9 @@ public sealed class HashJoinSimd : IHashJoinImpl
         {
             Distinct = buildRows > 0 ? 1 : 0,
             BuildIds = new int[buildRows],
-            Start = [0, buildRows],
+            _start = [0, buildRows],
+            _grouped = true,
+            _buildRows = buildRows,
         };
 
         /// <summary>The table over the build keys; each probe part's keys (one per probe batch) are planned into the
@@ -150,7 +169,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         {
             var enc = new KeyEncoder([buildKeys, .. probeParts]);
             int w = enc.Words;
-            var t = new BuildTable { _enc = enc, _words = w, _probeValid = probeParts.Select(KeyValid).ToArray() };
+            var t = new BuildTable { _enc = enc, _words = w, _probeValid = probeParts.Select(KeyValid).ToArray(), _buildRows = buildRows };
             if ((long)buildRows * w > Array.MaxLength) throw new AccelException($"join build side of {buildRows} rows is too large");
             // The encoded words and the slot arrays are pooled: fresh memory of this size costs a page fault per 4 KiB,
             // which on a VM is most of a large build's time.
@@ -162,7 +181,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
                 enc.Encode(0, s, n, wordsBuffer.AsSpan(s * w, n * w));
             });
             var valid = KeyValid(buildKeys);
-            var ids = t.BuildIds = new int[buildRows];
+            var ids = t.BuildIds = t.Rent<int>(buildRows);
             int distinct = 0;
             if (enc.Packed && enc.Cardinality <= DirectLimit && enc.Cardinality <= Math.Max(8L * buildRows, DirectCacheResident))
             {
@@ -203,8 +222,44 @@ public sealed class HashJoinSimd : IHashJoinImpl
             }
             ArrayPool<long>.Shared.Return(wordsBuffer);
             t.Distinct = distinct;
-            t.Group(buildRows);
             return t;
+        }
+
+        private readonly Dictionary<ColumnVector, (long[] Min, long[] Max)> _ranges = new(ReferenceEqualityComparer.Instance);
+        // Every array the table rents (ids, grouping, value ranges, probe flags), handed back by Dispose: a build of
+        // millions of rows otherwise takes tens of MB of fresh memory, a page fault per 4 KiB.
+        private readonly List<Action> _returns = [];
+
+        /// <summary>A pooled array of at least <paramref name="n"/> elements that the table returns when disposed.</summary>
+        public T[] Rent<T>(int n)
+        {
+            var a = ArrayPool<T>.Shared.Rent(Math.Max(1, n));
+            lock (_returns) _returns.Add(() => ArrayPool<T>.Shared.Return(a));
+            return a;
+        }
+
+        /// <summary>Per id, the smallest and largest non-NULL value of an integer build column (min > max when the id has
+        /// none); computed once per column and shared by every probe batch.</summary>
+        public (long[] Min, long[] Max) ValueRange(ColumnVector column, int[]? sel)
+        {
+            lock (_ranges)
+            {
+                if (_ranges.TryGetValue(column, out var known)) return known;
+                var min = Rent<long>(Distinct);
+                var max = Rent<long>(Distinct);
+                min.AsSpan(0, Distinct).Fill(long.MaxValue);
+                max.AsSpan(0, Distinct).Fill(long.MinValue);
+                var ids = BuildIds;
+                for (int r = 0; r < _buildRows; r++)
+                {
+                    int id = ids[r], row = sel is null ? r : sel[r];
+                    if (id < 0 || column.IsNull(row)) continue;
+                    long v = column is PrimitiveVector<long> l ? l.Values[row] : ((PrimitiveVector<int>)column).Values[row];
+                    if (v < min[id]) min[id] = v;
+                    if (v > max[id]) max[id] = v;
+                }
+                return _ranges[column] = (min, max);
+            }
         }
 
         /// <summary>Returns the pooled lookup arrays; the table must not be probed afterwards.</summary>
@@ -216,13 +271,19 @@ public sealed class HashJoinSimd : IHashJoinImpl
             if (_keyBits is { } kb) ArrayPool<ulong>.Shared.Return(kb);
             _keyBits = null;
             _hash = null;
+            lock (_returns)
+            {
+                foreach (var giveBack in _returns) giveBack();
+                _returns.Clear();
+            }
         }
 
         // Counting sort of the build rows by id: a probe then reads one contiguous run per match.
         private void Group(int buildRows)
         {
             var ids = BuildIds;
-            var start = new int[Distinct + 1];
+            var start = Rent<int>(Distinct + 1);
+            start.AsSpan(0, Distinct + 1).Clear();
             int validRows = 0;
             for (int r = 0; r < buildRows; r++)
             {
@@ -233,20 +294,21 @@ public sealed class HashJoinSimd : IHashJoinImpl
             {
                 // Ids are numbered by first appearance, so with unique keys id i is the i-th non-NULL row.
                 if (validRows == buildRows) return;
-                var rows = Rows = new int[validRows];
+                var rows = _rows = Rent<int>(validRows);
                 for (int r = 0; r < buildRows; r++) if (ids[r] >= 0) rows[ids[r]] = r;
                 return;
             }
             for (int i = 0; i < Distinct; i++) start[i + 1] += start[i];
-            var pos = start.AsSpan(0, Distinct).ToArray();
-            var grouped = new int[validRows];
+            var pos = Rent<int>(Distinct);
+            start.AsSpan(0, Distinct).CopyTo(pos);
+            var grouped = Rent<int>(validRows);
             for (int r = 0; r < buildRows; r++)
             {
                 int id = ids[r];
                 if (id >= 0) grouped[pos[id]++] = r;
             }
-            Start = start;
-            Rows = grouped;
+            _start = start;
+            _rows = grouped;
         }
 
         /// <summary>The ids of rows [start, start+count) of probe part <paramref name="part"/> into <paramref name="ids"/>
@@ -484,12 +546,14 @@ public sealed class HashJoinSimd : IHashJoinImpl
             bool residual = _spec.Residual is not null;
             if (!residual && (_buildOuter || (_semi && _buildLeft))) _idHit = new byte[_table.Distinct];
             if (residual && (_buildOuter || (_semi && _buildLeft))) _buildHit = new byte[_build.Rows];
-            if (residual && _semi && !_buildLeft) _probeHit = new byte[_probe.Rows];
+            if (residual && _semi && !_buildLeft && DifferentValueResidual().Probe is null) _probeHit = _table.Rent<byte>(_probe.Rows);
 
             var pairs = new long[morsels];
             var misses = new int[morsels];
             ForEach(morsels, m => pairs[m] = Probe(m, out misses[m]));
 
+            if (_semi && residual && !_buildLeft && DifferentValueResidual() is var (probeCol, buildCol) && probeCol is not null)
+                return SemiOnDifferentValue(morsels, probeCol, buildCol!);
             if (_semi) return Semi(morsels, residual);
             if (!residual && !_buildOuter && _table.Start is null && (_probeOuter || misses.All(x => x == 0)))
                 return PassThrough();
@@ -543,7 +607,8 @@ public sealed class HashJoinSimd : IHashJoinImpl
             _table.Lookup(_part, s, n, ids);
             long pairs = 0;
             int miss = 0;
-            var start = _table.Start;
+            // Semi and anti joins need no pair count (nor, then, the grouped rows).
+            var start = _semi ? null : _table.Start;
             var hit = _idHit;
             if (start is null)
             {
@@ -760,6 +825,42 @@ public sealed class HashJoinSimd : IHashJoinImpl
             var a = ArrayPool<T>.Shared.Rent(n);
             pooled.Add(() => ArrayPool<T>.Shared.Return(a));
             return a;
+        }
+
+        // A residual that is only `probe column <> build column` over integers (EXISTS another row of the key with a
+        // different value: TPC-H Q21's "another supplier of the order"): the columns, else nulls.
+        private (ColumnVector? Probe, ColumnVector? Build) DifferentValueResidual()
+        {
+            if (_spec.Residual is not BoundBinary { Op: BinaryOp.NotEqual, Left: BoundColumn a, Right: BoundColumn b }) return (null, null);
+            int nl = _left.Batch.Columns.Count;
+            var (p, q) = a.Ordinal < nl && b.Ordinal >= nl ? (a.Ordinal, b.Ordinal - nl) : b.Ordinal < nl && a.Ordinal >= nl ? (b.Ordinal, a.Ordinal - nl) : (-1, -1);
+            if (p < 0) return (null, null);
+            var (probe, build) = (_left.Batch[p], _right.Batch[q]);
+            bool integral = probe is PrimitiveVector<long> && build is PrimitiveVector<long> || probe is PrimitiveVector<int> && build is PrimitiveVector<int>;
+            return integral ? (probe, build) : (null, null);
+        }
+
+        // Some build row of the probe row's key has a non-NULL value other than the probe row's exactly when the key's
+        // smallest or largest such value differs from it: one lookup per probe row instead of one residual per pair.
+        private ColumnBatch SemiOnDifferentValue(int morsels, ColumnVector probeCol, ColumnVector buildCol)
+        {
+            var (min, max) = _table.ValueRange(buildCol, _build.Sel);
+            var hit = _table.Rent<byte>(_probe.Rows);
+            hit.AsSpan(0, _probe.Rows).Clear();
+            var sel = _probe.Sel;
+            ForEach(morsels, m =>
+            {
+                int s = m * _morselRows, e = Math.Min(_probe.Rows, s + _morselRows);
+                for (int p = s; p < e; p++)
+                {
+                    int id = _pid[p], row = sel is null ? p : sel[p];
+                    if (id < 0 || probeCol.IsNull(row) || min[id] > max[id]) continue;
+                    long v = probeCol is PrimitiveVector<long> l ? l.Values[row] : ((PrimitiveVector<int>)probeCol).Values[row];
+                    if (min[id] != v || max[id] != v) hit[p] = 1;
+                }
+            });
+            _probeHit = hit;
+            return Semi(morsels, residual: false);
         }
 
         private ColumnBatch Semi(int morsels, bool residual)
