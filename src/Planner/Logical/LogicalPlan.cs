@@ -17,6 +17,17 @@ public abstract class LogicalPlan
     /// the columns this node creates, so references from above still resolve.</summary>
     public abstract LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children);
 
+    /// <summary>This node itself when every child is unchanged (by reference), else the node over the new children.</summary>
+    public LogicalPlan WithChildrenIfChanged(IReadOnlyList<LogicalPlan> children) =>
+        children.Count == 0 || children.Zip(Children).All(x => ReferenceEquals(x.First, x.Second)) ? this : WithChildren(children);
+
+    /// <summary>The ordinal of a column reference in this node's output (by attribute id when it has one, else by
+    /// name), or -1.</summary>
+    public int IndexOf(ColumnRef column) => column.Id != 0 ? Output.IndexOfId(column.Id) : Output.IndexOf(column.Name);
+
+    /// <summary>The reference as this node's output names and identifies the column (unchanged when absent).</summary>
+    public ColumnRef Resolve(ColumnRef column) => IndexOf(column) is var i and >= 0 ? new ColumnRef(Output[i].Name, Output[i].Id) : column;
+
     /// <summary>Output fields computed for a rebuilt node, renamed and re-identified as the original's.</summary>
     protected static Schema KeepIds(Schema computed, Schema original)
     {

@@ -16,8 +16,7 @@ public static class AggregateInputSemiJoin
     /// aggregate's input.</summary>
     public static LogicalPlan Push(LogicalPlan plan)
     {
-        var children = plan.Children.Select(Push).ToArray();
-        if (children.Length > 0 && !children.Zip(plan.Children).All(x => ReferenceEquals(x.First, x.Second))) plan = plan.WithChildren(children);
+        plan = plan.WithChildrenIfChanged(plan.Children.Select(Push).ToArray());
         if (plan is not JoinNode { Type: JoinType.Inner or JoinType.LeftOuter, Condition: { } condition } j) return plan;
         var conjuncts = SubqueryRewriter.Conjuncts(condition).ToList();
         var right = Reduce(j.Right, j.Left, conjuncts);
@@ -61,15 +60,15 @@ public static class AggregateInputSemiJoin
     // The input column of the aggregate that `column` of `side` passes through unchanged as a grouping key, or null.
     private static ColumnRef? GroupKey(LogicalPlan side, ColumnRef column)
     {
-        int i = IndexOf(side, column);
+        int i = side.IndexOf(column);
         if (i < 0) return null;
         switch (side)
         {
             case ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef inner:
-                return GroupKey(pr.Child, Resolve(inner, pr.Child));
+                return GroupKey(pr.Child, pr.Child.Resolve(inner));
             case AggregateNode a when ExprTransform.StripAlias(a.Outputs[i]) is ColumnRef k:
                 var key = a.Keys.Select(ExprTransform.StripAlias).OfType<ColumnRef>().FirstOrDefault(x => Same(x, k, a.Child));
-                return key is null ? null : Resolve(key, a.Child);
+                return key is null ? null : a.Child.Resolve(key);
             default:
                 return null;
         }
@@ -80,14 +79,14 @@ public static class AggregateInputSemiJoin
     {
         yield return (p, column);
         if (depth > 8) yield break;
-        int i = IndexOf(p, column);
+        int i = p.IndexOf(column);
         if (i < 0) yield break;
         IEnumerable<(LogicalPlan, ColumnRef)> below = p switch
         {
-            FilterNode or BroadcastHintNode => Sources(p.Children[0], Resolve(column, p.Children[0]), depth + 1),
-            ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef inner => Sources(pr.Child, Resolve(inner, pr.Child), depth + 1),
+            FilterNode or BroadcastHintNode => Sources(p.Children[0], p.Children[0].Resolve(column), depth + 1),
+            ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef inner => Sources(pr.Child, pr.Child.Resolve(inner), depth + 1),
             JoinNode { Type: JoinType.Inner or JoinType.LeftSemi } j => JoinSources(j, column, depth),
-            JoinNode { Type: JoinType.LeftOuter or JoinType.LeftAnti } j when Has(j.Left, column) => Sources(j.Left, Resolve(column, j.Left), depth + 1),
+            JoinNode { Type: JoinType.LeftOuter or JoinType.LeftAnti } j when Has(j.Left, column) => Sources(j.Left, j.Left.Resolve(column), depth + 1),
             _ => [],
         };
         foreach (var s in below) yield return s;
@@ -97,24 +96,17 @@ public static class AggregateInputSemiJoin
     private static IEnumerable<(LogicalPlan, ColumnRef)> JoinSources(JoinNode j, ColumnRef column, int depth)
     {
         var (own, far) = Has(j.Left, column) ? (j.Left, j.Right) : (j.Right, j.Left);
-        foreach (var s in Sources(own, Resolve(column, own), depth + 1)) yield return s;
+        foreach (var s in Sources(own, own.Resolve(column), depth + 1)) yield return s;
         if (j.Condition is null) yield break;
         foreach (var c in SubqueryRewriter.Conjuncts(j.Condition))
             if (c is BinaryExpr { Op: BinaryOp.Equal, Left: ColumnRef a, Right: ColumnRef b })
             {
                 var partner = Same(a, column, own) && Has(far, b) ? b : Same(b, column, own) && Has(far, a) ? a : null;
                 if (partner is not null)
-                    foreach (var s in Sources(far, Resolve(partner, far), depth + 1)) yield return s;
+                    foreach (var s in Sources(far, far.Resolve(partner), depth + 1)) yield return s;
             }
     }
 
-    private static int IndexOf(LogicalPlan p, ColumnRef c) => c.Id != 0 ? p.Output.IndexOfId(c.Id) : p.Output.IndexOf(c.Name);
-    private static bool Has(LogicalPlan p, ColumnRef c) => IndexOf(p, c) >= 0;
-    private static bool Same(ColumnRef a, ColumnRef b, LogicalPlan scope) => IndexOf(scope, a) is var i && i >= 0 && i == IndexOf(scope, b);
-
-    private static ColumnRef Resolve(ColumnRef c, LogicalPlan p)
-    {
-        int i = IndexOf(p, c);
-        return i < 0 ? c : new ColumnRef(p.Output[i].Name, p.Output[i].Id);
-    }
+    private static bool Has(LogicalPlan p, ColumnRef c) => p.IndexOf(c) >= 0;
+    private static bool Same(ColumnRef a, ColumnRef b, LogicalPlan scope) => scope.IndexOf(a) is var i && i >= 0 && i == scope.IndexOf(b);
 }

@@ -21,8 +21,7 @@ public static class JoinReorder
             Flatten(j, leaves, conditions);
             if (leaves.Count > 2) return Build(j, leaves.Select(Reorder).ToList(), conditions);
         }
-        var children = plan.Children.Select(Reorder).ToArray();
-        return children.Length == 0 || children.Zip(plan.Children).All(x => ReferenceEquals(x.First, x.Second)) ? plan : plan.WithChildren(children);
+        return plan.WithChildrenIfChanged(plan.Children.Select(Reorder).ToArray());
     }
 
     private static void Flatten(LogicalPlan p, List<LogicalPlan> leaves, List<Expr> conditions)
@@ -112,21 +111,21 @@ public static class JoinReorder
     private static (ColumnRef, ColumnRef)? Sides(ColumnRef a, ColumnRef b, LogicalPlan left, LogicalPlan right) =>
         Has(left, a) && Has(right, b) ? (a, b) : Has(left, b) && Has(right, a) ? (b, a) : null;
 
-    private static bool Has(LogicalPlan p, ColumnRef c) => c.Id != 0 ? p.Output.IndexOfId(c.Id) >= 0 : p.Output.IndexOf(c.Name) >= 0;
+    private static bool Has(LogicalPlan p, ColumnRef c) => p.IndexOf(c) >= 0;
 
     /// <summary>Estimated distinct values of a column of a plan: the source's bound (Parquet min/max) for a
     /// scanned column, capped by the plan's estimated rows; the rows themselves when nothing better is known.</summary>
     public static double DistinctValues(LogicalPlan p, ColumnRef column)
     {
         double rows = Math.Max(1, Estimate(p));
-        int i = column.Id != 0 ? p.Output.IndexOfId(column.Id) : p.Output.IndexOf(column.Name);
+        int i = p.IndexOf(column);
         if (i < 0) return rows;
         var field = p.Output[i];
         double below = p switch
         {
             ScanNode s => s.Source.DistinctEstimate(field.Name) ?? rows,
             FilterNode or BroadcastHintNode or SortNode or LimitNode or DistinctNode => DistinctValues(p.Children[0], new ColumnRef(field.Name, field.Id)),
-            ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef c => DistinctValues(pr.Child, Resolve(c, pr.Child)),
+            ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef c => DistinctValues(pr.Child, pr.Child.Resolve(c)),
             JoinNode j => j.Left.Output.IndexOfId(field.Id) >= 0 ? DistinctValues(j.Left, new ColumnRef(field.Name, field.Id))
                 : j.Right.Output.IndexOfId(field.Id) >= 0 ? DistinctValues(j.Right, new ColumnRef(field.Name, field.Id)) : rows,
             _ => rows,
@@ -134,11 +133,6 @@ public static class JoinReorder
         return Math.Min(rows, below);
     }
 
-    private static ColumnRef Resolve(ColumnRef c, LogicalPlan child)
-    {
-        int i = c.Id != 0 ? child.Output.IndexOfId(c.Id) : child.Output.IndexOf(c.Name);
-        return i < 0 ? c : new ColumnRef(child.Output[i].Name, child.Output[i].Id);
-    }
 
     // The leaves whose columns a condition reads.
     private static HashSet<int> LeavesOf(Expr c, List<LogicalPlan> leaves)
@@ -146,7 +140,7 @@ public static class JoinReorder
         var set = new HashSet<int>();
         foreach (var col in ExprTransform.Nodes(c).OfType<ColumnRef>())
         {
-            int leaf = leaves.FindIndex(l => col.Id != 0 ? l.Output.IndexOfId(col.Id) >= 0 : l.Output.IndexOf(col.Name) >= 0);
+            int leaf = leaves.FindIndex(l => l.IndexOf(col) >= 0);
             if (leaf >= 0) set.Add(leaf);
         }
         return set;
@@ -185,14 +179,14 @@ public static class JoinReorder
     // A scanned column's distinct values when its source knows them (through filters and renaming projections).
     private static double? KnownDistinct(LogicalPlan p, ColumnRef column)
     {
-        int i = column.Id != 0 ? p.Output.IndexOfId(column.Id) : p.Output.IndexOf(column.Name);
+        int i = p.IndexOf(column);
         if (i < 0) return null;
         var field = p.Output[i];
         return p switch
         {
             ScanNode s => s.Source.DistinctEstimate(field.Name),
             FilterNode or BroadcastHintNode => KnownDistinct(p.Children[0], new ColumnRef(field.Name, field.Id)),
-            ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef c => KnownDistinct(pr.Child, Resolve(c, pr.Child)),
+            ProjectNode pr when ExprTransform.StripAlias(pr.Exprs[i]) is ColumnRef c => KnownDistinct(pr.Child, pr.Child.Resolve(c)),
             _ => null,
         };
     }

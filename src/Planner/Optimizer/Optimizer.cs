@@ -29,7 +29,7 @@ public static class LogicalOptimizer
             FilterNode f => new FilterNode(children[0], ConstantFolding.Fold(f.Condition)),
             JoinNode j => new JoinNode(children[0], children[1], j.Type, j.Condition is null ? null : ConstantFolding.Fold(j.Condition)),
             ProjectNode p => new ProjectNode(children[0], p.Exprs.Select(e => e is ColumnRef ? e : ConstantFolding.Fold(e)).ToArray(), p.Output),
-            _ => children.Length == 0 || children.Zip(plan.Children).All(x => ReferenceEquals(x.First, x.Second)) ? plan : plan.WithChildren(children),
+            _ => plan.WithChildrenIfChanged(children),
         };
     }
 

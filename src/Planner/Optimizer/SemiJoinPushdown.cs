@@ -13,8 +13,7 @@ public static class SemiJoinPushdown
     /// <summary>The plan with every semi and anti join sunk as deep into inner joins as its condition allows.</summary>
     public static LogicalPlan Push(LogicalPlan plan)
     {
-        var children = plan.Children.Select(Push).ToArray();
-        if (children.Length > 0 && !children.Zip(plan.Children).All(x => ReferenceEquals(x.First, x.Second))) plan = plan.WithChildren(children);
+        plan = plan.WithChildrenIfChanged(plan.Children.Select(Push).ToArray());
         return plan is JoinNode { Type: JoinType.LeftSemi or JoinType.LeftAnti } j ? Sink(j) : plan;
     }
 

@@ -185,7 +185,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             int distinct = 0;
             if (enc.Packed && enc.Cardinality <= DirectLimit && enc.Cardinality <= Math.Max(8L * buildRows, DirectCacheResident))
             {
-                var slot = t._direct = ArrayPool<int>.Shared.Rent((int)enc.Cardinality);
+                var slot = t._direct = t.Rent<int>((int)enc.Cardinality);
                 slot.AsSpan(0, (int)enc.Cardinality).Fill(-1);
                 for (int r = 0; r < buildRows; r++)
                 {
@@ -202,7 +202,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
                 // its size: probes that miss (85% of TPC-H Q5's lineitems) then cost a cached bit test, not a DRAM miss.
                 long tableBytes = h.Bytes;
                 bool filter = tableBytes > FilterMinimumTableBytes && enc.Cardinality / 8 <= tableBytes / 4;
-                var bits = filter ? t._keyBits = ArrayPool<ulong>.Shared.Rent((int)((enc.Cardinality + 63) >> 6)) : null;
+                var bits = filter ? t._keyBits = t.Rent<ulong>((int)((enc.Cardinality + 63) >> 6)) : null;
                 if (bits is not null) bits.AsSpan(0, (int)((enc.Cardinality + 63) >> 6)).Clear();
                 for (int r = 0; r < buildRows; r++)
                 {
@@ -226,7 +226,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         }
 
         private readonly Dictionary<ColumnVector, (long[] Min, long[] Max)> _ranges = new(ReferenceEqualityComparer.Instance);
-        // Every array the table rents (ids, grouping, value ranges, probe flags), handed back by Dispose: a build of
+        // Every array the table rents (ids, direct index, key bitmap, grouping, value ranges), handed back by Dispose: a build of
         // millions of rows otherwise takes tens of MB of fresh memory, a page fault per 4 KiB.
         private readonly List<Action> _returns = [];
 
@@ -265,11 +265,9 @@ public sealed class HashJoinSimd : IHashJoinImpl
         /// <summary>Returns the pooled lookup arrays; the table must not be probed afterwards.</summary>
         public void Dispose()
         {
-            if (_direct is { } d) ArrayPool<int>.Shared.Return(d);
             _direct = null;
-            _hash?.Dispose();
-            if (_keyBits is { } kb) ArrayPool<ulong>.Shared.Return(kb);
             _keyBits = null;
+            _hash?.Dispose();
             _hash = null;
             lock (_returns)
             {
@@ -495,7 +493,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private readonly bool _buildLeft, _semi, _want, _probeOuter, _buildOuter;
         private readonly BuildTable _table;
         private readonly int _morselRows;
-        // Per probe row its build id; pooled, like the pair index arrays, and handed back when the run ends.
+        // Per probe row its build id; pooled, like the pair index arrays and the probe flags, and handed back when the run ends.
         private readonly int[] _pid;
         // Per id: some probe row matched it (no residual). Per build row: some pair with it passed the residual.
         private byte[]? _idHit, _buildHit;
@@ -537,6 +535,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             finally
             {
                 ArrayPool<int>.Shared.Return(_pid);
+                if (_probeHit is { } ph) ArrayPool<byte>.Shared.Return(ph);
             }
         }
 
@@ -546,7 +545,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             bool residual = _spec.Residual is not null;
             if (!residual && (_buildOuter || (_semi && _buildLeft))) _idHit = new byte[_table.Distinct];
             if (residual && (_buildOuter || (_semi && _buildLeft))) _buildHit = new byte[_build.Rows];
-            if (residual && _semi && !_buildLeft && DifferentValueResidual().Probe is null) _probeHit = _table.Rent<byte>(_probe.Rows);
+            if (residual && _semi && !_buildLeft && DifferentValueResidual().Probe is null) _probeHit = ArrayPool<byte>.Shared.Rent(Math.Max(1, _probe.Rows));
 
             var pairs = new long[morsels];
             var misses = new int[morsels];
@@ -845,7 +844,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private ColumnBatch SemiOnDifferentValue(int morsels, ColumnVector probeCol, ColumnVector buildCol)
         {
             var (min, max) = _table.ValueRange(buildCol, _build.Sel);
-            var hit = _table.Rent<byte>(_probe.Rows);
+            var hit = ArrayPool<byte>.Shared.Rent(Math.Max(1, _probe.Rows));
             hit.AsSpan(0, _probe.Rows).Clear();
             var sel = _probe.Sel;
             ForEach(morsels, m =>
