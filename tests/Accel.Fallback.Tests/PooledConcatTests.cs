@@ -29,6 +29,29 @@ public sealed class PooledConcatTests
     }
 
     [Fact]
+    public void Null_free_strings_are_copied_into_pooled_buffers_through_selections()
+    {
+        var schema = new Schema([new Field("s", DataType.Utf8, false)]);
+        string Text(int r) => r % 5 == 0 ? "" : r % 3 == 0 ? "a string longer than sixteen bytes " + r : "s" + r;
+        var whole = ColumnBatch.FromRows(schema, Enumerable.Range(0, 500).Select(r => new object?[] { Text(r) }).ToList());
+        var sliced = ColumnBatch.FromRows(schema, Enumerable.Range(500, 400).Select(r => new object?[] { Text(r) }).ToList()).WithSelection([0, 3, 4, 5, 399]);
+        var parts = new[] { whole, sliced, whole.WithSelection([]) };
+        var pool = new PooledConcat();
+        var pooled = pool.Concat(schema, parts);
+        var expected = Enumerable.Range(0, 500).Select(Text).Concat(new[] { 500, 503, 504, 505, 899 }.Select(Text)).ToList();
+        Assert.Equal(expected, pooled.Rows().Select(r => (string)r[0]!));
+        var strings = (StringVector)pooled[0];
+        Assert.Equal(505, strings.Length);
+        Assert.Null(strings.Validity);
+        // Rented buffers, released while nothing holds them and kept while a result does.
+        pool.Release([new ColumnBatch(schema, [strings], strings.Length)]);
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(strings.Data.Length);
+        Assert.NotSame(strings.Data, rented);
+        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        Assert.Equal(expected, pooled.Rows().Select(r => (string)r[0]!));
+    }
+
+    [Fact]
     public void Buffers_stay_out_of_the_pool_while_a_result_holds_one()
     {
         var pool = new PooledConcat();

@@ -270,6 +270,31 @@ public sealed class HashJoinSimdTests
         }
     }
 
+    [Fact]
+    public void Unique_build_keys_with_most_probe_rows_matching_leave_the_probe_columns_in_place()
+    {
+        // Two of three probe rows match one build row each: the output keeps the probe columns under a selection and
+        // gathers only the build columns (short and long strings, over several morsels and gather chunks).
+        var keys = Config("long");
+        int n = 60_000;
+        var build = Side('r', keys, n, 0, 0.0, seed: 4, keyOverride: (row, _) => (long)row * 2);
+        var probe = Side('l', keys, 3 * n, 0, 0.0, seed: 5, keyOverride: (row, _) => row % 3 == 2 ? -1L : (long)(row / 3) * 2 + (row % 3 == 1 && row % 7 == 0 ? 1 : 0));
+        var spec = Spec(probe, build, JoinType.Inner, 1, BuildSide.Right);
+        AssertSame(probe, build, spec, "most probe rows match");
+        var result = new HashJoinSimd().Join(probe, build, spec);
+        Assert.NotNull(result.Selection);
+        Assert.Same(probe.Columns[2], result.Columns[2]);
+        // Selections on both inputs map to their physical rows.
+        var rng = new Random(6);
+        var probeSel = probe.WithSelection(Enumerable.Range(0, 3 * n).Where(r => r % 3 != 2 || rng.Next(4) == 0).ToArray());
+        var buildSel = build.WithSelection(Enumerable.Range(0, n).Where(r => r % 10 != 3).ToArray());
+        foreach (var (p, b) in new[] { (probeSel, build), (probe, buildSel), (probeSel, buildSel) })
+        {
+            AssertSame(p, b, Spec(p, b, JoinType.Inner, 1, BuildSide.Right), "with selections, build right");
+            AssertSame(b, p, Spec(b, p, JoinType.Inner, 1, BuildSide.Left), "with selections, build left");
+        }
+    }
+
     [Theory, MemberData(nameof(KeyConfigs))]
     public void Selection_vectors_equal_scalar(string config)
     {

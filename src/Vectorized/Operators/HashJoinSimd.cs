@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Accel.Data;
 using Accel.Execution;
 using Accel.Expressions;
@@ -556,6 +558,9 @@ public sealed class HashJoinSimd : IHashJoinImpl
             if (_semi) return Semi(morsels, residual);
             if (!residual && !_buildOuter && _table.Start is null && (_probeOuter || misses.All(x => x == 0)))
                 return PassThrough();
+            if (!residual && !_buildOuter && !_probeOuter && _table.Start is null && pairs.Sum() is var matched and > 0
+                && matched * 2 >= _probe.Batch.PhysicalRows)
+                return ProbeInPlace(pairs);
             int[] pIdx, bIdx;
             if (residual) (pIdx, bIdx) = ResidualPairs(morsels);
             else
@@ -596,6 +601,47 @@ public sealed class HashJoinSimd : IHashJoinImpl
                     for (int i = s; i < e; i++) if (bIdx[i] >= 0) bIdx[i] = rows[bIdx[i]];
                 });
             return Output(_buildLeft ? bIdx : null, _buildLeft ? null : bIdx, count);
+        }
+
+        // With unique build keys each matched probe row is in the output once, in probe order. When most probe rows
+        // match, the probe columns stay where they are under a selection of the matched rows and only the build columns
+        // are gathered, at every physical probe row (the unselected ones get any build row): copying every probe column
+        // was most of a wide FK join's time (H2O join q1, 9 of 9 output columns copied per run, in fresh pages).
+        private ColumnBatch ProbeInPlace(long[] pairs)
+        {
+            int morsels = pairs.Length;
+            var offsets = new int[morsels + 1];
+            for (int m = 0; m < morsels; m++) offsets[m + 1] = offsets[m] + (int)pairs[m];
+            var sel = new int[offsets[morsels]];
+            int physical = _probe.Batch.PhysicalRows;
+            var bPhys = ArrayPool<int>.Shared.Rent(Math.Max(1, physical));
+            try
+            {
+                int[]? probeSel = _probe.Sel, buildSel = _build.Sel, rows = _table.Rows;
+                bPhys.AsSpan(0, physical).Fill(buildSel?[0] ?? 0);
+                var pid = _pid;
+                ForEach(morsels, m =>
+                {
+                    int s = m * _morselRows, e = Math.Min(_probe.Rows, s + _morselRows), o = offsets[m];
+                    for (int p = s; p < e; p++)
+                    {
+                        int id = pid[p];
+                        if (id < 0) continue;
+                        int b = rows is null ? id : rows[id];
+                        int at = probeSel is null ? p : probeSel[p];
+                        sel[o++] = at;
+                        bPhys[at] = buildSel is null ? b : buildSel[b];
+                    }
+                });
+                var probeCols = _probe.Batch.Columns;
+                var buildCols = _build.Batch.Columns.Select(c => ColumnGather.Gather(c, bPhys, physical)).ToArray();
+                ColumnVector[] cols = _buildLeft ? [.. buildCols, .. probeCols] : [.. probeCols, .. buildCols];
+                return new ColumnBatch(_spec.Output, cols, physical, sel);
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(bPhys);
+            }
         }
 
         // Looks up one morsel's probe keys; returns its candidate pair count and (out) its unmatched rows.
@@ -955,41 +1001,73 @@ internal static class ColumnGather
     {
         var offsets = new int[n + 1];
         var srcOff = v.Offsets;
+        // Each row's source start is kept from the first pass, so the copy pass reads only the string bytes at random.
+        var starts = ArrayPool<int>.Shared.Rent(Math.Max(1, n));
         int padded = 0;
-        // Lengths per row, then one prefix sum; the byte copies run in parallel into disjoint ranges.
-        ForChunks(n, (s, e) =>
+        try
         {
-            int neg = 0;
-            for (int i = s; i < e; i++)
+            // Lengths per row, then one prefix sum; the byte copies run in parallel into disjoint ranges.
+            ForChunks(n, (s, e) =>
             {
-                int ix = idx[i];
-                if (ix >= 0) offsets[i + 1] = srcOff[ix + 1] - srcOff[ix];
-                else neg = 1;
+                int neg = 0;
+                for (int i = s; i < e; i++)
+                {
+                    int ix = idx[i];
+                    if (ix >= 0)
+                    {
+                        int o = srcOff[ix];
+                        starts[i] = o;
+                        offsets[i + 1] = srcOff[ix + 1] - o;
+                    }
+                    else
+                    {
+                        starts[i] = 0;
+                        neg = 1;
+                    }
+                }
+                if (neg != 0) Volatile.Write(ref padded, 1);
+            });
+            long total = 0;
+            for (int i = 1; i < offsets.Length; i++)
+            {
+                total += offsets[i];
+                if (total > Array.MaxLength) throw new AccelException($"join output string column holds more than {Array.MaxLength} bytes");
+                offsets[i] = (int)total;
             }
-            if (neg != 0) Volatile.Write(ref padded, 1);
-        });
-        long total = 0;
-        for (int i = 1; i < offsets.Length; i++)
-        {
-            total += offsets[i];
-            if (total > Array.MaxLength) throw new AccelException($"join output string column holds more than {Array.MaxLength} bytes");
-            offsets[i] = (int)total;
+            var data = new byte[total];
+            CopyStrings(v.Data, starts, offsets, data, n);
+            return new StringVector(offsets, data, Validity(v, idx, n, padded != 0));
         }
-        var data = new byte[total];
-        var src = v.Data;
+        finally
+        {
+            ArrayPool<int>.Shared.Return(starts);
+        }
+    }
+
+    // Row i's bytes go from src[starts[i]..] to data[offsets[i]..offsets[i+1]). A short string is moved as one 16-byte
+    // load and store: the store may run past the row into bytes of later rows of the same chunk, which those rows
+    // overwrite afterwards, so it is used only where it stays inside the chunk's output and the load inside the source.
+    private static unsafe void CopyStrings(byte[] src, int[] starts, int[] offsets, byte[] data, int n)
+    {
+        const int Ahead = 16;
+        bool prefetch = Sse.IsSupported;
         ForChunks(n, (s, e) =>
         {
-            for (int i = s; i < e; i++)
+            int chunkEnd = offsets[e];
+            int srcWide = src.Length - 16;
+            fixed (byte* sp = src, dp = data)
             {
-                int ix = idx[i];
-                if (ix < 0) continue;
-                int o = srcOff[ix], len = srcOff[ix + 1] - o;
-                if (len <= 16)
-                    for (int b = 0; b < len; b++) data[offsets[i] + b] = src[o + b];
-                else Buffer.BlockCopy(src, o, data, offsets[i], len);
+                for (int i = s; i < e; i++)
+                {
+                    if (prefetch && i + Ahead < e && starts[i + Ahead] < src.Length) Sse.Prefetch0(sp + starts[i + Ahead]);
+                    int o = starts[i], d = offsets[i], len = offsets[i + 1] - d;
+                    if (len <= 16 && d + 16 <= chunkEnd && o <= srcWide)
+                        Unsafe.WriteUnaligned(dp + d, Unsafe.ReadUnaligned<Vector128<byte>>(sp + o));
+                    else if (len > 0)
+                        Buffer.MemoryCopy(sp + o, dp + d, len, len);
+                }
             }
         });
-        return new StringVector(offsets, data, Validity(v, idx, n, padded != 0));
     }
 
     private static ValidityBitmap? Validity(ColumnVector v, int[] idx, int n, bool padded)
