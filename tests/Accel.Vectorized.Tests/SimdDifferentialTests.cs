@@ -141,7 +141,8 @@ public sealed class SimdDifferentialTests
     {
         AtEveryWidth(() =>
         {
-            foreach (var n in new[] { 0, 1, 2, 7, 63, 64, 65, 257, 3000 })
+            // 70,000 rows are two morsels: per-thread states (NaN minimums, shared row counts) merge.
+            foreach (var n in new[] { 0, 1, 2, 7, 63, 64, 65, 257, 3000, 70_000 })
             {
                 var batch = DifferentialCases.Batch(n, density, seed: 2000 + n);
                 foreach (var spec in DifferentialCases.Aggregates())

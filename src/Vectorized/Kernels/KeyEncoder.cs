@@ -284,17 +284,57 @@ public sealed class KeyEncoder
         return max;
     }
 
-    // First-seen order over all parts, so that every part shares one code per distinct string.
+    // First-seen order over all parts, so that every part shares one code per distinct string: each part's own
+    // dictionary (kept with its column) is merged in part order, which visits distinct strings in the same order as
+    // the rows would, and the part's codes are then renumbered.
     private int[][] DictionaryCodes(int k)
     {
+        var local = new LocalDictionary[_parts.Length];
+        Parallel.For(0, _parts.Length, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
+            part => local[part] = LocalDictionary.Of((StringVector)_parts[part][k]));
         var dict = new ByteStringTable();
         var result = new int[_parts.Length][];
         for (int part = 0; part < _parts.Length; part++)
         {
             var s = (StringVector)_parts[part][k];
-            var codes = result[part] = new int[s.Length];
-            for (int i = 0; i < s.Length; i++) codes[i] = s.IsNull(i) ? 0 : dict.GetOrAdd(s.GetBytes(i));
+            var (codes, firstRows) = (local[part].Codes, local[part].FirstRows);
+            var map = new int[firstRows.Length];
+            for (int d = 0; d < map.Length; d++) map[d] = dict.GetOrAdd(s.GetBytes(firstRows[d]));
+            var global = result[part] = new int[s.Length];
+            const int Chunk = 1 << 16;
+            Parallel.For(0, (s.Length + Chunk - 1) / Chunk, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads }, c =>
+            {
+                for (int i = c * Chunk, e = Math.Min(s.Length, i + Chunk); i < e; i++) global[i] = codes[i] < 0 ? 0 : map[codes[i]];
+            });
         }
         return result;
+    }
+
+    /// <summary>A string column's codes in its own first-seen order (-1 for NULL) and the first row of each code,
+    /// computed once per column object and kept as long as it lives: a cached table's string key is coded once,
+    /// not on every query (H2O groupby q3 and q7 code 10 million id3 strings, most of their aggregate's time).
+    /// Columns are immutable, so the codes never go stale.</summary>
+    private sealed class LocalDictionary
+    {
+        private static readonly ConditionalWeakTable<StringVector, LocalDictionary> Cache = new();
+
+        public required int[] Codes { get; init; }
+        public required int[] FirstRows { get; init; }
+
+        public static LocalDictionary Of(StringVector s) => Cache.GetValue(s, Build);
+
+        private static LocalDictionary Build(StringVector s)
+        {
+            var dict = new ByteStringTable();
+            var codes = new int[s.Length];
+            var first = new List<int>();
+            for (int i = 0; i < s.Length; i++)
+            {
+                if (s.IsNull(i)) { codes[i] = -1; continue; }
+                int id = codes[i] = dict.GetOrAdd(s.GetBytes(i));
+                if (id == first.Count) first.Add(i);
+            }
+            return new LocalDictionary { Codes = codes, FirstRows = [.. first] };
+        }
     }
 }

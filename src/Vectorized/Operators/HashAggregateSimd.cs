@@ -59,14 +59,18 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             long rows = batches.Sum(b => (long)b.PhysicalRows);
             direct = encoder.Packed && encoder.Cardinality <= DirectRangeLimit && encoder.Cardinality <= 4 * rows + 1024;
         }
+        // An aggregate over a NULL-free input (or count(*)) counts exactly its group's rows: all such aggregates read
+        // one row count per group, kept once per row, instead of each keeping its own.
+        var sharedCount = spec.Aggregates.Select(c => encoder is not null && !c.Distinct
+            && (c.InputOrdinal < 0 || batches.All(b => b[c.InputOrdinal].Validity is null))).ToArray();
         var states = new List<GroupState>();
         Parallel.ForEach(morsels, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
-            () => new GroupState(spec, encoder, direct),
+            () => new GroupState(spec, encoder, direct, sharedCount),
             (m, _, state) => { state.Consume(batches[m.Part], m.Part, m.Start, m.Count, live[m.Part]); return state; },
             state => { lock (states) states.Add(state); });
         // The largest thread state becomes the result; the others merge into it, its tables sized for them up front.
         states.Sort((x, y) => y.Groups.CompareTo(x.Groups));
-        var total = states.Count > 0 ? states[0] : new GroupState(spec, encoder, direct);
+        var total = states.Count > 0 ? states[0] : new GroupState(spec, encoder, direct, sharedCount);
         total.Reserve(states.Skip(1).Sum(s => s.Groups));
         foreach (var s in states.Skip(1)) total.Merge(s);
         for (int a = 0; a < spec.Aggregates.Count; a++)
@@ -126,6 +130,9 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private int _groups;
         private long[] _packedKey = new long[16];
         private long[] _rep = new long[16];
+        // Rows per group, for the aggregates that share one count.
+        private long[] _rows = new long[16];
+        private readonly bool _countRows;
         private readonly Slots[] _aggs;
         // The group that rows outside a batch's selection feed; never output. -1 until needed.
         private int _trash = -1;
@@ -133,12 +140,13 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private long[] _words = [];
         private bool[] _live = [];
 
-        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct)
+        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct, bool[] sharedCount)
         {
             _spec = spec;
             _encoder = encoder;
             _direct = direct;
-            _aggs = spec.Aggregates.Select(c => new Slots(c.Func, c.InputOrdinal >= 0 ? spec.Input[c.InputOrdinal].Type : null)).ToArray();
+            _aggs = spec.Aggregates.Select((c, a) => new Slots(c.Func, c.InputOrdinal >= 0 ? spec.Input[c.InputOrdinal].Type : null, sharedCount[a])).ToArray();
+            _countRows = sharedCount.Any(x => x);
             if (encoder is null) { NewGroup(0, -1); return; }
             if (direct)
             {
@@ -167,8 +175,9 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             {
                 Array.Resize(ref _packedKey, target);
                 Array.Resize(ref _rep, target);
+                Array.Resize(ref _rows, target);
             }
-            foreach (var a in _aggs) a.Grow(target);
+            foreach (var a in _aggs) a.Grow(target, _rows);
             _table?.Reserve(target);
         }
 
@@ -178,10 +187,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             {
                 Array.Resize(ref _packedKey, _groups * 2);
                 Array.Resize(ref _rep, _groups * 2);
+                Array.Resize(ref _rows, _groups * 2);
             }
             _packedKey[_groups] = packedKey;
             _rep[_groups] = rep;
-            foreach (var a in _aggs) a.Grow(_groups + 1);
+            foreach (var a in _aggs) a.Grow(_groups + 1, _rows);
             return _groups++;
         }
 
@@ -236,11 +246,13 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             var live = _live.AsSpan(0, count);
             rows?.Fill(start, live);
             if (keyed) AssignSlots(part, start, count, slots, live, rows is not null);
+            if (_countRows) Increment(_rows, slots);
             for (int a = 0; a < _aggs.Length; a++)
             {
                 var call = _spec.Aggregates[a];
                 var s = _aggs[a];
                 if (call.Distinct) continue; // after the merge, in AddDistinct
+                if (s.SharedCount && call.Func is AggFunc.Count or AggFunc.CountStar) continue;
                 if (call.InputOrdinal < 0)
                 {
                     if (!keyed) s.Count[0] += count;
@@ -319,16 +331,23 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 case PrimitiveVector<long> v when func is not AggFunc.Count:
                     if (sum && isDecimal) Loop<long, SumDecimal>(s, v.Values, col.Validity, start, count, slots);
                     else if (sum) Loop<long, SumLong>(s, v.Values, col.Validity, start, count, slots);
-                    else Loop<long, MinMaxLong>(s, v.Values, col.Validity, start, count, slots);
+                    else if (func == AggFunc.Min) Loop<long, MinLong>(s, v.Values, col.Validity, start, count, slots);
+                    else Loop<long, MaxLong>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 case PrimitiveVector<int> v when func is not AggFunc.Count:
-                    if (sum) Loop<int, SumLong>(s, v.Values, col.Validity, start, count, slots); else Loop<int, MinMaxLong>(s, v.Values, col.Validity, start, count, slots);
+                    if (sum) Loop<int, SumLong>(s, v.Values, col.Validity, start, count, slots);
+                    else if (func == AggFunc.Min) Loop<int, MinLong>(s, v.Values, col.Validity, start, count, slots);
+                    else Loop<int, MaxLong>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 case PrimitiveVector<double> v when func is not AggFunc.Count:
-                    if (sum) Loop<double, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<double, MinMaxDouble>(s, v.Values, col.Validity, start, count, slots);
+                    if (sum) Loop<double, SumDouble>(s, v.Values, col.Validity, start, count, slots);
+                    else if (func == AggFunc.Min) Loop<double, MinDouble>(s, v.Values, col.Validity, start, count, slots);
+                    else Loop<double, MaxDouble>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 case PrimitiveVector<float> v when func is not AggFunc.Count:
-                    if (sum) Loop<float, SumDouble>(s, v.Values, col.Validity, start, count, slots); else Loop<float, MinMaxDouble>(s, v.Values, col.Validity, start, count, slots);
+                    if (sum) Loop<float, SumDouble>(s, v.Values, col.Validity, start, count, slots);
+                    else if (func == AggFunc.Min) Loop<float, MinDouble>(s, v.Values, col.Validity, start, count, slots);
+                    else Loop<float, MaxDouble>(s, v.Values, col.Validity, start, count, slots);
                     break;
                 default:
                     var valid = col.Validity;
@@ -348,7 +367,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             }
             else if (valid is null)
             {
-                TUpdate.AddRows(s, v, slots[..v.Length]);
+                if (s.SharedCount) TUpdate.AddValues(s, v, slots[..v.Length]);
+                else TUpdate.AddRows(s, v, slots[..v.Length]);
             }
             else
                 for (int i = 0; i < v.Length; i++) if (valid.IsValid(start + i)) TUpdate.Add(s, slots[i], v[i]);
@@ -384,6 +404,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     : _encoder.Packed ? PackedSlot(other._packedKey[g], other._rep[g])
                     : WideSlot(other._wide!.KeyOf(g), other._rep[g]);
                 for (int a = 0; a < _aggs.Length; a++) _aggs[a].Merge(t, other._aggs[a], g);
+                _rows[t] += other._rows[g];
             }
         }
 
@@ -524,20 +545,26 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     private interface IUpdate<T> where T : unmanaged
     {
         static abstract void Add(Slots s, int g, T v);
-        /// <summary>Adds row i of <paramref name="v"/> to group g[i] for every i (no NULLs).</summary>
+        /// <summary>Adds row i of <paramref name="v"/> to group g[i] for every i (no NULLs), counting each row.</summary>
         static abstract void AddRows(Slots s, ReadOnlySpan<T> v, ReadOnlySpan<int> g);
+        /// <summary>As <see cref="AddRows"/>, without counting: the aggregate shares its group's row count.</summary>
+        static abstract void AddValues(Slots s, ReadOnlySpan<T> v, ReadOnlySpan<int> g);
     }
 
+    // The slot arrays in locals: through the class fields the JIT reloads them after every store.
     private struct SumDecimal : IUpdate<long>
     {
         public static void Add(Slots s, int g, long v) { s.Count[g]++; s.Wide[g] += v; }
-
-        // The slot arrays in locals: through the class fields the JIT reloads them after every store.
         public static void AddRows(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g)
         {
             long[] count = s.Count;
             Int128[] wide = s.Wide;
             for (int i = 0; i < v.Length; i++) { count[g[i]]++; wide[g[i]] += v[i]; }
+        }
+        public static void AddValues(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g)
+        {
+            Int128[] wide = s.Wide;
+            for (int i = 0; i < v.Length; i++) wide[g[i]] += v[i];
         }
     }
 
@@ -554,6 +581,16 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         {
             long[] count = s.Count, sum = s.Long;
             for (int i = 0; i < v.Length; i++) { count[g[i]]++; sum[g[i]] = unchecked(sum[g[i]] + v[i]); }
+        }
+        public static void AddValues(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g)
+        {
+            long[] sum = s.Long;
+            for (int i = 0; i < v.Length; i++) sum[g[i]] = unchecked(sum[g[i]] + v[i]);
+        }
+        public static void AddValues(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g)
+        {
+            long[] sum = s.Long;
+            for (int i = 0; i < v.Length; i++) sum[g[i]] = unchecked(sum[g[i]] + v[i]);
         }
     }
 
@@ -573,96 +610,157 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             double[] sum = s.Double;
             for (int i = 0; i < v.Length; i++) { count[g[i]]++; sum[g[i]] += v[i]; }
         }
+        public static void AddValues(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g)
+        {
+            double[] sum = s.Double;
+            for (int i = 0; i < v.Length; i++) sum[g[i]] += v[i];
+        }
+        public static void AddValues(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g)
+        {
+            double[] sum = s.Double;
+            for (int i = 0; i < v.Length; i++) sum[g[i]] += v[i];
+        }
     }
 
-    // Integers, dates and decimals (scaled int64) compare as int64.
-    private struct MinMaxLong : IUpdate<long>, IUpdate<int>
+    // Integers, dates and decimals (scaled int64) compare as int64; each group's slot starts at the far end of the
+    // range, so an update is one comparison (the count says whether a group saw any value).
+    private struct MinLong : IUpdate<long>, IUpdate<int>
     {
-        public static void Add(Slots s, int g, long v)
-        {
-            s.Count[g]++;
-            if (v < s.MinL[g]) s.MinL[g] = v;
-            if (v > s.MaxL[g]) s.MaxL[g] = v;
-        }
-
+        public static void Add(Slots s, int g, long v) { s.Count[g]++; if (v < s.MinL[g]) s.MinL[g] = v; }
         public static void Add(Slots s, int g, int v) => Add(s, g, (long)v);
-        public static void AddRows(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
-        public static void AddRows(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
+        public static void AddRows(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddRows(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddValues(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g)
+        {
+            long[] min = s.MinL;
+            for (int i = 0; i < v.Length; i++) if (v[i] < min[g[i]]) min[g[i]] = v[i];
+        }
+        public static void AddValues(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g)
+        {
+            long[] min = s.MinL;
+            for (int i = 0; i < v.Length; i++) if (v[i] < min[g[i]]) min[g[i]] = v[i];
+        }
     }
 
-    private struct MinMaxDouble : IUpdate<double>, IUpdate<float>
+    private struct MaxLong : IUpdate<long>, IUpdate<int>
     {
-        public static void Add(Slots s, int g, double v)
+        public static void Add(Slots s, int g, long v) { s.Count[g]++; if (v > s.MaxL[g]) s.MaxL[g] = v; }
+        public static void Add(Slots s, int g, int v) => Add(s, g, (long)v);
+        public static void AddRows(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddRows(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddValues(Slots s, ReadOnlySpan<long> v, ReadOnlySpan<int> g)
         {
-            // Spark's ordering: NaN is the largest value.
-            bool first = ++s.Count[g] == 1;
-            if (first || Comparisons.CompareDouble(v, s.Min[g]) < 0) s.Min[g] = v;
-            if (first || Comparisons.CompareDouble(v, s.Max[g]) > 0) s.Max[g] = v;
+            long[] max = s.MaxL;
+            for (int i = 0; i < v.Length; i++) if (v[i] > max[g[i]]) max[g[i]] = v[i];
         }
+        public static void AddValues(Slots s, ReadOnlySpan<int> v, ReadOnlySpan<int> g)
+        {
+            long[] max = s.MaxL;
+            for (int i = 0; i < v.Length; i++) if (v[i] > max[g[i]]) max[g[i]] = v[i];
+        }
+    }
 
+    // Spark's ordering: NaN is the largest value and -0.0 equals 0.0. Minimums start at NaN and maximums at -infinity,
+    // so the first value always replaces the start (a NaN minimum stays only when every value is NaN).
+    private struct MinDouble : IUpdate<double>, IUpdate<float>
+    {
+        private static bool Less(double v, double current) => v < current || double.IsNaN(current);
+        public static void Add(Slots s, int g, double v) { s.Count[g]++; if (Less(v, s.Min[g])) s.Min[g] = v; }
         public static void Add(Slots s, int g, float v) => Add(s, g, (double)v);
-        public static void AddRows(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
-        public static void AddRows(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g) { for (int i = 0; i < v.Length; i++) Add(s, g[i], v[i]); }
+        public static void AddRows(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddRows(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddValues(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g)
+        {
+            double[] min = s.Min;
+            for (int i = 0; i < v.Length; i++) if (Less(v[i], min[g[i]])) min[g[i]] = v[i];
+        }
+        public static void AddValues(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g)
+        {
+            double[] min = s.Min;
+            for (int i = 0; i < v.Length; i++) if (Less(v[i], min[g[i]])) min[g[i]] = v[i];
+        }
+    }
+
+    private struct MaxDouble : IUpdate<double>, IUpdate<float>
+    {
+        private static bool Greater(double v, double current) => v > current || double.IsNaN(v);
+        public static void Add(Slots s, int g, double v) { s.Count[g]++; if (Greater(v, s.Max[g])) s.Max[g] = v; }
+        public static void Add(Slots s, int g, float v) => Add(s, g, (double)v);
+        public static void AddRows(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddRows(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g) { Increment(s.Count, g); AddValues(s, v, g); }
+        public static void AddValues(Slots s, ReadOnlySpan<double> v, ReadOnlySpan<int> g)
+        {
+            double[] max = s.Max;
+            for (int i = 0; i < v.Length; i++) if (Greater(v[i], max[g[i]])) max[g[i]] = v[i];
+        }
+        public static void AddValues(Slots s, ReadOnlySpan<float> v, ReadOnlySpan<int> g)
+        {
+            double[] max = s.Max;
+            for (int i = 0; i < v.Length; i++) if (Greater(v[i], max[g[i]])) max[g[i]] = v[i];
+        }
+    }
+
+    private static void Increment(long[] count, ReadOnlySpan<int> groups)
+    {
+        foreach (int g in groups) count[g]++;
     }
 
     /// <summary>One aggregate's running values per group, structure of arrays; only the arrays its function and input
-    /// type need are allocated (a count always; then an int64, 128-bit decimal or double sum, or int64 or double
-    /// min and max).</summary>
+    /// type need are allocated (a count; then an int64, 128-bit decimal or double sum, or an int64 or double minimum
+    /// or maximum). A shared count is the group state's row count, which it grows and hands in.</summary>
     private sealed class Slots
     {
         public long[] Count = [], Long = [], MinL = [], MaxL = [];
         // Decimal sums in 128 bits: scaled int64 values cannot wrap them.
         public Int128[] Wide = [];
         public double[] Double = [], Min = [], Max = [];
-        private readonly bool _long, _wide, _double, _minMaxL, _minMax;
+        /// <summary>Whether <see cref="Count"/> is the group state's row count rather than this aggregate's own.</summary>
+        public readonly bool SharedCount;
+        private readonly bool _long, _wide, _double, _minL, _maxL, _min, _max;
 
-        public Slots(AggFunc func, DataType? input)
+        public Slots(AggFunc func, DataType? input, bool sharedCount)
         {
-            bool sum = func is AggFunc.Sum or AggFunc.Avg, minMax = func is AggFunc.Min or AggFunc.Max;
+            bool sum = func is AggFunc.Sum or AggFunc.Avg;
             bool floating = input is { IsFloating: true }, isDecimal = input is { Id: TypeId.Decimal };
+            SharedCount = sharedCount;
             _wide = sum && isDecimal;
             _double = sum && floating;
             _long = sum && !isDecimal && !floating;
-            _minMax = minMax && floating;
-            _minMaxL = minMax && !floating;
+            _min = func == AggFunc.Min && floating;
+            _max = func == AggFunc.Max && floating;
+            _minL = func == AggFunc.Min && !floating;
+            _maxL = func == AggFunc.Max && !floating;
         }
 
-        public void Grow(int groups)
+        public void Grow(int groups, long[] rows)
         {
-            if (groups <= Count.Length) return;
-            int size = Math.Max(16, Math.Max(groups, Count.Length * 2));
-            int old = Count.Length;
-            Array.Resize(ref Count, size);
+            if (SharedCount) Count = rows;
+            int old = _long ? Long.Length : _wide ? Wide.Length : _double ? Double.Length : _minL ? MinL.Length : _maxL ? MaxL.Length
+                : _min ? Min.Length : _max ? Max.Length : Count.Length;
+            if (groups <= old) return;
+            int size = Math.Max(16, Math.Max(groups, old * 2));
+            if (!SharedCount) Array.Resize(ref Count, size);
             if (_long) Array.Resize(ref Long, size);
             if (_wide) Array.Resize(ref Wide, size);
             if (_double) Array.Resize(ref Double, size);
-            if (_minMaxL)
-            {
-                Array.Resize(ref MinL, size); Array.Resize(ref MaxL, size);
-                Array.Fill(MinL, long.MaxValue, old, size - old);
-                Array.Fill(MaxL, long.MinValue, old, size - old);
-            }
-            if (_minMax) { Array.Resize(ref Min, size); Array.Resize(ref Max, size); }
+            if (_minL) { Array.Resize(ref MinL, size); Array.Fill(MinL, long.MaxValue, old, size - old); }
+            if (_maxL) { Array.Resize(ref MaxL, size); Array.Fill(MaxL, long.MinValue, old, size - old); }
+            if (_min) { Array.Resize(ref Min, size); Array.Fill(Min, double.NaN, old, size - old); }
+            if (_max) { Array.Resize(ref Max, size); Array.Fill(Max, double.NegativeInfinity, old, size - old); }
         }
 
+        /// <summary>Folds group <paramref name="og"/> of <paramref name="o"/> into group g (a shared count is merged once,
+        /// by the group state).</summary>
         public void Merge(int g, Slots o, int og)
         {
-            if (o.Count[og] == 0) return;
-            bool first = Count[g] == 0;
-            Count[g] += o.Count[og];
+            if (!SharedCount) Count[g] += o.Count[og];
             if (_long) Long[g] = unchecked(Long[g] + o.Long[og]);
             if (_wide) Wide[g] += o.Wide[og];
             if (_double) Double[g] += o.Double[og];
-            if (_minMaxL)
-            {
-                MinL[g] = Math.Min(MinL[g], o.MinL[og]);
-                MaxL[g] = Math.Max(MaxL[g], o.MaxL[og]);
-            }
-            if (_minMax)
-            {
-                if (first || Comparisons.CompareDouble(o.Min[og], Min[g]) < 0) Min[g] = o.Min[og];
-                if (first || Comparisons.CompareDouble(o.Max[og], Max[g]) > 0) Max[g] = o.Max[og];
-            }
+            if (_minL) MinL[g] = Math.Min(MinL[g], o.MinL[og]);
+            if (_maxL) MaxL[g] = Math.Max(MaxL[g], o.MaxL[og]);
+            if (_min && (o.Min[og] < Min[g] || double.IsNaN(Min[g]))) Min[g] = o.Min[og];
+            if (_max && (o.Max[og] > Max[g] || double.IsNaN(o.Max[og]))) Max[g] = o.Max[og];
         }
     }
 }

@@ -1,0 +1,47 @@
+using Accel.Data;
+using Accel.Vectorized;
+
+namespace Accel.Tests;
+
+/// <summary>Key words are equal exactly when the keys are, across parts, whichever order the parts come in and however
+/// often a column has been encoded before (long strings take dictionary codes that their column keeps).</summary>
+public sealed class KeyEncoderTests
+{
+    private static StringVector Strings(int rows, int distinct, int seed)
+    {
+        var rng = new Random(seed);
+        var b = ColumnBuilder.Create(DataType.Utf8, rows);
+        for (int i = 0; i < rows; i++) b.Append(rng.Next(9) == 0 ? null : "a key longer than seven bytes " + rng.Next(distinct));
+        return (StringVector)b.Build();
+    }
+
+    private static List<(string? Key, long[] Word)> Encoded(KeyEncoder enc, IReadOnlyList<StringVector> parts)
+    {
+        var rows = new List<(string?, long[])>();
+        for (int p = 0; p < parts.Count; p++)
+        {
+            var words = new long[parts[p].Length * enc.Words];
+            enc.Encode(p, 0, parts[p].Length, words);
+            for (int i = 0; i < parts[p].Length; i++) rows.Add(((string?)parts[p].GetValue(i), words.AsSpan(i * enc.Words, enc.Words).ToArray()));
+        }
+        return rows;
+    }
+
+    private static void AssertEqualExactlyWhenKeysAre(List<(string? Key, long[] Word)> rows)
+    {
+        var byKey = rows.GroupBy(r => r.Key ?? "\0NULL").ToDictionary(g => g.Key, g => g.Select(r => string.Join(",", r.Word)).Distinct().ToList());
+        Assert.All(byKey, kv => Assert.Single(kv.Value));
+        Assert.Equal(byKey.Count, byKey.Values.Select(v => v[0]).Distinct().Count());
+    }
+
+    [Fact]
+    public void Long_string_keys_code_alike_across_parts_and_repeated_encodings()
+    {
+        var a = Strings(5000, 300, seed: 1);
+        var b = Strings(3000, 500, seed: 2);
+        AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[a], [b]]), [a, b]));
+        // Again, from the columns' kept dictionaries, in the other order and with a column twice.
+        AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[b], [a]]), [b, a]));
+        AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[a], [b], [a]]), [a, b, a]));
+    }
+}
