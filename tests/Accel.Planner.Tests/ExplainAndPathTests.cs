@@ -62,10 +62,10 @@ public sealed class ExplainAndPathTests : IDisposable
         var windowed = Fact("gpu").Select(Col("id"), RowNumber().Over(Window.OrderBy(Col("id"))).Alias("rn"));
         Assert.Contains("no gpu implementation of WindowExec yet", Assert.Throws<AccelException>(() => windowed.Collect()).Message);
 
-        var median = Fact("simd").GroupBy("g").Agg(Median(Col("x")));
+        var median = Fact("simd").GroupBy("g").Agg(Median(Col("amt")));
         var ex2 = Assert.Throws<AccelException>(() => median.Collect());
         Assert.Contains("HashAggregateExec cannot run on the simd path", ex2.Message);
-        Assert.Contains("aggregate median is not vectorized yet", ex2.Message);
+        Assert.Contains("median over decimal(10,2) is not vectorized yet", ex2.Message);
 
         var words = Fact("scalar").Select(Col("id"), Split(Col("s"), " ").Alias("w")).Cache();
         words.Session.Conf().Set("accel.path", "simd");
@@ -82,11 +82,18 @@ public sealed class ExplainAndPathTests : IDisposable
     public void Operators_with_only_a_scalar_implementation_say_so()
     {
         var df = Fact("auto");
-        var text = df.Select(Col("id"), RowNumber().Over(Window.OrderBy(Col("id"))).Alias("rn")).ExplainString();
-        var window = text.Split('\n').Single(l => l.Contains("WindowExec"));
-        Assert.Contains("path=scalar", window);
-        Assert.Contains("gpu: no gpu implementation of WindowExec yet", window);
-        Assert.Contains("simd: no simd implementation of WindowExec yet", window);
+        var text = df.Select(Col("id"), Explode(Split(Col("s"), " ")).Alias("w")).ExplainString();
+        var explode = text.Split('\n').Single(l => l.Contains("ExplodeExec"));
+        Assert.Contains("path=scalar", explode);
+        Assert.Contains("gpu: no gpu implementation of ExplodeExec yet", explode);
+        Assert.Contains("simd: no simd implementation of ExplodeExec yet", explode);
+        // Ranking windows have a SIMD implementation; other window functions say why they stay on the scalar path.
+        var ranked = df.Select(Col("id"), RowNumber().Over(Window.OrderBy(Col("id"))).Alias("rn")).ExplainString().Split('\n').Single(l => l.Contains("WindowExec"));
+        Assert.Contains("path=simd", ranked);
+        Assert.Contains("gpu: no gpu implementation of WindowExec yet", ranked);
+        var lagged = df.Select(Col("id"), Lag(Col("x")).Over(Window.OrderBy(Col("id"))).Alias("prev")).ExplainString().Split('\n').Single(l => l.Contains("WindowExec"));
+        Assert.Contains("path=scalar", lagged);
+        Assert.Contains("simd: window function lag is not vectorized yet (ranking functions are)", lagged);
         // A top-N has GPU and SIMD implementations: the plan gives the GPU's cost instead of a missing implementation.
         var topN = df.OrderBy(Col("id")).Limit(3).ExplainString().Split('\n').Single(l => l.Contains("TopNExec"));
         Assert.DoesNotContain("no gpu implementation", topN);

@@ -102,6 +102,28 @@ public sealed class SimdDifferentialTests
     }
 
     [Theory, MemberData(nameof(Densities))]
+    public void Pow_and_sqrt_equal_scalar(double density)
+    {
+        Expr[] exprs =
+        [
+            new FunctionCall("pow", [new ColumnRef("d"), Literal.Of(2)]),
+            new FunctionCall("pow", [new ColumnRef("i"), new ColumnRef("d2")]),
+            new FunctionCall("pow", [Literal.Of(1.5), new ColumnRef("l")]),
+            new FunctionCall("sqrt", [new ColumnRef("d")]),
+            new FunctionCall("sqrt", [new ColumnRef("m")]),
+            new FunctionCall("sqrt", [new FunctionCall("pow", [new ColumnRef("f"), Literal.Of(2.0)])]),
+        ];
+        var s = DifferentialCases.Schema;
+        foreach (var e in exprs)
+            Assert.True(new ProjectSimd().CanRun(new ProjectSpec(s, [Binder.Bind(e, s)], new Schema([new Field("x", DataType.Float64)])), new ExecEnvironment(10)).CanRun, e.DisplayName);
+        foreach (var n in new[] { 0, 1, 65, 3000 })
+        {
+            var batch = DifferentialCases.Batch(n, density, seed: 8300 + n);
+            foreach (var e in exprs) Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch, e));
+        }
+    }
+
+    [Theory, MemberData(nameof(Densities))]
     public void Decimal_aggregates_equal_scalar(double density)
     {
         var s = DifferentialCases.Schema;
@@ -121,6 +143,70 @@ public sealed class SimdDifferentialTests
                 }
             }
         });
+    }
+
+    [Theory, MemberData(nameof(Densities))]
+    public void Variances_corr_and_percentiles_equal_scalar(double density)
+    {
+        var s = DifferentialCases.Schema;
+        var calls = new List<AggregateCall>();
+        foreach (var col in new[] { "l", "d", "i", "f" })
+            foreach (var f in new[] { AggFunc.StdDev, AggFunc.StdDevPop, AggFunc.Variance, AggFunc.VariancePop })
+                calls.Add(new AggregateCall(f, s.IndexOf(col), false, DataType.Float64));
+        calls.Add(new AggregateCall(AggFunc.Corr, s.IndexOf("d"), false, DataType.Float64, s.IndexOf("l")));
+        calls.Add(new AggregateCall(AggFunc.Corr, s.IndexOf("i"), false, DataType.Float64, s.IndexOf("f")));
+        foreach (var col in new[] { "l", "d", "i" })
+        {
+            calls.Add(new AggregateCall(AggFunc.Median, s.IndexOf(col), false, DataType.Float64));
+            calls.Add(new AggregateCall(AggFunc.Percentile, s.IndexOf(col), false, DataType.Float64, Fraction: 0.9));
+        }
+        // 70,000 rows are two morsels, whose per-thread means and squared deviations are combined and collected values
+        // renumbered into the merged groups.
+        foreach (var n in new[] { 0, 1, 2, 65, 3000, 70_000 })
+        {
+            var batch = DifferentialCases.Batch(n, density, seed: 7500 + n);
+            foreach (var keys in new[] { Array.Empty<int>(), [s.IndexOf("k")], [s.IndexOf("g")] })
+            {
+                var spec = new AggregateSpec(s, keys, calls, new Schema(keys.Select(k => s[k]).Concat(calls.Select((c, i) => new Field($"a{i}", c.ResultType)))));
+                Assert.True(new HashAggregateSimd().CanRun(spec, new ExecEnvironment(n)).CanRun);
+                Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), [batch], spec));
+                Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), [batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 3 != 0)])], spec));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Keys_that_are_nearly_all_distinct_aggregate_by_hash_partition_as_scalar(int rowsPerKey)
+    {
+        // Most sampled rows open a group: each thread takes one hash partition of the keys, and nothing is merged.
+        var schema = new Schema([new Field("k", DataType.Int64), new Field("v", DataType.Float64), new Field("i", DataType.Int32)]);
+        var rng = new Random(rowsPerKey);
+        var batches = Enumerable.Range(0, 3).Select(b => ColumnBatch.FromRows(schema, Enumerable.Range(0, 40_000).Select(r => new object?[]
+        {
+            rng.Next(50) == 0 ? null : (long)((b * 40_000 + r) / rowsPerKey) * 1_000_003L,
+            rng.Next(5) == 0 ? null : rng.NextDouble(),
+            rng.Next(100),
+        }).ToList())).ToList();
+        batches[1] = batches[1].WithSelection([.. Enumerable.Range(0, 40_000).Where(r => r % 7 != 3)]);
+        AggregateCall[] calls =
+        [
+            new(AggFunc.CountStar, -1, false, DataType.Int64), new(AggFunc.Sum, 1, false, DataType.Float64), new(AggFunc.Max, 2, false, DataType.Int32),
+            new(AggFunc.Avg, 2, false, DataType.Float64), new(AggFunc.Median, 1, false, DataType.Float64),
+        ];
+        var spec = new AggregateSpec(schema, [0], calls, new Schema([schema[0], .. calls.Select((c, i) => new Field($"a{i}", c.ResultType))]));
+        var saved = SimdCapabilities.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                SimdCapabilities.Threads = threads;
+                Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), batches, spec));
+            }
+        }
+        finally { SimdCapabilities.Threads = saved; }
     }
 
     [Fact]
@@ -313,8 +399,10 @@ public sealed class SimdDifferentialTests
         var remainder = Binder.Bind(new BinaryExpr(BinaryOp.Modulo, new ColumnRef("m"), new ColumnRef("m")), s);
         Assert.Contains("operator %", new ProjectSimd().CanRun(new ProjectSpec(s, [remainder], new Schema([new Field("x", remainder.Type)])), new ExecEnvironment(10)).Reason);
 
-        var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, 2, false, DataType.Float64)], new Schema([s[0], s[1], new Field("m", DataType.Float64)]));
-        Assert.Contains("aggregate median", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);
+        var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, s.IndexOf("m"), false, DataType.Float64)], new Schema([s[0], s[1], new Field("md", DataType.Float64)]));
+        Assert.Contains("median over decimal", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);
+        var distinctStddev = new AggregateSpec(s, [0], [new AggregateCall(AggFunc.StdDev, s.IndexOf("d"), true, DataType.Float64)], new Schema([s[0], new Field("sd", DataType.Float64)]));
+        Assert.Contains("stddev(DISTINCT) is not vectorized yet", new HashAggregateSimd().CanRun(distinctStddev, new ExecEnvironment(10)).Reason);
         var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32))]);
         Assert.Contains("grouping by a array", new HashAggregateSimd().CanRun(new AggregateSpec(arrays, [0], [], arrays), new ExecEnvironment(10)).Reason);
     }

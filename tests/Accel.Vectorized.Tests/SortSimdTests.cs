@@ -70,6 +70,8 @@ public class SortSimdTests
             [new(O("few"), false, false), new(O("s"), true, false), new(O("d"), false, true)],
             [new(O("l"), true, false), new(O("g"), true, true)], // 64-bit ranges: the second key does not fit the word
             [new(O("ts"), false, true), new(O("f"), true, false), new(O("k"), true, true)],
+            // A word per run of keys, least significant first (the double needs a word of its own).
+            [new(O("few"), true, true), new(O("d"), false, false), new(O("i"), true, true)],
         };
         foreach (var keys in combos)
         {

@@ -35,11 +35,16 @@ public readonly record struct CostEstimate(double ComputeMs, long BytesMoved, do
 /// <summary>What an implementation is told about the run it would join.</summary>
 public sealed record ExecEnvironment(long EstimatedRows, bool InputOnDevice = false);
 
-/// <summary>One implementation (GPU, SIMD or scalar) of one operator kind, described by <typeparamref name="TSpec"/>.</summary>
-public interface IOperatorImpl<in TSpec>
+/// <summary>One implementation of some operator kind, as far as its path.</summary>
+public interface IOperatorImpl
 {
     /// <summary>The path this implementation runs on.</summary>
     ExecPath Path { get; }
+}
+
+/// <summary>One implementation (GPU, SIMD or scalar) of one operator kind, described by <typeparamref name="TSpec"/>.</summary>
+public interface IOperatorImpl<in TSpec> : IOperatorImpl
+{
     /// <summary>Whether it can run this concrete operator (types, expressions, size, memory); a reason when not.</summary>
     Support CanRun(TSpec spec, ExecEnvironment env);
     /// <summary>Estimated cost for this operator at the environment's estimated row count.</summary>

@@ -187,14 +187,6 @@ public abstract class ExecNode
         }
     }
 
-    private static ExecPath PathOf(object impl) => impl switch
-    {
-        IOperatorImpl<FilterSpec> f => f.Path,
-        IOperatorImpl<ProjectSpec> p => p.Path,
-        IOperatorImpl<AggregateSpec> a => a.Path,
-        IOperatorImpl<JoinSpec> j => j.Path,
-        IOperatorImpl<SortSpec> s => s.Path,
-        IOperatorImpl<ExplodeSpec> x => x.Path,
-        _ => ExecPath.Scalar,
-    };
+    private static ExecPath PathOf(object impl) => impl is IOperatorImpl op ? op.Path
+        : throw new ArgumentException($"{impl.GetType().Name} is not an operator implementation");
 }

@@ -19,8 +19,8 @@ public sealed class Implementations
     public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinGpu(), new HashJoinSimd(), new HashJoinScalar()];
     /// <summary>Explode: scalar only so far.</summary>
     public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
-    /// <summary>Window functions: scalar only so far.</summary>
-    public IReadOnlyList<IWindowImpl> Window { get; } = [new WindowScalar()];
+    /// <summary>Window functions: SIMD (ranking functions), scalar.</summary>
+    public IReadOnlyList<IWindowImpl> Window { get; } = [new WindowSimd(), new WindowScalar()];
     /// <summary>Sort and top-N: GPU, SIMD, scalar.</summary>
     public IReadOnlyList<ISortImpl> Sort { get; } = [new SortGpu(), new SortSimd(), new SortScalar()];
 }

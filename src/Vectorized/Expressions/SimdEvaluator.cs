@@ -38,7 +38,7 @@ public static class SimdEvaluator
                 BoundFunction { Name: "like" } f when f.Args[1] is not BoundLiteral { Value: string p } || LikePattern.TryCreate(p) is null
                     => "LIKE with a pattern other than text and '%'",
                 BoundFunction { Name: "like" } f when f.Args[0] is not BoundColumn => "LIKE over a computed string",
-                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" } => null,
+                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" } => null,
                 BoundFunction f => $"function '{f.Name}'",
                 BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
                 _ => null,
@@ -156,6 +156,8 @@ public static class SimdEvaluator
                 return Widen(Eval(c.Child, cols, n), c.Type, n);
             case BoundFunction { Name: "like" } f:
                 return Like((Str)Eval(f.Args[0], cols, n), LikePattern.TryCreate((string)((BoundLiteral)f.Args[1]).Value!)!, n);
+            case BoundFunction { Name: "pow" or "sqrt" } f:
+                return DoubleFunction(f.Name, f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
             case BoundFunction f:
                 return DatePart(f.Name, Eval(f.Args[0], cols, n), n);
             case BoundIn i:
@@ -524,6 +526,23 @@ public static class SimdEvaluator
         var mask = new ulong[Bitmask.Words(n)];
         for (int i = 0; i < n; i++) if (pattern.Matches(s.Column.GetBytes(i))) mask[i >> 6] |= 1UL << (i & 63);
         return new Truth(Bitmask.And(mask, s.Valid), Bitmask.AndNot(s.Valid, mask));
+    }
+
+    // pow and sqrt over doubles (the binder casts their arguments), with Math.Pow and Math.Sqrt as the scalar path
+    // computes them; a NULL argument makes the row NULL.
+    private static Value DoubleFunction(string name, Value[] args, int n)
+    {
+        Func<double, double, double> f = name == "pow" ? Math.Pow : (x, _) => Math.Sqrt(x);
+        if (args.All(a => a is Const))
+            return new Const(f((double)((Const)args[0]).Value, args.Length > 1 ? (double)((Const)args[1]).Value : 0));
+        double[] Doubles(Value v) => v is Const c ? Enumerable.Repeat((double)c.Value, n).ToArray() : (double[])((Vec)v).Values;
+        var x = Doubles(args[0]);
+        var y = args.Length > 1 ? Doubles(args[1]) : x;
+        var r = new double[n];
+        for (int i = 0; i < n; i++) r[i] = f(x[i], y[i]);
+        var valid = ValidOf(args[0], n);
+        if (args.Length > 1) valid = Bitmask.And(valid, ValidOf(args[1], n));
+        return new Vec(r, valid);
     }
 
     private static Value DatePart(string name, Value v, int n)

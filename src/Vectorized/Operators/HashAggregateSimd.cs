@@ -29,6 +29,14 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         {
             if (a.Distinct && a.InputOrdinal >= 0 && !KeyEncoder.Supports(spec.Input[a.InputOrdinal].Type))
                 return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) over {spec.Input[a.InputOrdinal].Type} is not vectorized yet");
+            if (Moments(a.Func) || Collects(a.Func))
+            {
+                if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not vectorized yet");
+                foreach (int o in new[] { a.InputOrdinal, a.SecondInputOrdinal }.Where(o => o >= 0))
+                    if (spec.Input[o].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64))
+                        return Support.No($"{AggregateExpr.NameOf(a.Func)} over {spec.Input[o].Type} is not vectorized yet");
+                continue;
+            }
             if (a.Func is not (AggFunc.Count or AggFunc.CountStar or AggFunc.Sum or AggFunc.Avg or AggFunc.Min or AggFunc.Max))
                 return Support.No($"aggregate {AggregateExpr.NameOf(a.Func)} is not vectorized yet");
             if (a.InputOrdinal >= 0 && a.Func != AggFunc.Count && !(spec.Input[a.InputOrdinal].Type.Id is TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64 or TypeId.Decimal
@@ -61,8 +69,12 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
         // An aggregate over a NULL-free input (or count(*)) counts exactly its group's rows: all such aggregates read
         // one row count per group, kept once per row, instead of each keeping its own.
-        var sharedCount = spec.Aggregates.Select(c => encoder is not null && !c.Distinct
+        var sharedCount = spec.Aggregates.Select(c => encoder is not null && !c.Distinct && !Moments(c.Func) && !Collects(c.Func)
             && (c.InputOrdinal < 0 || batches.All(b => b[c.InputOrdinal].Validity is null))).ToArray();
+        int threads = SimdCapabilities.EffectiveThreads;
+        if (encoder is { Packed: true } && !direct && threads > 1 && !spec.Aggregates.Any(a => a.Distinct)
+            && DistinctShare(encoder, batches) is var share and >= HighCardinalityShare)
+            return PartitionedAggregate(spec, batches, live, morsels, encoder, sharedCount, threads, share);
         var states = new List<GroupState>();
         Parallel.ForEach(morsels, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
             () => new GroupState(spec, encoder, direct, sharedCount),
@@ -79,6 +91,43 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         foreach (var s in states) s.Release();
         total.Release();
         return result;
+    }
+
+    // Past this share of distinct keys in a sample, nearly every row opens a group: merging per-thread tables would
+    // insert most groups twice.
+    private const double HighCardinalityShare = 0.5;
+
+    // The share of distinct keys among the first morsel's rows.
+    private static double DistinctShare(KeyEncoder encoder, List<ColumnBatch> batches)
+    {
+        if (batches.Count == 0) return 0;
+        int n = Math.Min(MorselRows, batches[0].PhysicalRows);
+        if (n < 1024) return 0;
+        var words = new long[n];
+        encoder.Encode(0, 0, n, words);
+        Array.Sort(words);
+        int distinct = 1;
+        for (int i = 1; i < n; i++) if (words[i] != words[i - 1]) distinct++;
+        return (double)distinct / n;
+    }
+
+    // Each thread takes the groups of one hash partition of the keys over all the input (other rows go to its discarded
+    // group), so the threads' groups are disjoint and nothing is merged; each table is sized up front from the sample.
+    private static ColumnBatch PartitionedAggregate(AggregateSpec spec, List<ColumnBatch> batches, List<LiveRows?> live,
+        List<(int Part, int Start, int Count)> morsels, KeyEncoder encoder, bool[] sharedCount, int threads, double share)
+    {
+        long rows = batches.Sum(b => (long)b.PhysicalRows);
+        int expected = (int)Math.Min(int.MaxValue / 2, share * rows / threads * 1.1);
+        var parts = new ColumnBatch[threads];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var state = new GroupState(spec, encoder, false, sharedCount, t, threads);
+            state.Reserve(expected);
+            foreach (var m in morsels) state.Consume(batches[m.Part], m.Part, m.Start, m.Count, live[m.Part]);
+            parts[t] = state.Result(spec, batches);
+            state.Release();
+        });
+        return ColumnBatch.Concat(spec.Output, parts);
     }
 
     /// <summary>Which physical rows of a batch its selection keeps, asked a morsel at a time: an ascending selection
@@ -124,6 +173,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private readonly AggregateSpec _spec;
         private readonly KeyEncoder? _encoder;
         private readonly bool _direct;
+        // This state's hash partition of the packed keys, of _partitions (1: every key).
+        private readonly int _partition, _partitions;
         private readonly LongHashTable? _table;
         private readonly WideKeyTable? _wide;
         private int[] _directSlot = [];
@@ -140,9 +191,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private long[] _words = [];
         private bool[] _live = [];
 
-        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct, bool[] sharedCount)
+        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct, bool[] sharedCount, int partition = 0, int partitions = 1)
         {
             _spec = spec;
+            (_partition, _partitions) = (partition, partitions);
             _encoder = encoder;
             _direct = direct;
             _aggs = spec.Aggregates.Select((c, a) => new Slots(c.Func, c.InputOrdinal >= 0 ? spec.Input[c.InputOrdinal].Type : null, sharedCount[a])).ToArray();
@@ -224,11 +276,20 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             var words = _words;
             enc.Encode(part, start, count, words);
             long repBase = (long)part << 32 | (uint)start;
+            if (_partitions > 1)
+            {
+                for (int i = 0; i < count; i++)
+                    slots[i] = anyDead && !live[i] || PartitionOf(words[i]) != _partition ? Trash() : PackedSlot(words[i], repBase + i);
+                return;
+            }
             for (int i = 0, w = enc.Words; i < count; i++)
                 slots[i] = anyDead && !live[i] ? Trash()
                     : enc.Packed ? PackedSlot(words[i], repBase + i)
                     : WideSlot(words.AsSpan(i * w, w), repBase + i);
         }
+
+        // The high bits of the key's hash, scaled to the partition count.
+        private int PartitionOf(long key) => (int)(((KeyHash.Mix(key) >> 32) * (ulong)_partitions) >> 32);
 
         private int Trash()
         {
@@ -264,6 +325,16 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     continue;
                 }
                 var col = b[call.InputOrdinal];
+                if (Collects(call.Func))
+                {
+                    CollectValues(s, col, start, count, slots);
+                    continue;
+                }
+                if (Moments(call.Func))
+                {
+                    AccumulateMoments(s, col, call.SecondInputOrdinal >= 0 ? b[call.SecondInputOrdinal] : null, start, count, slots);
+                    continue;
+                }
                 bool isDecimal = col.Type.Id == TypeId.Decimal;
                 if (!keyed && col.Validity is null && (call.Func is AggFunc.Count || !isDecimal && call.Func is AggFunc.Sum or AggFunc.Avg))
                 {
@@ -321,6 +392,78 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
 
         private int FindGroup(ReadOnlySpan<long> words) =>
             _direct ? _directSlot[words[0]] : _encoder!.Packed ? _table!.Find(words[0]) : _wide!.Find(words);
+
+        private double[] _x = [], _y = [];
+
+        // Variances update each group's count, mean and sum of squared deviations (Welford's method, as the scalar
+        // path); corr keeps the raw sums of both inputs over the rows where both are non-NULL, as the scalar path does.
+        private void AccumulateMoments(Slots s, ColumnVector x, ColumnVector? y, int start, int count, ReadOnlySpan<int> slots)
+        {
+            if (_x.Length < count) { _x = new double[MorselRows]; _y = new double[MorselRows]; }
+            var xs = _x.AsSpan(0, count);
+            AsDoubles(x, start, xs);
+            if (y is not null) AsDoubles(y, start, _y.AsSpan(0, count));
+            var (vx, vy) = (x.Validity, y?.Validity);
+            long[] n = s.Count;
+            if (y is null)
+            {
+                double[] mean = s.Mean, m2 = s.M2;
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    if (vx is not null && !vx.IsValid(start + i)) continue;
+                    int g = slots.Length > 0 ? slots[i] : 0;
+                    double v = xs[i], delta = v - mean[g];
+                    mean[g] += delta / ++n[g];
+                    m2[g] += delta * (v - mean[g]);
+                }
+                return;
+            }
+            var ys = _y.AsSpan(0, count);
+            double[] sx = s.SumX, sy = s.SumY, sxx = s.SumXX, syy = s.SumYY, sxy = s.SumXY;
+            for (int i = 0; i < xs.Length; i++)
+            {
+                if (vx is not null && !vx.IsValid(start + i) || vy is not null && !vy.IsValid(start + i)) continue;
+                int g = slots.Length > 0 ? slots[i] : 0;
+                double a = xs[i], c = ys[i];
+                n[g]++;
+                sx[g] += a; sy[g] += c; sxx[g] += a * a; syy[g] += c * c; sxy[g] += a * c;
+            }
+        }
+
+        // Median and percentile keep every non-NULL value with its group; the groups' values are ordered at the end.
+        private void CollectValues(Slots s, ColumnVector x, int start, int count, ReadOnlySpan<int> slots)
+        {
+            if (_x.Length < count) { _x = new double[MorselRows]; _y = new double[MorselRows]; }
+            var xs = _x.AsSpan(0, count);
+            AsDoubles(x, start, xs);
+            s.Reserve(count);
+            var valid = x.Validity;
+            long[] n = s.Count;
+            int[] groups = s.ValueGroup;
+            double[] values = s.Value;
+            int o = s.Values;
+            for (int i = 0; i < xs.Length; i++)
+            {
+                if (valid is not null && !valid.IsValid(start + i)) continue;
+                int g = slots.Length > 0 ? slots[i] : 0;
+                n[g]++;
+                groups[o] = g;
+                values[o++] = xs[i];
+            }
+            s.Values = o;
+        }
+
+        private static void AsDoubles(ColumnVector c, int start, Span<double> dst)
+        {
+            switch (c)
+            {
+                case PrimitiveVector<double> v: v.Values.AsSpan(start, dst.Length).CopyTo(dst); break;
+                case PrimitiveVector<float> v: for (int i = 0; i < dst.Length; i++) dst[i] = v.Values[start + i]; break;
+                case PrimitiveVector<long> v: for (int i = 0; i < dst.Length; i++) dst[i] = v.Values[start + i]; break;
+                case PrimitiveVector<int> v: for (int i = 0; i < dst.Length; i++) dst[i] = v.Values[start + i]; break;
+                default: throw new AccelException($"no SIMD moments over {c.Type}");
+            }
+        }
 
         // One loop per value type and aggregate kind, each touching only its own slot arrays; NULL inputs are skipped.
         private static void Accumulate(Slots s, AggFunc func, ColumnVector col, bool isDecimal, int start, int count, ReadOnlySpan<int> slots)
@@ -397,15 +540,20 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
 
         public void Merge(GroupState other)
         {
+            // other's group -> this state's group, for the collected values (-1: other's discarded group).
+            var map = new int[other._groups];
             for (int g = 0; g < other._groups; g++)
             {
+                map[g] = -1;
                 if (g == other._trash) continue;
                 int t = _encoder is null ? 0
                     : _encoder.Packed ? PackedSlot(other._packedKey[g], other._rep[g])
                     : WideSlot(other._wide!.KeyOf(g), other._rep[g]);
                 for (int a = 0; a < _aggs.Length; a++) _aggs[a].Merge(t, other._aggs[a], g);
                 _rows[t] += other._rows[g];
+                map[g] = t;
             }
+            for (int a = 0; a < _aggs.Length; a++) _aggs[a].AppendValues(other._aggs[a], map);
         }
 
         public ColumnBatch Result(AggregateSpec spec, List<ColumnBatch> batches)
@@ -448,6 +596,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             int n = order.Length;
             var type = call.ResultType;
             if (call.Func is AggFunc.Count or AggFunc.CountStar) return new PrimitiveVector<long>(type, Gather(s.Count, order));
+            if (Moments(call.Func)) return MomentsColumn(call, s, order);
+            if (Collects(call.Func)) return PercentileColumn(call, s, order);
             var valid = new ValidityBitmap(n);
             bool anyNull = false;
             for (int i = 0; i < n; i++)
@@ -501,6 +651,62 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                         : new PrimitiveVector<long>(type, l, validity);
                 }
             }
+        }
+
+        // The scalar path's rules: sample statistics and corr need two rows, population ones one; corr is NaN when
+        // either input is constant.
+        private static ColumnVector MomentsColumn(AggregateCall call, Slots s, int[] order)
+        {
+            int n = order.Length;
+            var v = new double[n];
+            var valid = new ValidityBitmap(n);
+            bool anyNull = false;
+            for (int i = 0; i < n; i++)
+            {
+                int g = order[i];
+                long c = s.Count[g];
+                bool sample = call.Func is AggFunc.StdDev or AggFunc.Variance or AggFunc.Corr;
+                if (c < (sample ? 2 : 1)) { valid.Set(i, false); anyNull = true; continue; }
+                switch (call.Func)
+                {
+                    case AggFunc.Variance: v[i] = s.M2[g] / (c - 1); break;
+                    case AggFunc.StdDev: v[i] = Math.Sqrt(s.M2[g] / (c - 1)); break;
+                    case AggFunc.VariancePop: v[i] = s.M2[g] / c; break;
+                    case AggFunc.StdDevPop: v[i] = Math.Sqrt(s.M2[g] / c); break;
+                    default:
+                        double cov = s.SumXY[g] - s.SumX[g] * s.SumY[g] / c, vx = s.SumXX[g] - s.SumX[g] * s.SumX[g] / c, vy = s.SumYY[g] - s.SumY[g] * s.SumY[g] / c;
+                        v[i] = cov / Math.Sqrt(vx * vy);
+                        break;
+                }
+            }
+            return new PrimitiveVector<double>(call.ResultType, v, anyNull ? valid : null);
+        }
+
+        // The values laid out by group (a counting sort on the group ids), then each group's percentile on its own range.
+        private static ColumnVector PercentileColumn(AggregateCall call, Slots s, int[] order)
+        {
+            int groups = s.Count.Length;
+            var start = new int[groups + 1];
+            for (int g = 0; g < groups; g++) start[g + 1] = start[g] + (int)s.Count[g];
+            var at = start[..groups];
+            var sorted = new double[s.Values];
+            for (int i = 0; i < s.Values; i++) sorted[at[s.ValueGroup[i]]++] = s.Value[i];
+            int n = order.Length;
+            var v = new double[n];
+            var valid = new ValidityBitmap(n);
+            bool anyNull = false;
+            double fraction = call.Func == AggFunc.Median ? 0.5 : call.Fraction;
+            for (int i = 0; i < n; i++)
+            {
+                int g = order[i];
+                if (s.Count[g] == 0) { valid.Set(i, false); anyNull = true; }
+            }
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads }, i =>
+            {
+                int g = order[i];
+                if (s.Count[g] > 0) v[i] = Accel.Operators.Percentiles.Interpolated(sorted.AsSpan(start[g], start[g + 1] - start[g]), fraction);
+            });
+            return new PrimitiveVector<double>(call.ResultType, v, anyNull ? valid : null);
         }
 
         private static T[] Gather<T>(T[] values, int[] order)
@@ -700,6 +906,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
     }
 
+    private static bool Collects(AggFunc f) => f is AggFunc.Median or AggFunc.Percentile;
+
+    private static bool Moments(AggFunc f) => f is AggFunc.StdDev or AggFunc.StdDevPop or AggFunc.Variance or AggFunc.VariancePop or AggFunc.Corr;
+
     private static void Increment(long[] count, ReadOnlySpan<int> groups)
     {
         foreach (int g in groups) count[g]++;
@@ -714,9 +924,15 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         // Decimal sums in 128 bits: scaled int64 values cannot wrap them.
         public Int128[] Wide = [];
         public double[] Double = [], Min = [], Max = [];
+        // Variances: running mean and sum of squared deviations; corr: raw sums of x, y, x², y² and xy.
+        public double[] Mean = [], M2 = [], SumX = [], SumY = [], SumXX = [], SumYY = [], SumXY = [];
+        // Median and percentile: every collected value and its group, the first Values of each array.
+        public int[] ValueGroup = [];
+        public double[] Value = [];
+        public int Values;
         /// <summary>Whether <see cref="Count"/> is the group state's row count rather than this aggregate's own.</summary>
         public readonly bool SharedCount;
-        private readonly bool _long, _wide, _double, _minL, _maxL, _min, _max;
+        private readonly bool _long, _wide, _double, _minL, _maxL, _min, _max, _moments, _corr;
 
         public Slots(AggFunc func, DataType? input, bool sharedCount)
         {
@@ -730,6 +946,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             _max = func == AggFunc.Max && floating;
             _minL = func == AggFunc.Min && !floating;
             _maxL = func == AggFunc.Max && !floating;
+            _corr = func == AggFunc.Corr;
+            _moments = Moments(func) && !_corr;
         }
 
         public void Grow(int groups, long[] rows)
@@ -747,12 +965,54 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             if (_maxL) { Array.Resize(ref MaxL, size); Array.Fill(MaxL, long.MinValue, old, size - old); }
             if (_min) { Array.Resize(ref Min, size); Array.Fill(Min, double.NaN, old, size - old); }
             if (_max) { Array.Resize(ref Max, size); Array.Fill(Max, double.NegativeInfinity, old, size - old); }
+            if (_moments) { Array.Resize(ref Mean, size); Array.Resize(ref M2, size); }
+            if (_corr)
+            {
+                Array.Resize(ref SumX, size); Array.Resize(ref SumY, size);
+                Array.Resize(ref SumXX, size); Array.Resize(ref SumYY, size); Array.Resize(ref SumXY, size);
+            }
+        }
+
+        /// <summary>Room for <paramref name="more"/> further collected values.</summary>
+        public void Reserve(int more)
+        {
+            if (Values + more <= Value.Length) return;
+            int size = (int)Math.Min(Array.MaxLength, Math.Max(Values + (long)more, Math.Max(1024, 2L * Value.Length)));
+            Array.Resize(ref ValueGroup, size);
+            Array.Resize(ref Value, size);
+        }
+
+        /// <summary>Takes over <paramref name="o"/>'s collected values, their groups renumbered through
+        /// <paramref name="map"/> (o's group -> this state's group; -1 drops the value).</summary>
+        public void AppendValues(Slots o, int[] map)
+        {
+            if (o.Values == 0) return;
+            Reserve(o.Values);
+            for (int i = 0; i < o.Values; i++)
+            {
+                int g = map[o.ValueGroup[i]];
+                if (g < 0) continue;
+                ValueGroup[Values] = g;
+                Value[Values++] = o.Value[i];
+            }
         }
 
         /// <summary>Folds group <paramref name="og"/> of <paramref name="o"/> into group g (a shared count is merged once,
         /// by the group state).</summary>
         public void Merge(int g, Slots o, int og)
         {
+            if (_moments && o.Count[og] > 0)
+            {
+                // Chan et al.'s pairwise combination of two groups' means and squared deviations.
+                double na = Count[g], nb = o.Count[og], n = na + nb, delta = o.Mean[og] - Mean[g];
+                Mean[g] += delta * nb / n;
+                M2[g] += o.M2[og] + delta * delta * na * nb / n;
+            }
+            if (_corr)
+            {
+                SumX[g] += o.SumX[og]; SumY[g] += o.SumY[og];
+                SumXX[g] += o.SumXX[og]; SumYY[g] += o.SumYY[og]; SumXY[g] += o.SumXY[og];
+            }
             if (!SharedCount) Count[g] += o.Count[og];
             if (_long) Long[g] = unchecked(Long[g] + o.Long[og]);
             if (_wide) Wide[g] += o.Wide[og];

@@ -44,8 +44,42 @@ public sealed class SortSimd : ISortImpl
         var (words, tiedFrom) = PackedWords(batch, spec.Keys, n);
         int[] order;
         if (spec.Limit is int limit && limit < n && limit <= TopNLimit) order = TopN(batch, spec, words, tiedFrom, limit);
-        else order = SortRows(batch, spec, words, tiedFrom, Identity(n));
+        else order = MultiWordOrder(batch, spec.Keys, words, tiedFrom) ?? SortRows(batch, spec, words, tiedFrom, Identity(n));
         return new ColumnBatch(batch.Schema, batch.Columns.Select(c => c.Gather(order)).ToArray(), order.Length);
+    }
+
+    /// <summary>The rows of a compact batch in key order (ties in row order), as <see cref="Sort"/> orders them.</summary>
+    public static int[] Order(ColumnBatch batch, IReadOnlyList<SortKey> keys)
+    {
+        var spec = new SortSpec(batch.Schema, keys, null);
+        var (words, tiedFrom) = PackedWords(batch, keys, batch.PhysicalRows);
+        return MultiWordOrder(batch, keys, words, tiedFrom) ?? SortRows(batch, spec, words, tiedFrom, Identity(batch.PhysicalRows));
+    }
+
+    // Keys that one word cannot hold (a partition id and a double, say) sorted by one word per run of keys that fits,
+    // least significant word first: each radix sort is stable, so the earlier words decide and ties stay in row order.
+    // Null when a key has no exact word (strings past 7 bytes), or when one word held every key.
+    private static int[]? MultiWordOrder(ColumnBatch batch, IReadOnlyList<SortKey> keys, ulong[] first, int tiedFrom)
+    {
+        if (tiedFrom >= keys.Count || tiedFrom == 0) return null;
+        int n = batch.PhysicalRows;
+        var words = new List<ulong[]> { first };
+        for (int covered = tiedFrom; covered < keys.Count;)
+        {
+            var (w, t) = PackedWords(batch, keys.Skip(covered).ToList(), n);
+            if (t == 0) return null;
+            words.Add(w);
+            covered += t;
+        }
+        var rows = Identity(n);
+        var sortKeys = new ulong[n];
+        for (int g = words.Count - 1; g >= 0; g--)
+        {
+            var w = words[g];
+            for (int i = 0; i < n; i++) sortKeys[i] = w[rows[i]];
+            RadixSort(sortKeys, rows);
+        }
+        return rows;
     }
 
     private static int[] Identity(int n)
