@@ -182,13 +182,13 @@ public sealed class SimdDifferentialTests
     public void Keys_that_are_nearly_all_distinct_aggregate_by_hash_partition_as_scalar(int rowsPerKey)
     {
         // Most sampled rows open a group: each thread takes one hash partition of the keys, and nothing is merged.
-        var schema = new Schema([new Field("k", DataType.Int64), new Field("v", DataType.Float64), new Field("i", DataType.Int32)]);
+        // k alone packs into one word; with w (a full-range function of k) the key takes two words.
+        var schema = new Schema([new Field("k", DataType.Int64), new Field("v", DataType.Float64), new Field("i", DataType.Int32), new Field("w", DataType.Int64)]);
         var rng = new Random(rowsPerKey);
-        var batches = Enumerable.Range(0, 3).Select(b => ColumnBatch.FromRows(schema, Enumerable.Range(0, 40_000).Select(r => new object?[]
+        var batches = Enumerable.Range(0, 3).Select(b => ColumnBatch.FromRows(schema, Enumerable.Range(0, 40_000).Select(r =>
         {
-            rng.Next(50) == 0 ? null : (long)((b * 40_000 + r) / rowsPerKey) * 1_000_003L,
-            rng.Next(5) == 0 ? null : rng.NextDouble(),
-            rng.Next(100),
+            long? k = rng.Next(50) == 0 ? null : (long)((b * 40_000 + r) / rowsPerKey) * 1_000_003L;
+            return new object?[] { k, rng.Next(5) == 0 ? null : rng.NextDouble(), rng.Next(100), k is { } x ? unchecked(x * -7046029254386353131L) : 0L };
         }).ToList())).ToList();
         batches[1] = batches[1].WithSelection([.. Enumerable.Range(0, 40_000).Where(r => r % 7 != 3)]);
         AggregateCall[] calls =
@@ -196,14 +196,17 @@ public sealed class SimdDifferentialTests
             new(AggFunc.CountStar, -1, false, DataType.Int64), new(AggFunc.Sum, 1, false, DataType.Float64), new(AggFunc.Max, 2, false, DataType.Int32),
             new(AggFunc.Avg, 2, false, DataType.Float64), new(AggFunc.Median, 1, false, DataType.Float64),
         ];
-        var spec = new AggregateSpec(schema, [0], calls, new Schema([schema[0], .. calls.Select((c, i) => new Field($"a{i}", c.ResultType))]));
         var saved = SimdCapabilities.Threads;
         try
         {
-            foreach (int threads in new[] { 1, 2, 3 })
+            foreach (int[] keys in new[] { new[] { 0 }, [0, 3] })
             {
-                SimdCapabilities.Threads = threads;
-                Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), batches, spec));
+                var spec = new AggregateSpec(schema, keys, calls, new Schema([.. keys.Select(k => schema[k]), .. calls.Select((c, i) => new Field($"a{i}", c.ResultType))]));
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    SimdCapabilities.Threads = threads;
+                    Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), batches, spec));
+                }
             }
         }
         finally { SimdCapabilities.Threads = saved; }

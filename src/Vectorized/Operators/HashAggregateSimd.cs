@@ -72,7 +72,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         var sharedCount = spec.Aggregates.Select(c => encoder is not null && !c.Distinct && !Moments(c.Func) && !Collects(c.Func)
             && (c.InputOrdinal < 0 || batches.All(b => b[c.InputOrdinal].Validity is null))).ToArray();
         int threads = SimdCapabilities.EffectiveThreads;
-        if (encoder is { Packed: true } && !direct && threads > 1 && !spec.Aggregates.Any(a => a.Distinct)
+        if (encoder is not null && !direct && threads > 1 && !spec.Aggregates.Any(a => a.Distinct)
             && DistinctShare(encoder, batches) is var share and >= HighCardinalityShare)
             return PartitionedAggregate(spec, batches, live, morsels, encoder, sharedCount, threads, share);
         var states = new List<GroupState>();
@@ -103,11 +103,14 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         if (batches.Count == 0) return 0;
         int n = Math.Min(MorselRows, batches[0].PhysicalRows);
         if (n < 1024) return 0;
-        var words = new long[n];
+        int w = encoder.Words;
+        var words = new long[n * w];
         encoder.Encode(0, 0, n, words);
-        Array.Sort(words);
+        var hashes = new ulong[n];
+        for (int i = 0; i < n; i++) hashes[i] = w == 1 ? (ulong)words[i] : KeyHash.Mix(words.AsSpan(i * w, w));
+        Array.Sort(hashes);
         int distinct = 1;
-        for (int i = 1; i < n; i++) if (words[i] != words[i - 1]) distinct++;
+        for (int i = 1; i < n; i++) if (hashes[i] != hashes[i - 1]) distinct++;
         return (double)distinct / n;
     }
 
@@ -278,8 +281,12 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             long repBase = (long)part << 32 | (uint)start;
             if (_partitions > 1)
             {
-                for (int i = 0; i < count; i++)
-                    slots[i] = anyDead && !live[i] || PartitionOf(words[i]) != _partition ? Trash() : PackedSlot(words[i], repBase + i);
+                for (int i = 0, w = enc.Words; i < count; i++)
+                {
+                    ulong hash = enc.Packed ? KeyHash.Mix(words[i]) : KeyHash.Mix(words.AsSpan(i * w, w));
+                    slots[i] = anyDead && !live[i] || PartitionOf(hash) != _partition ? Trash()
+                        : enc.Packed ? PackedSlot(words[i], repBase + i) : WideSlot(words.AsSpan(i * w, w), repBase + i);
+                }
                 return;
             }
             for (int i = 0, w = enc.Words; i < count; i++)
@@ -289,7 +296,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         }
 
         // The high bits of the key's hash, scaled to the partition count.
-        private int PartitionOf(long key) => (int)(((KeyHash.Mix(key) >> 32) * (ulong)_partitions) >> 32);
+        private int PartitionOf(ulong hash) => (int)(((hash >> 32) * (ulong)_partitions) >> 32);
 
         private int Trash()
         {
