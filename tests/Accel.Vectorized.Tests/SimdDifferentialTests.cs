@@ -318,7 +318,8 @@ public sealed class SimdDifferentialTests
     private static Expr B(BinaryOp op, Expr l, Expr r) => new BinaryExpr(op, l, r);
     private static Expr F(string name, params Expr[] args) => new FunctionCall(name, args);
 
-    /// <summary>String comparisons with literals and between columns, IN lists, LIKE with '%' patterns, date parts.</summary>
+    /// <summary>String comparisons with literals and between columns, IN lists, LIKE with '%' patterns, date parts,
+    /// substrings at literal positions (ASCII and not).</summary>
     public static readonly Expr[] StringPredicates =
     [
         B(BinaryOp.Equal, C("s"), L("ASIA")), B(BinaryOp.NotEqual, C("s"), L("")), B(BinaryOp.LessThan, C("s"), L("MAIL")),
@@ -329,6 +330,8 @@ public sealed class SimdDifferentialTests
         F("like", C("s"), L("%")), F("like", C("s"), L("")), F("like", C("t"), L("%e%e%")),
         B(BinaryOp.And, B(BinaryOp.Equal, F("year", C("dt")), L(1995)), B(BinaryOp.GreaterThan, F("month", C("dt")), L(6))),
         B(BinaryOp.Equal, F("dayofmonth", C("dt")), L(31)),
+        new InExpr(F("substring", C("s"), L(1), L(2)), [L("AI"), L("PR"), L("é-")]), B(BinaryOp.Equal, F("substring", C("t"), L(-3), L(2)), L("ue")),
+        B(BinaryOp.Equal, F("substring", C("s"), L(0)), C("s")), B(BinaryOp.LessThan, F("substring", C("s"), L(3), L(100)), L("R")),
     ];
 
     /// <summary>CASE WHEN over numbers and decimals, casts into decimals (widening, narrowing with rounding, overflow to NULL) and to double.</summary>
@@ -341,6 +344,7 @@ public sealed class SimdDifferentialTests
         new CastExpr(C("m"), DataType.Decimal(12, 0)), new CastExpr(C("m"), DataType.Decimal(4, 1)), new CastExpr(C("m"), DataType.Float64),
         F("year", C("dt")),
         B(BinaryOp.Divide, C("m"), new CastExpr(C("n"), DataType.Decimal(10, 0))), B(BinaryOp.Divide, L(100.00m), C("m")),
+        F("substring", C("s"), L(2), L(3)), F("substring", C("t"), L(-4)), F("substring", C("s"), L(20), L(2)),
     ];
 
     [Theory, MemberData(nameof(Densities))]
@@ -369,6 +373,7 @@ public sealed class SimdDifferentialTests
     public void Like_patterns_beyond_text_and_percent_and_string_results_are_declined()
     {
         Assert.Contains("LIKE with a pattern other than text and '%'", SimdEvaluator.Unsupported(Binder.Bind(F("like", C("s"), L("A_R")), StringSchema), StringSchema));
+        Assert.Contains("substring of a computed string or at computed positions", SimdEvaluator.Unsupported(Binder.Bind(F("substring", C("s"), C("n"), L(2)), StringSchema), StringSchema));
         Assert.Contains("CASE WHEN producing string", SimdEvaluator.Unsupported(Binder.Bind(new CaseWhenExpr([(B(BinaryOp.Equal, C("n"), L(1)), C("s"))], C("t")), StringSchema), StringSchema));
     }
 

@@ -325,12 +325,18 @@ public static class FunctionCatalog
     /// <summary>Spark's substring: 1-based; position 0 acts as 1; a negative position counts from the end.</summary>
     public static string Substring(string s, int pos, int length)
     {
-        int len = s.Length;
+        var (start, end) = SubstringRange(s.Length, pos, length);
+        return s.Substring(start, end - start);
+    }
+
+    /// <summary>The [start, end) range that <see cref="Substring"/> takes of a text of <paramref name="len"/> characters.</summary>
+    public static (int Start, int End) SubstringRange(int len, int pos, int length)
+    {
         long start = pos > 0 ? pos - 1 : pos < 0 ? len + pos : 0;
         long end = start + length;
         start = Math.Max(start, 0);
         end = Math.Min(end, len);
-        return start >= end ? "" : s.Substring((int)start, (int)(end - start));
+        return start >= end ? (0, 0) : ((int)start, (int)end);
     }
 
     /// <summary>SQL LIKE (% any run, _ one character, \ escapes) as an anchored regular expression.</summary>

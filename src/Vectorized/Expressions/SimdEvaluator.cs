@@ -38,7 +38,9 @@ public static class SimdEvaluator
                 BoundFunction { Name: "like" } f when f.Args[1] is not BoundLiteral { Value: string p } || LikePattern.TryCreate(p) is null
                     => "LIKE with a pattern other than text and '%'",
                 BoundFunction { Name: "like" } f when f.Args[0] is not BoundColumn => "LIKE over a computed string",
-                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" } => null,
+                BoundFunction { Name: "substring" } f when f.Args[0] is not BoundColumn || f.Args.Skip(1).Any(a => a is not BoundLiteral { Value: int })
+                    => "substring of a computed string or at computed positions",
+                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" } => null,
                 BoundFunction f => $"function '{f.Name}'",
                 BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
                 _ => null,
@@ -71,6 +73,7 @@ public static class SimdEvaluator
         switch (Eval(e, columns, rows))
         {
             case Vec v: return Build(e.Type, v.Values, Bitmask.ToValidity(v.Valid, rows), rows);
+            case Str s: return s.Column;
             case Const c: return ScalarEvaluator.Constant(e.Type, Storage.ToClr(e.Type, c.Value), rows);
             case Truth t:
             {
@@ -156,6 +159,9 @@ public static class SimdEvaluator
                 return Widen(Eval(c.Child, cols, n), c.Type, n);
             case BoundFunction { Name: "like" } f:
                 return Like((Str)Eval(f.Args[0], cols, n), LikePattern.TryCreate((string)((BoundLiteral)f.Args[1]).Value!)!, n);
+            case BoundFunction { Name: "substring" } f:
+                return Substring((Str)Eval(f.Args[0], cols, n), (int)((BoundLiteral)f.Args[1]).Value!,
+                    f.Args.Count > 2 ? (int)((BoundLiteral)f.Args[2]).Value! : int.MaxValue, n);
             case BoundFunction { Name: "pow" or "sqrt" } f:
                 return DoubleFunction(f.Name, f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
             case BoundFunction f:
@@ -530,6 +536,38 @@ public static class SimdEvaluator
 
     // pow and sqrt over doubles (the binder casts their arguments), with Math.Pow and Math.Sqrt as the scalar path
     // computes them; a NULL argument makes the row NULL.
+    // Spark's substring at literal positions: an all-ASCII row is cut by bytes (each byte is one character there), any
+    // other row by the scalar rule on its decoded text; the cut never lengthens a row, so the source's byte count bounds it.
+    private static Value Substring(Str s, int pos, int length, int n)
+    {
+        var src = s.Column;
+        var offsets = new int[n + 1];
+        var data = new byte[Math.Max(0, src.Offsets[n] - src.Offsets[0])];
+        int at = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if ((s.Valid[i >> 6] >> (i & 63) & 1) != 0)
+            {
+                var bytes = src.GetBytes(i);
+                if (System.Text.Ascii.IsValid(bytes))
+                {
+                    var (start, end) = FunctionCatalog.SubstringRange(bytes.Length, pos, length);
+                    bytes[start..end].CopyTo(data.AsSpan(at));
+                    at += end - start;
+                }
+                else
+                {
+                    var cut = System.Text.Encoding.UTF8.GetBytes(FunctionCatalog.Substring(System.Text.Encoding.UTF8.GetString(bytes), pos, length));
+                    if (at + cut.Length > data.Length) Array.Resize(ref data, Math.Max(at + cut.Length, 2 * data.Length));
+                    cut.CopyTo(data.AsSpan(at));
+                    at += cut.Length;
+                }
+            }
+            offsets[i + 1] = at;
+        }
+        return new Str(new StringVector(offsets, data, Bitmask.ToValidity(s.Valid, n), n), s.Valid);
+    }
+
     private static Value DoubleFunction(string name, Value[] args, int n)
     {
         Func<double, double, double> f = name == "pow" ? Math.Pow : (x, _) => Math.Sqrt(x);

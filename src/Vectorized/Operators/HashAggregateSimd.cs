@@ -217,6 +217,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         {
             if (_directSlot.Length > 0) System.Buffers.ArrayPool<int>.Shared.Return(_directSlot);
             _directSlot = [];
+            foreach (var a in _aggs) a.Release();
         }
 
         /// <summary>Groups so far (the discarded group included).</summary>
@@ -696,7 +697,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             var start = new int[groups + 1];
             for (int g = 0; g < groups; g++) start[g + 1] = start[g] + (int)s.Count[g];
             var at = start[..groups];
-            var sorted = new double[s.Values];
+            var sorted = System.Buffers.ArrayPool<double>.Shared.Rent(Math.Max(1, s.Values));
             for (int i = 0; i < s.Values; i++) sorted[at[s.ValueGroup[i]]++] = s.Value[i];
             int n = order.Length;
             var v = new double[n];
@@ -713,6 +714,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 int g = order[i];
                 if (s.Count[g] > 0) v[i] = Accel.Operators.Percentiles.Interpolated(sorted.AsSpan(start[g], start[g + 1] - start[g]), fraction);
             });
+            System.Buffers.ArrayPool<double>.Shared.Return(sorted);
             return new PrimitiveVector<double>(call.ResultType, v, anyNull ? valid : null);
         }
 
@@ -984,9 +986,26 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         public void Reserve(int more)
         {
             if (Values + more <= Value.Length) return;
-            int size = (int)Math.Min(Array.MaxLength, Math.Max(Values + (long)more, Math.Max(1024, 2L * Value.Length)));
-            Array.Resize(ref ValueGroup, size);
-            Array.Resize(ref Value, size);
+            // Pooled, and grown fourfold: tens of millions of values in fresh arrays were mostly page faults and copies.
+            int size = (int)Math.Min(Array.MaxLength, Math.Max(Values + (long)more, Math.Max(1 << 16, 4L * Value.Length)));
+            ValueGroup = Regrow(ValueGroup, size);
+            Value = Regrow(Value, size);
+        }
+
+        private T[] Regrow<T>(T[] old, int size)
+        {
+            var grown = System.Buffers.ArrayPool<T>.Shared.Rent(size);
+            old.AsSpan(0, Values).CopyTo(grown);
+            if (old.Length > 0) System.Buffers.ArrayPool<T>.Shared.Return(old);
+            return grown;
+        }
+
+        /// <summary>Returns the pooled value arrays; the slots take no values afterwards.</summary>
+        public void Release()
+        {
+            if (Value.Length > 0) System.Buffers.ArrayPool<double>.Shared.Return(Value);
+            if (ValueGroup.Length > 0) System.Buffers.ArrayPool<int>.Shared.Return(ValueGroup);
+            (Value, ValueGroup, Values) = ([], [], 0);
         }
 
         /// <summary>Takes over <paramref name="o"/>'s collected values, their groups renumbered through
