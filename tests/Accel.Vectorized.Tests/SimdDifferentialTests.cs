@@ -370,6 +370,22 @@ public sealed class SimdDifferentialTests
     }
 
     [Fact]
+    public void Substring_of_invalid_utf8_rows_that_re_encode_longer_equals_scalar()
+    {
+        // Each invalid byte decodes to U+FFFD, three bytes again: the cut rows outgrow the source's bytes.
+        var bytes = new List<byte>();
+        var offsets = new List<int> { 0 };
+        for (int r = 0; r < 200; r++)
+        {
+            bytes.AddRange(r % 2 == 1 ? [0xFF, 0xFE] : "0123456789"u8.ToArray());
+            offsets.Add(bytes.Count);
+        }
+        var schema = new Schema([new Field("s", DataType.Utf8)]);
+        var batch = new ColumnBatch(schema, [new StringVector([.. offsets], [.. bytes])], 200);
+        Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch, F("substring", C("s"), L(1), L(100))));
+    }
+
+    [Fact]
     public void Like_patterns_beyond_text_and_percent_and_string_results_are_declined()
     {
         Assert.Contains("LIKE with a pattern other than text and '%'", SimdEvaluator.Unsupported(Binder.Bind(F("like", C("s"), L("A_R")), StringSchema), StringSchema));

@@ -537,7 +537,7 @@ public static class SimdEvaluator
     // pow and sqrt over doubles (the binder casts their arguments), with Math.Pow and Math.Sqrt as the scalar path
     // computes them; a NULL argument makes the row NULL.
     // Spark's substring at literal positions: an all-ASCII row is cut by bytes (each byte is one character there), any
-    // other row by the scalar rule on its decoded text; the cut never lengthens a row, so the source's byte count bounds it.
+    // other row by the scalar rule on its decoded text (invalid UTF-8 re-encodes longer, so every copy checks room).
     private static Value Substring(Str s, int pos, int length, int n)
     {
         var src = s.Column;
@@ -552,6 +552,7 @@ public static class SimdEvaluator
                 if (System.Text.Ascii.IsValid(bytes))
                 {
                     var (start, end) = FunctionCatalog.SubstringRange(bytes.Length, pos, length);
+                    if (at + end - start > data.Length) Array.Resize(ref data, Math.Max(at + end - start, 2 * data.Length));
                     bytes[start..end].CopyTo(data.AsSpan(at));
                     at += end - start;
                 }

@@ -420,6 +420,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 {
                     if (vx is not null && !vx.IsValid(start + i)) continue;
                     int g = slots.Length > 0 ? slots[i] : 0;
+                    if (g == _trash) continue;
                     double v = xs[i], delta = v - mean[g];
                     mean[g] += delta / ++n[g];
                     m2[g] += delta * (v - mean[g]);
@@ -432,6 +433,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             {
                 if (vx is not null && !vx.IsValid(start + i) || vy is not null && !vy.IsValid(start + i)) continue;
                 int g = slots.Length > 0 ? slots[i] : 0;
+                if (g == _trash) continue;
                 double a = xs[i], c = ys[i];
                 n[g]++;
                 sx[g] += a; sy[g] += c; sxx[g] += a * a; syy[g] += c * c; sxy[g] += a * c;
@@ -454,6 +456,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             {
                 if (valid is not null && !valid.IsValid(start + i)) continue;
                 int g = slots.Length > 0 ? slots[i] : 0;
+                // The discarded group (rows outside the selection or another thread's partition) keeps nothing.
+                if (g == _trash) continue;
                 n[g]++;
                 groups[o] = g;
                 values[o++] = xs[i];
