@@ -534,8 +534,6 @@ public static class SimdEvaluator
         return new Truth(Bitmask.And(mask, s.Valid), Bitmask.AndNot(s.Valid, mask));
     }
 
-    // pow and sqrt over doubles (the binder casts their arguments), with Math.Pow and Math.Sqrt as the scalar path
-    // computes them; a NULL argument makes the row NULL.
     // Spark's substring at literal positions: an all-ASCII row is cut by bytes (each byte is one character there), any
     // other row by the scalar rule on its decoded text (invalid UTF-8 re-encodes longer, so every copy checks room).
     private static Value Substring(Str s, int pos, int length, int n)
@@ -569,6 +567,8 @@ public static class SimdEvaluator
         return new Str(new StringVector(offsets, data, Bitmask.ToValidity(s.Valid, n), n), s.Valid);
     }
 
+    // pow and sqrt over doubles (the binder casts their arguments), with Math.Pow and Math.Sqrt as the scalar path
+    // computes them; a NULL argument makes the row NULL.
     private static Value DoubleFunction(string name, Value[] args, int n)
     {
         Func<double, double, double> f = name == "pow" ? Math.Pow : (x, _) => Math.Sqrt(x);

@@ -176,7 +176,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private readonly AggregateSpec _spec;
         private readonly KeyEncoder? _encoder;
         private readonly bool _direct;
-        // This state's hash partition of the packed keys, of _partitions (1: every key).
+        // This state's hash partition of the keys, of _partitions (1: every key).
         private readonly int _partition, _partitions;
         private readonly LongHashTable? _table;
         private readonly WideKeyTable? _wide;
@@ -280,24 +280,18 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             var words = _words;
             enc.Encode(part, start, count, words);
             long repBase = (long)part << 32 | (uint)start;
-            if (_partitions > 1)
-            {
-                for (int i = 0, w = enc.Words; i < count; i++)
-                {
-                    ulong hash = enc.Packed ? KeyHash.Mix(words[i]) : KeyHash.Mix(words.AsSpan(i * w, w));
-                    slots[i] = anyDead && !live[i] || PartitionOf(hash) != _partition ? Trash()
-                        : enc.Packed ? PackedSlot(words[i], repBase + i) : WideSlot(words.AsSpan(i * w, w), repBase + i);
-                }
-                return;
-            }
             for (int i = 0, w = enc.Words; i < count; i++)
-                slots[i] = anyDead && !live[i] ? Trash()
+                slots[i] = anyDead && !live[i] || _partitions > 1 && !InPartition(words.AsSpan(i * w, w), enc.Packed) ? Trash()
                     : enc.Packed ? PackedSlot(words[i], repBase + i)
                     : WideSlot(words.AsSpan(i * w, w), repBase + i);
         }
 
-        // The high bits of the key's hash, scaled to the partition count.
-        private int PartitionOf(ulong hash) => (int)(((hash >> 32) * (ulong)_partitions) >> 32);
+        // Whether a key belongs to this state's hash partition: the high bits of its hash, scaled to the partition count.
+        private bool InPartition(ReadOnlySpan<long> key, bool packed)
+        {
+            ulong hash = packed ? KeyHash.Mix(key[0]) : KeyHash.Mix(key);
+            return (int)(((hash >> 32) * (ulong)_partitions) >> 32) == _partition;
+        }
 
         private int Trash()
         {
@@ -407,10 +401,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         // path); corr keeps the raw sums of both inputs over the rows where both are non-NULL, as the scalar path does.
         private void AccumulateMoments(Slots s, ColumnVector x, ColumnVector? y, int start, int count, ReadOnlySpan<int> slots)
         {
-            if (_x.Length < count) { _x = new double[MorselRows]; _y = new double[MorselRows]; }
-            var xs = _x.AsSpan(0, count);
-            AsDoubles(x, start, xs);
-            if (y is not null) AsDoubles(y, start, _y.AsSpan(0, count));
+            var xs = AsDoubles(x, start, count, ref _x);
             var (vx, vy) = (x.Validity, y?.Validity);
             long[] n = s.Count;
             if (y is null)
@@ -427,7 +418,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 }
                 return;
             }
-            var ys = _y.AsSpan(0, count);
+            var ys = AsDoubles(y, start, count, ref _y);
             double[] sx = s.SumX, sy = s.SumY, sxx = s.SumXX, syy = s.SumYY, sxy = s.SumXY;
             for (int i = 0; i < xs.Length; i++)
             {
@@ -443,9 +434,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         // Median and percentile keep every non-NULL value with its group; the groups' values are ordered at the end.
         private void CollectValues(Slots s, ColumnVector x, int start, int count, ReadOnlySpan<int> slots)
         {
-            if (_x.Length < count) { _x = new double[MorselRows]; _y = new double[MorselRows]; }
-            var xs = _x.AsSpan(0, count);
-            AsDoubles(x, start, xs);
+            var xs = AsDoubles(x, start, count, ref _x);
             s.Reserve(count);
             var valid = x.Validity;
             long[] n = s.Count;
@@ -465,8 +454,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             s.Values = o;
         }
 
-        private static void AsDoubles(ColumnVector c, int start, Span<double> dst)
+        // A morsel of a numeric column as doubles, in a buffer the state keeps.
+        private static Span<double> AsDoubles(ColumnVector c, int start, int count, ref double[] buffer)
         {
+            if (buffer.Length < count) buffer = new double[MorselRows];
+            var dst = buffer.AsSpan(0, count);
             switch (c)
             {
                 case PrimitiveVector<double> v: v.Values.AsSpan(start, dst.Length).CopyTo(dst); break;
@@ -475,6 +467,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                 case PrimitiveVector<int> v: for (int i = 0; i < dst.Length; i++) dst[i] = v.Values[start + i]; break;
                 default: throw new AccelException($"no SIMD moments over {c.Type}");
             }
+            return dst;
         }
 
         // One loop per value type and aggregate kind, each touching only its own slot arrays; NULL inputs are skipped.
@@ -608,12 +601,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             int n = order.Length;
             var type = call.ResultType;
             if (call.Func is AggFunc.Count or AggFunc.CountStar) return new PrimitiveVector<long>(type, Gather(s.Count, order));
-            if (Moments(call.Func)) return MomentsColumn(call, s, order);
-            if (Collects(call.Func)) return PercentileColumn(call, s, order);
-            var valid = new ValidityBitmap(n);
-            bool anyNull = false;
-            for (int i = 0; i < n; i++)
-                if (s.Count[order[i]] == 0) { valid.Set(i, false); anyNull = true; }
+            // Sample statistics and corr need two values, everything else one.
+            long needed = call.Func is AggFunc.StdDev or AggFunc.Variance or AggFunc.Corr ? 2 : 1;
+            var (valid, anyNull) = Counted(s, order, needed);
+            if (Moments(call.Func)) return MomentsColumn(call, s, order, needed, anyNull ? valid : null);
+            if (Collects(call.Func)) return PercentileColumn(call, s, order, anyNull ? valid : null);
             bool floating = inType!.IsFloating;
             switch (call.Func)
             {
@@ -665,20 +657,26 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             }
         }
 
-        // The scalar path's rules: sample statistics and corr need two rows, population ones one; corr is NaN when
-        // either input is constant.
-        private static ColumnVector MomentsColumn(AggregateCall call, Slots s, int[] order)
+        // Output row i is valid when its group saw at least `needed` values; anyNull says whether one did not.
+        private static (ValidityBitmap Valid, bool AnyNull) Counted(Slots s, int[] order, long needed)
+        {
+            var valid = new ValidityBitmap(order.Length);
+            bool anyNull = false;
+            for (int i = 0; i < order.Length; i++)
+                if (s.Count[order[i]] < needed) { valid.Set(i, false); anyNull = true; }
+            return (valid, anyNull);
+        }
+
+        // The scalar path's rules; corr is NaN when either input is constant.
+        private static ColumnVector MomentsColumn(AggregateCall call, Slots s, int[] order, long needed, ValidityBitmap? validity)
         {
             int n = order.Length;
             var v = new double[n];
-            var valid = new ValidityBitmap(n);
-            bool anyNull = false;
             for (int i = 0; i < n; i++)
             {
                 int g = order[i];
                 long c = s.Count[g];
-                bool sample = call.Func is AggFunc.StdDev or AggFunc.Variance or AggFunc.Corr;
-                if (c < (sample ? 2 : 1)) { valid.Set(i, false); anyNull = true; continue; }
+                if (c < needed) continue;
                 switch (call.Func)
                 {
                     case AggFunc.Variance: v[i] = s.M2[g] / (c - 1); break;
@@ -691,11 +689,11 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                         break;
                 }
             }
-            return new PrimitiveVector<double>(call.ResultType, v, anyNull ? valid : null);
+            return new PrimitiveVector<double>(call.ResultType, v, validity);
         }
 
         // The values laid out by group (a counting sort on the group ids), then each group's percentile on its own range.
-        private static ColumnVector PercentileColumn(AggregateCall call, Slots s, int[] order)
+        private static ColumnVector PercentileColumn(AggregateCall call, Slots s, int[] order, ValidityBitmap? validity)
         {
             int groups = s.Count.Length;
             var start = new int[groups + 1];
@@ -705,21 +703,14 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             for (int i = 0; i < s.Values; i++) sorted[at[s.ValueGroup[i]]++] = s.Value[i];
             int n = order.Length;
             var v = new double[n];
-            var valid = new ValidityBitmap(n);
-            bool anyNull = false;
             double fraction = call.Func == AggFunc.Median ? 0.5 : call.Fraction;
-            for (int i = 0; i < n; i++)
-            {
-                int g = order[i];
-                if (s.Count[g] == 0) { valid.Set(i, false); anyNull = true; }
-            }
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads }, i =>
             {
                 int g = order[i];
                 if (s.Count[g] > 0) v[i] = Accel.Operators.Percentiles.Interpolated(sorted.AsSpan(start[g], start[g + 1] - start[g]), fraction);
             });
             System.Buffers.ArrayPool<double>.Shared.Return(sorted);
-            return new PrimitiveVector<double>(call.ResultType, v, anyNull ? valid : null);
+            return new PrimitiveVector<double>(call.ResultType, v, validity);
         }
 
         private static T[] Gather<T>(T[] values, int[] order)
@@ -946,6 +937,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         /// <summary>Whether <see cref="Count"/> is the group state's row count rather than this aggregate's own.</summary>
         public readonly bool SharedCount;
         private readonly bool _long, _wide, _double, _minL, _maxL, _min, _max, _moments, _corr;
+        // Groups the arrays hold (a shared count is sized by the group state).
+        private int _capacity;
 
         public Slots(AggFunc func, DataType? input, bool sharedCount)
         {
@@ -966,10 +959,9 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         public void Grow(int groups, long[] rows)
         {
             if (SharedCount) Count = rows;
-            int old = _long ? Long.Length : _wide ? Wide.Length : _double ? Double.Length : _minL ? MinL.Length : _maxL ? MaxL.Length
-                : _min ? Min.Length : _max ? Max.Length : Count.Length;
-            if (groups <= old) return;
-            int size = Math.Max(16, Math.Max(groups, old * 2));
+            if (groups <= _capacity) return;
+            int old = _capacity, size = Math.Max(16, Math.Max(groups, old * 2));
+            _capacity = size;
             if (!SharedCount) Array.Resize(ref Count, size);
             if (_long) Array.Resize(ref Long, size);
             if (_wide) Array.Resize(ref Wide, size);

@@ -44,17 +44,21 @@ public sealed class SortSimd : ISortImpl
         var (words, tiedFrom) = PackedWords(batch, spec.Keys, n);
         int[] order;
         if (spec.Limit is int limit && limit < n && limit <= TopNLimit) order = TopN(batch, spec, words, tiedFrom, limit);
-        else order = MultiWordOrder(batch, spec.Keys, words, tiedFrom) ?? SortRows(batch, spec, words, tiedFrom, Identity(n));
+        else order = AllRows(batch, spec, words, tiedFrom);
         return new ColumnBatch(batch.Schema, batch.Columns.Select(c => c.Gather(order)).ToArray(), order.Length);
     }
 
     /// <summary>The rows of a compact batch in key order (ties in row order), as <see cref="Sort"/> orders them.</summary>
     public static int[] Order(ColumnBatch batch, IReadOnlyList<SortKey> keys)
     {
-        var spec = new SortSpec(batch.Schema, keys, null);
         var (words, tiedFrom) = PackedWords(batch, keys, batch.PhysicalRows);
-        return MultiWordOrder(batch, keys, words, tiedFrom) ?? SortRows(batch, spec, words, tiedFrom, Identity(batch.PhysicalRows));
+        return AllRows(batch, new SortSpec(batch.Schema, keys, null), words, tiedFrom);
     }
+
+    // Every row in order: by one radix sort per word when the keys take several exact words, else by the first word
+    // with comparisons for the keys it leaves tied.
+    private static int[] AllRows(ColumnBatch batch, SortSpec spec, ulong[] words, int tiedFrom) =>
+        MultiWordOrder(batch, spec.Keys, words, tiedFrom) ?? SortRows(batch, spec, words, tiedFrom, Identity(batch.PhysicalRows));
 
     // Keys that one word cannot hold (a partition id and a double, say) sorted by one word per run of keys that fits,
     // least significant word first: each radix sort is stable, so the earlier words decide and ties stay in row order.
