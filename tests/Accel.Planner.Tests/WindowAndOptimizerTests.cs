@@ -163,6 +163,52 @@ public sealed class WindowAndOptimizerTests : IClassFixture<DataFrameVsDuckDbTes
         AssertSame(df, sql);
     }
 
+    [Theory]
+    [InlineData("row_number() OVER (PARTITION BY k ORDER BY v DESC NULLS LAST, id)", "r <= 2", 2)]
+    [InlineData("rank() OVER (PARTITION BY k ORDER BY g NULLS FIRST)", "r < 3 AND x > 10", 2)]
+    [InlineData("dense_rank() OVER (PARTITION BY g ORDER BY x NULLS LAST)", "3 >= r", 3)]
+    [InlineData("rank() OVER (ORDER BY v NULLS FIRST)", "r = 4", 4)]
+    [InlineData("row_number() OVER (PARTITION BY k, g ORDER BY d DESC, id)", "r <= 5 AND r <= 1", 1)]
+    public void A_filter_limiting_a_ranking_window_puts_a_group_limit_under_the_window(string window, string filter, int limit)
+    {
+        foreach (var path in new[] { "scalar", "simd" })
+        {
+            var (s, _, _) = Session(path);
+            string sql = $"SELECT id, k, g, r FROM (SELECT id, k, g, x, {window} AS r FROM fact) t WHERE {filter}";
+            var df = s.Sql(sql);
+            var lines = df.ExplainString().Split('\n');
+            int win = Array.FindIndex(lines, l => l.Contains("WindowExec"));
+            Assert.True(win >= 0 && lines[win + 1].Contains("WindowGroupLimitExec") && lines[win + 1].Contains($"<= {limit} ") && lines[win + 1].Contains($"path={path}"),
+                string.Join('\n', lines));
+            AssertSame(df, sql);
+        }
+    }
+
+    [Theory]
+    [InlineData("r >= 2")]
+    [InlineData("r <= 2 OR x > 10")]
+    [InlineData("r <= 0")]
+    [InlineData("r <= 1001")]
+    public void Filters_that_do_not_bound_the_rank_from_above_leave_the_window_alone(string filter)
+    {
+        var (s, _, _) = Session();
+        string sql = $"SELECT id, r FROM (SELECT id, x, row_number() OVER (PARTITION BY k ORDER BY id) AS r FROM fact) t WHERE {filter}";
+        var df = s.Sql(sql);
+        Assert.DoesNotContain("WindowGroupLimitExec", df.ExplainString());
+        AssertSame(df, sql);
+    }
+
+    [Fact]
+    public void A_group_limit_needs_the_window_directly_under_the_filter_that_limits_it()
+    {
+        var (s, _, _) = Session();
+        // The filter limits the inner window's numbers; the outer window sees every row, so nothing may be dropped below it.
+        const string sql = "SELECT id, r, c FROM (SELECT id, r, count(*) OVER (PARTITION BY k) AS c FROM (SELECT id, k, row_number() OVER (PARTITION BY k ORDER BY id) AS r FROM fact) a) b WHERE r <= 2";
+        var df = s.Sql(sql);
+        Assert.DoesNotContain("WindowGroupLimitExec", df.ExplainString());
+        AssertSame(df, sql);
+    }
+
     [Fact]
     public void An_or_over_two_tables_also_filters_each_table_by_its_own_part()
     {

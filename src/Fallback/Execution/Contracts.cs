@@ -171,3 +171,16 @@ public interface IWindowImpl : IOperatorImpl<WindowSpec>
     /// <summary>Computes the function for every row of the (materialized) input.</summary>
     ColumnBatch Window(ColumnBatch input, WindowSpec spec);
 }
+
+/// <summary>The rows a ranking function (row_number, rank, dense_rank) over these partitions and order keys could number
+/// at most <see cref="Limit"/>: a filter `rank &lt;= k` above the window needs no other row (Spark's window group limit).
+/// Output: the input columns. An implementation may keep more rows than that (a superset closed under "orders before" within
+/// a partition), never fewer; the window above numbers the rows it keeps exactly as it would have numbered them among all.</summary>
+public sealed record WindowGroupLimitSpec(Schema Input, IReadOnlyList<int> PartitionKeys, IReadOnlyList<SortKey> OrderKeys, WindowFunction Function, int Limit);
+
+/// <summary>Window group limit implementation.</summary>
+public interface IWindowGroupLimitImpl : IOperatorImpl<WindowGroupLimitSpec>
+{
+    /// <summary>The rows of the whole input (all its batches form the partitions) that can rank within the limit, as batches.</summary>
+    IReadOnlyList<ColumnBatch> Limit(IReadOnlyList<ColumnBatch> input, WindowGroupLimitSpec spec);
+}

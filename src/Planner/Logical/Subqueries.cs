@@ -268,6 +268,7 @@ public static class SubqueryRewriter
         JoinNode { Condition: { } c } => [c],
         SortNode s => s.Orders,
         WindowNode w => w.Windows,
+        WindowGroupLimitNode g => [g.Window],
         _ => [],
     };
 

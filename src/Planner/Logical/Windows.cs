@@ -29,6 +29,24 @@ public sealed class WindowNode : LogicalPlan
     public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new WindowNode(children[0], Window, Output[^1].Name, Output[^1].Id);
 }
 
+/// <summary>Keeps the rows a ranking window over the same partitions and order could number at most
+/// <see cref="Limit"/> (placed below that window by <see cref="Optimizer.WindowGroupLimit"/>); its output is its input's columns.</summary>
+public sealed class WindowGroupLimitNode(LogicalPlan child, WindowExpr window, int limit) : LogicalPlan
+{
+    /// <summary>Input.</summary>
+    public LogicalPlan Child { get; } = child;
+    /// <summary>The ranking window whose numbers are limited (row_number, rank or dense_rank).</summary>
+    public WindowExpr Window { get; } = window;
+    /// <summary>The largest number a kept row may get.</summary>
+    public int Limit { get; } = limit;
+    /// <inheritdoc />
+    public override Schema Output => Child.Output;
+    /// <inheritdoc />
+    public override IReadOnlyList<LogicalPlan> Children => [Child];
+    /// <inheritdoc />
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => new WindowGroupLimitNode(children[0], Window, Limit);
+}
+
 /// <summary>Window functions in select lists: validation, result types, and the rewrite into WindowNodes.</summary>
 public static class WindowPlanner
 {

@@ -6,7 +6,7 @@ namespace Accel.Planner.Optimizer;
 
 /// <summary>The logical rewrites every query goes through before physical planning: constant folding,
 /// predicate pushdown (through projections, into join conditions and join sides, below aggregates on
-/// grouping keys), semi and anti joins moved below inner joins, join reordering, then aggregates' inputs semi-joined with the key values their consumer can match. Projection pruning happens in the physical planner.</summary>
+/// grouping keys), semi and anti joins moved below inner joins, join reordering, then aggregates' inputs semi-joined with the key values their consumer can match, and ranking windows that a filter limits to k given only the rows that can rank within k. Projection pruning happens in the physical planner.</summary>
 public static class LogicalOptimizer
 {
     /// <summary>The optimized plan; its output has the same columns (names and attribute ids) as the input's.</summary>
@@ -17,6 +17,7 @@ public static class LogicalOptimizer
         plan = SemiJoinPushdown.Push(plan);
         plan = JoinReorder.Reorder(plan);
         plan = AggregateInputSemiJoin.Push(plan);
+        plan = WindowGroupLimit.Push(plan);
         return plan;
     }
 

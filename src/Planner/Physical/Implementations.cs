@@ -21,6 +21,8 @@ public sealed class Implementations
     public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
     /// <summary>Window functions: SIMD (ranking functions), scalar.</summary>
     public IReadOnlyList<IWindowImpl> Window { get; } = [new WindowSimd(), new WindowScalar()];
+    /// <summary>Window group limits (the rows a ranking window limited to k can number): SIMD, scalar.</summary>
+    public IReadOnlyList<IWindowGroupLimitImpl> WindowGroupLimit { get; } = [new WindowGroupLimitSimd(), new WindowGroupLimitScalar()];
     /// <summary>Sort and top-N: GPU, SIMD, scalar.</summary>
     public IReadOnlyList<ISortImpl> Sort { get; } = [new SortGpu(), new SortSimd(), new SortScalar()];
 }

@@ -31,6 +31,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         DistinctNode d => PlanDistinct(d),
         GenerateNode g => PlanGenerate(g),
         WindowNode w => PlanWindow(w, required),
+        WindowGroupLimitNode g => PlanWindowGroupLimit(g, required),
         _ => throw new AccelException($"no physical operator for {plan.GetType().Name}"),
     };
 
@@ -196,8 +197,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
                 f.Args.Count > 1 ? (int)((Literal)f.Args[1]).Value! : 1,
                 f.Args.Count > 2 ? ScalarEvaluator.Evaluate(Binder.CastTo(Binder.Bind(f.Args[2], new Schema([])), result.Type), new ColumnBatch(new Schema([]), [], 1)).GetValue(0) : null,
                 win.EffectiveFrame, output),
-            FunctionCall f => new WindowSpec(input.Output, partition, order, f.Name switch { "row_number" => WindowFunction.RowNumber, "rank" => WindowFunction.Rank, _ => WindowFunction.DenseRank },
-                null, -1, 0, null, win.EffectiveFrame, output),
+            FunctionCall f => new WindowSpec(input.Output, partition, order, Ranking(f), null, -1, 0, null, win.EffectiveFrame, output),
             _ => throw new AccelException($"not a window function: {call.DisplayName}"),
         };
         var decision = PathChooser.Choose("WindowExec", spec, impls.Window, new ExecEnvironment(input.EstimatedRows), setting);
@@ -206,6 +206,28 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var keep = child.Output.Fields.Append(result).Select(f => (Expr)new ColumnRef(f.Name, f.Id)).ToArray();
         return PlanProject(node, keep, new Schema([.. child.Output.Fields, result]));
     }
+
+    // Partition and order keys are plain columns here (the rule that places the limit requires it).
+    private ExecNode PlanWindowGroupLimit(WindowGroupLimitNode g, HashSet<long>? required)
+    {
+        var win = g.Window;
+        var used = win.PartitionBy.Concat(win.OrderBy.Select(o => o.Child)).ToArray();
+        var need = required is null ? null : new HashSet<long>(required.Concat(RefsOf(used, g.Child.Output)));
+        var child = Plan(g.Child, need);
+        int Ordinal(Expr e) => ((BoundColumn)Binder.Bind(e, child.Output)).Ordinal;
+        var f = (FunctionCall)win.Function;
+        var spec = new WindowGroupLimitSpec(child.Output, win.PartitionBy.Select(Ordinal).ToArray(),
+            win.OrderBy.Select(o => new SortKey(Ordinal(o.Child), o.Ascending, o.EffectiveNullsFirst)).ToArray(), Ranking(f), g.Limit);
+        var decision = PathChooser.Choose("WindowGroupLimitExec", spec, impls.WindowGroupLimit, EnvironmentOf(child), setting);
+        return new WindowGroupLimitExec(child, spec, impls.WindowGroupLimit, decision, child.EstimatedRows, win.DisplayName);
+    }
+
+    private static WindowFunction Ranking(FunctionCall f) => f.Name switch
+    {
+        "row_number" => WindowFunction.RowNumber,
+        "rank" => WindowFunction.Rank,
+        _ => WindowFunction.DenseRank,
+    };
 
     private ExecNode PlanJoin(JoinNode j, HashSet<long>? required, bool broadcastLeft)
     {

@@ -224,7 +224,7 @@ public sealed class SortSimd : ISortImpl
         {
             var key = keys[k];
             var col = batch[key.Ordinal];
-            bool exact = Normalize(col, n, values);
+            bool exact = Normalize(col, 0, n, values);
             if (!key.Ascending) for (int i = 0; i < n; i++) values[i] = ~values[i];
             ulong lo = ulong.MaxValue, hi = 0;
             bool anyValue = false;
@@ -251,23 +251,24 @@ public sealed class SortSimd : ISortImpl
         return (words, keys.Count);
     }
 
-    // Order-preserving unsigned values of a column (garbage under NULLs); false when equal values do not
-    // imply equal rows (strings longer than 7 bytes, compared by their first 8 bytes).
-    private static bool Normalize(ColumnVector col, int n, ulong[] dst)
+    // Order-preserving unsigned values of a column's rows [start, start+count) (garbage under NULLs); false when equal
+    // values do not imply equal rows (strings longer than 7 bytes, compared by their first 8 bytes). Without
+    // exactStrings every string is its 8-byte prefix, so that words of different ranges compare.
+    internal static bool Normalize(ColumnVector col, int start, int count, Span<ulong> dst, bool exactStrings = true)
     {
         switch (col)
         {
-            case PrimitiveVector<int> v: for (int i = 0; i < n; i++) dst[i] = (uint)(v.Values[i] ^ int.MinValue); return true;
-            case PrimitiveVector<long> v: for (int i = 0; i < n; i++) dst[i] = (ulong)(v.Values[i] ^ long.MinValue); return true;
-            case PrimitiveVector<bool> v: for (int i = 0; i < n; i++) dst[i] = v.Values[i] ? 1UL : 0UL; return true;
-            case PrimitiveVector<double> v: for (int i = 0; i < n; i++) dst[i] = DoubleBits(v.Values[i]); return true;
-            case PrimitiveVector<float> v: for (int i = 0; i < n; i++) dst[i] = FloatBits(v.Values[i]); return true;
+            case PrimitiveVector<int> v: for (int i = 0; i < count; i++) dst[i] = (uint)(v.Values[start + i] ^ int.MinValue); return true;
+            case PrimitiveVector<long> v: for (int i = 0; i < count; i++) dst[i] = (ulong)(v.Values[start + i] ^ long.MinValue); return true;
+            case PrimitiveVector<bool> v: for (int i = 0; i < count; i++) dst[i] = v.Values[start + i] ? 1UL : 0UL; return true;
+            case PrimitiveVector<double> v: for (int i = 0; i < count; i++) dst[i] = DoubleBits(v.Values[start + i]); return true;
+            case PrimitiveVector<float> v: for (int i = 0; i < count; i++) dst[i] = FloatBits(v.Values[start + i]); return true;
             case StringVector s:
             {
                 int max = 0;
-                for (int i = 0; i < n; i++) max = Math.Max(max, s.Offsets[i + 1] - s.Offsets[i]);
-                bool exact = max <= ShortStringBytes;
-                for (int i = 0; i < n; i++) dst[i] = StringPrefix(s, i, exact);
+                for (int i = start; i < start + count; i++) max = Math.Max(max, s.Offsets[i + 1] - s.Offsets[i]);
+                bool exact = exactStrings && max <= ShortStringBytes;
+                for (int i = 0; i < count; i++) dst[i] = StringPrefix(s, start + i, exact);
                 return exact;
             }
             default: throw new AccelException($"simd sort: no normalized key for {col.Type}");
