@@ -90,6 +90,10 @@ public interface IHashAggregateImpl : IOperatorImpl<AggregateSpec>
 {
     /// <summary>Consumes all input batches and returns the groups (order unspecified).</summary>
     ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec);
+
+    /// <summary>The groups of <see cref="Aggregate"/> as any number of batches, for implementations that produce them in
+    /// parts (so that no part is copied into one batch only to be split again).</summary>
+    IReadOnlyList<ColumnBatch> AggregateParts(IEnumerable<ColumnBatch> input, AggregateSpec spec) => [Aggregate(input, spec)];
 }
 
 /// <summary>Join types, as Spark names them.</summary>

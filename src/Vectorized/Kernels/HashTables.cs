@@ -70,10 +70,22 @@ public sealed class LongHashTable
         var oldKeys = _keys;
         var oldIds = _ids;
         int cap = (int)BitOperations.RoundUpToPowerOf2((uint)keys * 2);
-        _keys = new long[cap];
+        _keys = System.Buffers.ArrayPool<long>.Shared.Rent(cap);
         _ids = SlotArray.Empty(cap);
         _count = 0;
         for (int i = 0; i < oldKeys.Length; i++) if (oldIds[i] >= 0) GetOrAdd(oldKeys[i], oldIds[i]);
+        PooledArrays.Return(ref oldKeys);
+        PooledArrays.Return(ref oldIds);
+    }
+
+    /// <summary>Hands the table's arrays back to the pool; the table is empty afterwards.</summary>
+    public void Release()
+    {
+        PooledArrays.Return(ref _keys);
+        PooledArrays.Return(ref _ids);
+        _keys = new long[64];
+        _ids = SlotArray.Empty(64);
+        _count = 0;
     }
 
     /// <summary>The id of <paramref name="key"/>, or -1.</summary>
@@ -135,7 +147,7 @@ public sealed class WideKeyTable(int width)
 
     private int Append(ReadOnlySpan<long> key, ulong hash)
     {
-        if (_count == _hashes.Length) { Array.Resize(ref _hashes, Math.Max(16, _count * 2)); Array.Resize(ref _words, _hashes.Length * width); }
+        if (_count == _hashes.Length) GrowEntries(Math.Max(16, _count * 2));
         _hashes[_count] = hash;
         key.CopyTo(_words.AsSpan(_count * width));
         return _count++;
@@ -155,7 +167,38 @@ public sealed class WideKeyTable(int width)
         }
     }
 
-    private void Resize() => _slots = SlotArray.Rehashed(_slots.Length * 2, _hashes, _count, _keyless);
+    /// <summary>Makes room for <paramref name="keys"/> keys in all, so that filling it up to that many never regrows.</summary>
+    public void Reserve(int keys)
+    {
+        GrowEntries(keys);
+        if (keys * 2L >= _slots.Length) Rehash((int)BitOperations.RoundUpToPowerOf2((uint)keys * 2 + 1));
+    }
+
+    // Room for the hashes and words of `keys` entries; the slots are sized by GetOrAdd and Reserve.
+    private void GrowEntries(int keys)
+    {
+        PooledArrays.Grow(ref _hashes, keys);
+        PooledArrays.Grow(ref _words, _hashes.Length * width);
+    }
+
+    /// <summary>Hands the table's arrays back to the pool; the table is empty afterwards.</summary>
+    public void Release()
+    {
+        PooledArrays.Return(ref _slots);
+        PooledArrays.Return(ref _hashes);
+        PooledArrays.Return(ref _words);
+        _slots = SlotArray.Empty(64);
+        (_count, _keyless) = (0, -1);
+    }
+
+    private void Resize() => Rehash(_slots.Length * 2);
+
+    private void Rehash(int size)
+    {
+        var old = _slots;
+        _slots = SlotArray.Rehashed(size, _hashes, _count, _keyless);
+        PooledArrays.Return(ref old);
+    }
 }
 
 /// <summary>Interns byte strings: each distinct string gets the next dense id.</summary>
@@ -204,12 +247,8 @@ public sealed class ByteStringTable
 /// <summary>The slot array of a table whose entries keep their own hashes: -1 marks a free slot.</summary>
 internal static class SlotArray
 {
-    public static int[] Empty(int n)
-    {
-        var a = new int[n];
-        Array.Fill(a, -1);
-        return a;
-    }
+    // Pooled: n is a power of two, which the pool hands out exactly.
+    public static int[] Empty(int n) => PooledArrays.Rent(n, -1);
 
     public static int[] Rehashed(int size, ulong[] hashes, int count, int skip = -1)
     {

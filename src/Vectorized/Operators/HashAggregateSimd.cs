@@ -51,7 +51,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         new(env.EstimatedRows * SimdCostModel.NsPerRowAggregate * Math.Max(1, spec.Aggregates.Count + spec.KeyOrdinals.Count) / SimdCapabilities.EffectiveThreads / 1e6, 0, 0);
 
     /// <inheritdoc />
-    public ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec)
+    public ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec) => ColumnBatch.Concat(spec.Output, AggregateParts(input, spec));
+
+    /// <inheritdoc />
+    public IReadOnlyList<ColumnBatch> AggregateParts(IEnumerable<ColumnBatch> input, AggregateSpec spec)
     {
         // A batch that keeps most of its rows is read in place, its dropped rows sent to a group that is thrown
         // away; a sparse one is compacted first.
@@ -116,12 +119,12 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
 
     // Each thread takes the groups of one hash partition of the keys over all the input (other rows go to its discarded
     // group), so the threads' groups are disjoint and nothing is merged; each table is sized up front from the sample.
-    private static ColumnBatch PartitionedAggregate(AggregateSpec spec, List<ColumnBatch> batches, List<LiveRows?> live,
+    private static List<ColumnBatch> PartitionedAggregate(AggregateSpec spec, List<ColumnBatch> batches, List<LiveRows?> live,
         List<(int Part, int Start, int Count)> morsels, KeyEncoder encoder, bool[] sharedCount, int threads, double share)
     {
         long rows = batches.Sum(b => (long)b.PhysicalRows);
         int expected = (int)Math.Min(int.MaxValue / 2, share * rows / threads * 1.1);
-        var parts = new ColumnBatch[threads];
+        var parts = new List<ColumnBatch>[threads];
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
             var state = new GroupState(spec, encoder, false, sharedCount, t, threads);
@@ -130,7 +133,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             parts[t] = state.Result(spec, batches);
             state.Release();
         });
-        return ColumnBatch.Concat(spec.Output, parts);
+        return parts.SelectMany(p => p).ToList();
     }
 
     /// <summary>Per-thread (and final) state: dense group ids, one slot per group per aggregate, and for each
@@ -146,6 +149,8 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private readonly WideKeyTable? _wide;
         private int[] _directSlot = [];
         private int _groups;
+        // Packed keys are kept for merging thread states; wide keys live in their table.
+        private readonly bool _packedKeys;
         private long[] _packedKey = new long[16];
         private long[] _rep = new long[16];
         // Rows per group, for the aggregates that share one count.
@@ -164,6 +169,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             (_partition, _partitions) = (partition, partitions);
             _encoder = encoder;
             _direct = direct;
+            _packedKeys = encoder is null || encoder.Packed;
             _aggs = spec.Aggregates.Select((c, a) => new Slots(c.Func, c.InputOrdinal >= 0 ? spec.Input[c.InputOrdinal].Type : null, sharedCount[a])).ToArray();
             _countRows = sharedCount.Any(x => x);
             if (encoder is null) { NewGroup(0, -1); return; }
@@ -176,12 +182,16 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             else _wide = new WideKeyTable(encoder.Words);
         }
 
-        /// <summary>Returns the pooled direct-index array; the state takes no rows afterwards.</summary>
+        /// <summary>Hands the state's arrays back to the pool; the state takes no rows afterwards.</summary>
         public void Release()
         {
-            if (_directSlot.Length > 0) System.Buffers.ArrayPool<int>.Shared.Return(_directSlot);
-            _directSlot = [];
+            PooledArrays.Return(ref _directSlot);
             foreach (var a in _aggs) a.Release();
+            PooledArrays.Return(ref _packedKey);
+            PooledArrays.Return(ref _rep);
+            PooledArrays.Return(ref _rows);
+            _table?.Release();
+            _wide?.Release();
         }
 
         /// <summary>Groups so far (the discarded group included).</summary>
@@ -191,28 +201,26 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         public void Reserve(int more)
         {
             int target = _groups + more;
-            if (target > _rep.Length)
-            {
-                Array.Resize(ref _packedKey, target);
-                Array.Resize(ref _rep, target);
-                Array.Resize(ref _rows, target);
-            }
+            GrowGroups(target);
             foreach (var a in _aggs) a.Grow(target, _rows);
             _table?.Reserve(target);
+            _wide?.Reserve(target);
         }
 
         private int NewGroup(long packedKey, long rep)
         {
-            if (_groups == _rep.Length)
-            {
-                Array.Resize(ref _packedKey, _groups * 2);
-                Array.Resize(ref _rep, _groups * 2);
-                Array.Resize(ref _rows, _groups * 2);
-            }
-            _packedKey[_groups] = packedKey;
+            if (_groups == _rep.Length) GrowGroups(_groups * 2);
+            if (_packedKeys) _packedKey[_groups] = packedKey;
             _rep[_groups] = rep;
             foreach (var a in _aggs) a.Grow(_groups + 1, _rows);
             return _groups++;
+        }
+
+        private void GrowGroups(int size)
+        {
+            if (_packedKeys) PooledArrays.Grow(ref _packedKey, size);
+            PooledArrays.Grow(ref _rep, size);
+            PooledArrays.Grow(ref _rows, size);
         }
 
         private int PackedSlot(long key, long rep)
@@ -525,38 +533,40 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             for (int a = 0; a < _aggs.Length; a++) _aggs[a].AppendValues(other._aggs[a], map);
         }
 
-        public ColumnBatch Result(AggregateSpec spec, List<ColumnBatch> batches)
+        /// <summary>The groups as one batch per input part their key rows come from (one gather per key and part), the
+        /// aggregate columns computed once over all groups and sliced.</summary>
+        public List<ColumnBatch> Result(AggregateSpec spec, List<ColumnBatch> batches)
         {
-            var columns = new List<ColumnVector>();
             // Groups in the order of their representative rows, so that each batch's key rows are one gather.
             var order = Enumerable.Range(0, _groups).Where(g => g != _trash).ToArray();
             int n = order.Length;
-            if (_encoder is not null)
+            var reps = new long[n];
+            bool sorted = true;
+            for (int i = 0; i < n; i++)
             {
-                var reps = order.Select(g => _rep[g]).ToArray();
-                Array.Sort(reps, order);
-                foreach (var k in spec.KeyOrdinals)
-                {
-                    var parts = new List<ColumnVector>();
-                    for (int i = 0; i < n;)
-                    {
-                        int part = (int)(reps[i] >> 32), j = i;
-                        while (j < n && (int)(reps[j] >> 32) == part) j++;
-                        var rows = new int[j - i];
-                        for (int x = i; x < j; x++) rows[x - i] = (int)reps[x];
-                        parts.Add(batches[part][k].Gather(rows));
-                        i = j;
-                    }
-                    var type = spec.Input[k].Type;
-                    columns.Add(NormalizedKeys(parts.Count == 0 ? ColumnBuilder.Create(type, 0).Build() : ColumnVector.Concat(type, parts)));
-                }
+                reps[i] = _rep[order[i]];
+                sorted &= i == 0 || reps[i] > reps[i - 1];
             }
-            for (int a = 0; a < _aggs.Length; a++)
+            // A state that saw its rows in order (one thread's morsels, or one hash partition) made its groups in row order.
+            if (_encoder is not null && !sorted) Array.Sort(reps, order);
+            var aggregates = spec.Aggregates.Select((call, a) =>
+                AggregateColumn(call, _aggs[a], call.InputOrdinal >= 0 ? spec.Input[call.InputOrdinal].Type : null, order)).ToArray();
+            if (_encoder is null) return [new ColumnBatch(spec.Output, aggregates, n)];
+            if (n == 0) return [new ColumnBatch(spec.Output, [.. spec.KeyOrdinals.Select(k => ColumnBuilder.Create(spec.Input[k].Type, 0).Build()), .. aggregates], 0)];
+            var result = new List<ColumnBatch>();
+            for (int i = 0; i < n;)
             {
-                var call = spec.Aggregates[a];
-                columns.Add(AggregateColumn(call, _aggs[a], call.InputOrdinal >= 0 ? spec.Input[call.InputOrdinal].Type : null, order));
+                int part = (int)(reps[i] >> 32), j = i;
+                while (j < n && (int)(reps[j] >> 32) == part) j++;
+                var rows = new int[j - i];
+                for (int x = i; x < j; x++) rows[x - i] = (int)reps[x];
+                var keys = spec.KeyOrdinals.Select(k => NormalizedKeys(batches[part][k].Gather(rows)));
+                int from = i, count = j - i;
+                var values = aggregates.Select(c => count == n ? c : c.Slice(from, count));
+                result.Add(new ColumnBatch(spec.Output, [.. keys, .. values], count));
+                i = j;
             }
-            return new ColumnBatch(spec.Output, columns, n);
+            return result;
         }
 
         // One typed column per aggregate, in output group order; NULL where a group saw no non-NULL input.
@@ -926,19 +936,19 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             if (groups <= _capacity) return;
             int old = _capacity, size = Math.Max(16, Math.Max(groups, old * 2));
             _capacity = size;
-            if (!SharedCount) Array.Resize(ref Count, size);
-            if (_long) Array.Resize(ref Long, size);
-            if (_wide) Array.Resize(ref Wide, size);
-            if (_double) Array.Resize(ref Double, size);
-            if (_minL) { Array.Resize(ref MinL, size); Array.Fill(MinL, long.MaxValue, old, size - old); }
-            if (_maxL) { Array.Resize(ref MaxL, size); Array.Fill(MaxL, long.MinValue, old, size - old); }
-            if (_min) { Array.Resize(ref Min, size); Array.Fill(Min, double.NaN, old, size - old); }
-            if (_max) { Array.Resize(ref Max, size); Array.Fill(Max, double.NegativeInfinity, old, size - old); }
-            if (_moments) { Array.Resize(ref Mean, size); Array.Resize(ref M2, size); }
+            if (!SharedCount) PooledArrays.Grow(ref Count, size);
+            if (_long) PooledArrays.Grow(ref Long, size);
+            if (_wide) PooledArrays.Grow(ref Wide, size);
+            if (_double) PooledArrays.Grow(ref Double, size);
+            if (_minL) PooledArrays.Grow(ref MinL, size, long.MaxValue);
+            if (_maxL) PooledArrays.Grow(ref MaxL, size, long.MinValue);
+            if (_min) PooledArrays.Grow(ref Min, size, double.NaN);
+            if (_max) PooledArrays.Grow(ref Max, size, double.NegativeInfinity);
+            if (_moments) { PooledArrays.Grow(ref Mean, size); PooledArrays.Grow(ref M2, size); }
             if (_corr)
             {
-                Array.Resize(ref SumX, size); Array.Resize(ref SumY, size);
-                Array.Resize(ref SumXX, size); Array.Resize(ref SumYY, size); Array.Resize(ref SumXY, size);
+                PooledArrays.Grow(ref SumX, size); PooledArrays.Grow(ref SumY, size);
+                PooledArrays.Grow(ref SumXX, size); PooledArrays.Grow(ref SumYY, size); PooledArrays.Grow(ref SumXY, size);
             }
         }
 
@@ -960,12 +970,18 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             return grown;
         }
 
-        /// <summary>Returns the pooled value arrays; the slots take no values afterwards.</summary>
+        /// <summary>Hands every array back to the pool (a shared count belongs to the group state); the slots take no values afterwards.</summary>
         public void Release()
         {
-            if (Value.Length > 0) System.Buffers.ArrayPool<double>.Shared.Return(Value);
-            if (ValueGroup.Length > 0) System.Buffers.ArrayPool<int>.Shared.Return(ValueGroup);
-            (Value, ValueGroup, Values) = ([], [], 0);
+            PooledArrays.Return(ref Value);
+            PooledArrays.Return(ref ValueGroup);
+            Values = 0;
+            if (!SharedCount) PooledArrays.Return(ref Count);
+            PooledArrays.Return(ref Long); PooledArrays.Return(ref Wide); PooledArrays.Return(ref Double);
+            PooledArrays.Return(ref MinL); PooledArrays.Return(ref MaxL); PooledArrays.Return(ref Min); PooledArrays.Return(ref Max);
+            PooledArrays.Return(ref Mean); PooledArrays.Return(ref M2);
+            PooledArrays.Return(ref SumX); PooledArrays.Return(ref SumY); PooledArrays.Return(ref SumXX); PooledArrays.Return(ref SumYY); PooledArrays.Return(ref SumXY);
+            _capacity = 0;
         }
 
         /// <summary>Takes over <paramref name="o"/>'s collected values, their groups renumbered through

@@ -23,7 +23,7 @@ public sealed class HashAggregateExec(ExecNode child, AggregateSpec spec, IReadO
     {
         // Materialize once so that a GPU fail-over can re-run on the same rows.
         var input = Children[0].Execute(ctx).ToList();
-        var result = RunWithFailover(ctx, impls, impl => impl.Aggregate(input, Spec));
-        foreach (var b in Batching.Split(new ColumnBatch(Output, result.Columns, result.PhysicalRows, result.Selection), ctx.BatchSize)) yield return b;
+        foreach (var part in RunWithFailover(ctx, impls, impl => impl.AggregateParts(input, Spec)))
+            foreach (var b in Batching.Split(new ColumnBatch(Output, part.Columns, part.PhysicalRows, part.Selection), ctx.BatchSize)) yield return b;
     }
 }
