@@ -225,6 +225,24 @@ public sealed class SimdDifferentialTests
         Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), [batch], spec));
     }
 
+    [Fact]
+    public void Grouped_decimal_sums_past_int64_are_null_as_on_the_scalar_path_and_sum_and_avg_of_one_column_agree()
+    {
+        // Few groups sum into int64 replicas only when no total can pass int64; group 0's 1.9e19, all in one replica's rows (an int64 replica would wrap it to a plausible 5.5e17), must still come out NULL
+        // (as the scalar path's exact sum does), group 1's small values exact; avg shares sum's slots.
+        var s = new Schema([new Field("g", DataType.Int32), new Field("x", DataType.Decimal(18, 0))]);
+        // Columns without validity bitmaps: the NULL-free loops are the ones that replicate.
+        var groups = Enumerable.Range(0, 320).Select(i => i < 84 ? 0 : 1 + i % 2).ToArray();
+        var values = Enumerable.Range(0, 320).Select(i => i < 84 ? (i % 4 == 0 && i < 76 ? 999_999_999_999_999_999L : 0L) : i * 7L - 1000).ToArray();
+        var batch = new ColumnBatch(s, [new PrimitiveVector<int>(DataType.Int32, groups), new PrimitiveVector<long>(s[1].Type, values)], 320);
+        var calls = new[] { AggFunc.Sum, AggFunc.Avg, AggFunc.Count }.Select(f => new AggregateCall(f, 1, false, AggregateTypes.ResultType(f, s[1].Type))).ToArray();
+        var spec = new AggregateSpec(s, [0], calls, new Schema([s[0], .. calls.Select((c, i) => new Field($"a{i}", c.ResultType))]));
+        var simd = new HashAggregateSimd().Aggregate([batch], spec);
+        int g0 = Enumerable.Range(0, simd.RowCount).Single(r => (int)simd[0].GetValue(r)! == 0);
+        Assert.Null(simd[1].GetValue(g0));
+        Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), [batch], spec));
+    }
+
     [Theory, MemberData(nameof(Densities))]
     public void Aggregate_equals_scalar(double density)
     {
