@@ -37,6 +37,39 @@ public sealed class SimdDifferentialTests
     }
 
     [Theory, MemberData(nameof(Densities))]
+    public void Conjunctions_of_column_literal_comparisons_equal_scalar_across_chunks(double density)
+    {
+        // The chunked conjunction path: every storage type, the literal on either side, NaN among the doubles,
+        // sizes around its 2,048-row chunks and 64-row words (-0.0 != 0.0 caught a lane-mask bug in the vector compares).
+        static Expr C(string n) => new ColumnRef(n);
+        static Expr L(object v) => Literal.Of(v);
+        static Expr B(BinaryOp op, Expr l, Expr r) => new BinaryExpr(op, l, r);
+        Expr[] predicates =
+        [
+            B(BinaryOp.And, B(BinaryOp.GreaterThanOrEqual, C("dt"), L(new DateOnly(2024, 2, 1))), B(BinaryOp.LessThan, C("dt"), L(new DateOnly(2024, 11, 1)))),
+            B(BinaryOp.And, B(BinaryOp.And, B(BinaryOp.GreaterThan, C("m"), L(10.25m)), B(BinaryOp.LessThanOrEqual, C("m"), L(90.5m))), B(BinaryOp.LessThan, L(-100), C("i"))),
+            B(BinaryOp.And, B(BinaryOp.LessThan, C("d"), L(1.25)), B(BinaryOp.NotEqual, C("d"), L(0.0))),
+            // Not a conjunction of column-literal comparisons: the evaluator's path, with the same -0.0 rows.
+            B(BinaryOp.And, B(BinaryOp.NotEqual, C("d"), L(0.0)), B(BinaryOp.Equal, C("d"), C("d"))),
+            B(BinaryOp.And, B(BinaryOp.GreaterThanOrEqual, L(0.5), C("d")), B(BinaryOp.Equal, C("k"), L(7))),
+            B(BinaryOp.And, B(BinaryOp.GreaterThan, C("l"), L(0L)), B(BinaryOp.LessThan, C("ts"), L(new DateTime(2024, 1, 6, 0, 0, 0, DateTimeKind.Utc)))),
+        ];
+        AtEveryWidth(() =>
+        {
+            foreach (int n in new[] { 0, 1, 63, 2047, 2048, 2049, 4160, 70_000 })
+            {
+                var batch = DifferentialCases.Batch(n, density, seed: 900 + n);
+                foreach (var input in new[] { batch, batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 5 != 1)]) })
+                    foreach (var p in predicates)
+                    {
+                        var why = DifferentialCases.CompareFilter(new FilterSimd(), input, p);
+                        Assert.True(why is null, $"{n} rows: {why}");
+                    }
+            }
+        });
+    }
+
+    [Theory, MemberData(nameof(Densities))]
     public void Project_equals_scalar_for_sizes_0_to_257(double density)
     {
         AtEveryWidth(() =>

@@ -1,5 +1,8 @@
+using System.Numerics;
 using Accel.Data;
 using Accel.Execution;
+using Accel.Expressions;
+using Accel.Semantics;
 
 namespace Accel.Vectorized;
 
@@ -26,8 +29,117 @@ public sealed class FilterSimd : IFilterImpl
     public ColumnBatch Filter(ColumnBatch input, FilterSpec spec)
     {
         var (columns, rows) = Inputs.Gathered(input, spec.Predicate);
-        var mask = SimdEvaluator.TrueRows(spec.Predicate, columns, rows);
+        var mask = ColumnLiteralConjunction.Of(spec.Predicate, columns) is { } conjuncts
+            ? ColumnLiteralConjunction.TrueRows(conjuncts, columns, rows)
+            : SimdEvaluator.TrueRows(spec.Predicate, columns, rows);
         return input.WithSelection(Bitmask.Positions(mask, input.Selection));
+    }
+}
+
+/// <summary>A filter that is an AND of `column op literal` comparisons over int, long (decimal, date, timestamp) and double
+/// columns, TPC-H's usual shape (Q6: five of them over three columns), evaluated 2,048 rows at a time: every comparison
+/// runs on a chunk while its values are in L1, so each column is read from memory once and no per-comparison masks are
+/// allocated. The comparison operators are the evaluator's, NaN ordering included; a NULL operand drops its row, as the
+/// conjunction is then not TRUE.</summary>
+internal static class ColumnLiteralConjunction
+{
+    private const int ChunkRows = 2048;
+
+    /// <summary>One comparison, the column on its left, the literal in the column's storage type.</summary>
+    public sealed record Conjunct(int Ordinal, BinaryOp Op, object Literal);
+
+    /// <summary>The conjuncts of the predicate, or null when it is not such a conjunction.</summary>
+    public static List<Conjunct>? Of(BoundExpr predicate, IReadOnlyList<ColumnVector> columns)
+    {
+        var result = new List<Conjunct>();
+        return Collect(predicate, columns, result) ? result : null;
+    }
+
+    private static bool Collect(BoundExpr e, IReadOnlyList<ColumnVector> columns, List<Conjunct> into)
+    {
+        if (e is BoundBinary { Op: BinaryOp.And } and) return Collect(and.Left, columns, into) && Collect(and.Right, columns, into);
+        if (e is not BoundBinary { Op: BinaryOp.Equal or BinaryOp.NotEqual or BinaryOp.LessThan or BinaryOp.LessThanOrEqual or BinaryOp.GreaterThan or BinaryOp.GreaterThanOrEqual } b)
+            return false;
+        var (column, literal, op) = (b.Left, b.Right) switch
+        {
+            (BoundColumn c, BoundLiteral l) => (c, l, b.Op),
+            (BoundLiteral l, BoundColumn c) => (c, l, Mirror(b.Op)),
+            _ => ((BoundColumn?)null, (BoundLiteral?)null, b.Op),
+        };
+        // One type on both sides (decimals at one scale), so the literal's storage value compares with the column's.
+        if (column is null || literal?.Value is null || column.Type.Id != literal.Type.Id || column.Type.Scale != literal.Type.Scale) return false;
+        var col = columns[column.Ordinal];
+        if (col is not (PrimitiveVector<int> or PrimitiveVector<long> or PrimitiveVector<double>)) return false;
+        var storage = Storage.FromClr(literal.Type, literal.Value);
+        if (storage is not (int or long or double) || storage.GetType() != col.GetType().GetGenericArguments()[0]) return false;
+        into.Add(new Conjunct(column.Ordinal, op, storage));
+        return true;
+    }
+
+    private static BinaryOp Mirror(BinaryOp op) => op switch
+    {
+        BinaryOp.LessThan => BinaryOp.GreaterThan,
+        BinaryOp.LessThanOrEqual => BinaryOp.GreaterThanOrEqual,
+        BinaryOp.GreaterThan => BinaryOp.LessThan,
+        BinaryOp.GreaterThanOrEqual => BinaryOp.LessThanOrEqual,
+        _ => op,
+    };
+
+    /// <summary>The rows where every conjunct holds, as a bit mask.</summary>
+    public static ulong[] TrueRows(List<Conjunct> conjuncts, IReadOnlyList<ColumnVector> columns, int rows)
+    {
+        var mask = new ulong[Bitmask.Words(rows)];
+        Span<ulong> chunk = stackalloc ulong[ChunkRows / 64];
+        for (int start = 0; start < rows; start += ChunkRows)
+        {
+            int count = Math.Min(ChunkRows, rows - start);
+            var words = mask.AsSpan(start >> 6, Bitmask.Words(count));
+            words.Fill(ulong.MaxValue);
+            if ((count & 63) != 0) words[^1] = (1UL << (count & 63)) - 1;
+            foreach (var c in conjuncts)
+            {
+                var bits = chunk[..words.Length];
+                bits.Clear();
+                switch (columns[c.Ordinal])
+                {
+                    case PrimitiveVector<int> v: Compare(v.Values.AsSpan(start, count), (int)c.Literal, c.Op, bits); break;
+                    case PrimitiveVector<long> v: Compare(v.Values.AsSpan(start, count), (long)c.Literal, c.Op, bits); break;
+                    case PrimitiveVector<double> v: Compare(v.Values.AsSpan(start, count), (double)c.Literal, c.Op, bits); break;
+                }
+                // A NULL operand makes its comparison NULL, and the conjunction at best NULL: the row is not kept.
+                if (columns[c.Ordinal].Validity is { } valid) AndValid(bits, valid.Bits, start, count);
+                bool any = false;
+                for (int w = 0; w < words.Length; w++) any |= (words[w] &= bits[w]) != 0;
+                if (!any) break;
+            }
+        }
+        return mask;
+    }
+
+    // bits[w] &= the validity of rows start + 64w .. (start is a multiple of 64, so each word is 8 whole bytes of the bitmap).
+    private static void AndValid(Span<ulong> bits, byte[] validity, int start, int count)
+    {
+        int firstByte = start >> 3, bytes = (count + 7) >> 3;
+        for (int w = 0; w < bits.Length; w++)
+        {
+            int from = firstByte + w * 8, take = Math.Min(8, bytes - w * 8);
+            ulong word = take == 8 ? BitConverter.ToUInt64(validity, from) : 0;
+            for (int b = 0; take < 8 && b < take; b++) word |= (ulong)validity[from + b] << (8 * b);
+            bits[w] &= word;
+        }
+    }
+
+    private static void Compare<T>(ReadOnlySpan<T> a, T k, BinaryOp op, Span<ulong> bits) where T : unmanaged, INumber<T>
+    {
+        switch (op)
+        {
+            case BinaryOp.Equal: VectorLoops.CompareScalar<T, EqualOp<T>>(a, k, bits, false); break;
+            case BinaryOp.NotEqual: VectorLoops.CompareScalar<T, NotEqualOp<T>>(a, k, bits, false); break;
+            case BinaryOp.LessThan: VectorLoops.CompareScalar<T, LessThanOp<T>>(a, k, bits, false); break;
+            case BinaryOp.LessThanOrEqual: VectorLoops.CompareScalar<T, LessThanOrEqualOp<T>>(a, k, bits, false); break;
+            case BinaryOp.GreaterThan: VectorLoops.CompareScalar<T, GreaterThanOp<T>>(a, k, bits, false); break;
+            default: VectorLoops.CompareScalar<T, GreaterThanOrEqualOp<T>>(a, k, bits, false); break;
+        }
     }
 }
 
