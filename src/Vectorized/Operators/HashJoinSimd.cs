@@ -20,8 +20,9 @@ public sealed class HashJoinSimd : IHashJoinImpl
     private const int ResidualChunk = 65536;
     // A direct array beats hashing while it is no larger than the hash table would be (8 int slots per build row
     // against 2 slots of 16 bytes), or while it stays cache-resident whatever the build size (1 MiB): TPC-H Q17's
-    // probe of 6 million lineitems against 184 parts over a 200,000-key range. Never past 64 MiB.
-    private const long DirectLimit = 1 << 24;
+    // probe of 6 million lineitems against 184 parts over a 200,000-key range. Never past 512 MiB: a cap of 64 MiB sent
+    // SF 3's l_orderkey (18 million keys) to the hash table, and Q4 and Q21 from 0.7x and 2x DuckDB's time to 4x and 7x.
+    private const long DirectLimit = 1 << 27;
     private const long DirectCacheResident = 1 << 18;
     // Hash tables above this size (bytes) are out of the fast caches, where a key bitmap in front pays.
     private const long FilterMinimumTableBytes = 1 << 20;
