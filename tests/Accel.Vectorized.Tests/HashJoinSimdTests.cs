@@ -331,6 +331,22 @@ public sealed class HashJoinSimdTests
     }
 
     [Fact]
+    public void A_small_build_sparse_in_its_key_range_probes_through_a_key_bitmap_as_scalar()
+    {
+        // 300 build keys spread over a 450,000-value range (too wide for a direct array, narrow enough for an L2 bitmap
+        // in front of the hash table); the probe has NULL keys, hits and misses, and crosses a morsel boundary.
+        var schema = (char side) => new Schema([new Field(side + "k", DataType.Int64), new Field(side + "v", DataType.Int32)]);
+        var rng = new Random(5);
+        var build = ColumnBatch.FromRows(schema('r'), Enumerable.Range(0, 300).Select(i => new object?[] { i * 1500L + 7, i }).ToList());
+        var probe = ColumnBatch.FromRows(schema('l'), Enumerable.Range(0, 70_000).Select(i => new object?[]
+        {
+            rng.Next(50) == 0 ? null : rng.Next(4) == 0 ? rng.Next(300) * 1500L + 7 : (long)rng.Next(450_000), i,
+        }).ToList());
+        foreach (var type in KeyedTypes)
+            AssertSame(probe, build, Spec(probe, build, type, 1, BuildSide.Right), $"{type}");
+    }
+
+    [Fact]
     public void Cross_and_keyless_joins_equal_scalar()
     {
         var keys = Config("int");
