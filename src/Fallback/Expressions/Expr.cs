@@ -93,6 +93,17 @@ public sealed record BinaryExpr(BinaryOp Op, Expr Left, Expr Right) : Expr
         _ => op.ToString(),
     };
 
+    /// <summary>The comparison that holds with its operands swapped (a &lt; b exactly when b &gt; a); other operators are
+    /// their own mirror (=, !=, &lt;=&gt; are symmetric).</summary>
+    public static BinaryOp Mirrored(BinaryOp op) => op switch
+    {
+        BinaryOp.LessThan => BinaryOp.GreaterThan,
+        BinaryOp.LessThanOrEqual => BinaryOp.GreaterThanOrEqual,
+        BinaryOp.GreaterThan => BinaryOp.LessThan,
+        BinaryOp.GreaterThanOrEqual => BinaryOp.LessThanOrEqual,
+        _ => op,
+    };
+
     /// <inheritdoc />
     public override string DisplayName => $"({Left.DisplayName} {Symbol(Op)} {Right.DisplayName})";
 }

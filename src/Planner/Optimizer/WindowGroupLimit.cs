@@ -38,7 +38,7 @@ public static class WindowGroupLimit
             BinaryOp op;
             Expr other;
             if (IsResult(b.Left)) (op, other) = (b.Op, b.Right);
-            else if (IsResult(b.Right)) (op, other) = (Mirror(b.Op), b.Left);
+            else if (IsResult(b.Right)) (op, other) = (BinaryExpr.Mirrored(b.Op), b.Left);
             else continue;
             if (other is not Literal { Value: int or long } lit) continue;
             long v = Convert.ToInt64(lit.Value);
@@ -53,12 +53,4 @@ public static class WindowGroupLimit
         return limit;
     }
 
-    private static BinaryOp Mirror(BinaryOp op) => op switch
-    {
-        BinaryOp.LessThan => BinaryOp.GreaterThan,
-        BinaryOp.LessThanOrEqual => BinaryOp.GreaterThanOrEqual,
-        BinaryOp.GreaterThan => BinaryOp.LessThan,
-        BinaryOp.GreaterThanOrEqual => BinaryOp.LessThanOrEqual,
-        _ => op,
-    };
 }

@@ -340,7 +340,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
                 if (b.Left is ColumnRef col && b.Right is Literal lit && lit.Value is not null && Resolves(col, schema, out var f))
                     result.Add(new ColumnPredicate(f.Name, BinaryExpr.Symbol(b.Op), lit.Value));
                 else if (b.Right is ColumnRef col2 && b.Left is Literal lit2 && lit2.Value is not null && Resolves(col2, schema, out var f2))
-                    result.Add(new ColumnPredicate(f2.Name, BinaryExpr.Symbol(Flip(b.Op)), lit2.Value));
+                    result.Add(new ColumnPredicate(f2.Name, BinaryExpr.Symbol(BinaryExpr.Mirrored(b.Op)), lit2.Value));
             }
             else if (c is UnaryExpr { Op: UnaryOp.IsNull or UnaryOp.IsNotNull, Child: ColumnRef cr } u && Resolves(cr, schema, out var f3))
                 result.Add(new ColumnPredicate(f3.Name, u.Op == UnaryOp.IsNull ? "IS NULL" : "IS NOT NULL", null));
@@ -355,14 +355,6 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         return i >= 0;
     }
 
-    private static BinaryOp Flip(BinaryOp op) => op switch
-    {
-        BinaryOp.LessThan => BinaryOp.GreaterThan,
-        BinaryOp.LessThanOrEqual => BinaryOp.GreaterThanOrEqual,
-        BinaryOp.GreaterThan => BinaryOp.LessThan,
-        BinaryOp.GreaterThanOrEqual => BinaryOp.LessThanOrEqual,
-        _ => op,
-    };
 
     private static bool IsIdentity(IReadOnlyList<Expr> exprs, Schema input, bool checkNames = true)
     {

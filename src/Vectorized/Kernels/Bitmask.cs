@@ -25,22 +25,22 @@ public static class Bitmask
         if ((rows & 63) != 0) w[^1] &= (1UL << (rows & 63)) - 1;
     }
 
+    /// <summary>Word <paramref name="word"/> of a validity bitmap's bytes (rows 64·word onward; bytes past its end read as 0).</summary>
+    public static ulong ValidityWord(byte[] bits, int word)
+    {
+        int from = word * 8;
+        if (from + 8 <= bits.Length) return System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bits.AsSpan(from));
+        ulong w = 0;
+        for (int b = 0; from + b < bits.Length && b < 8; b++) w |= (ulong)bits[from + b] << (8 * b);
+        return w;
+    }
+
     /// <summary>A validity bitmap as words (null bitmap: all set).</summary>
     public static ulong[] FromValidity(ValidityBitmap? v, int rows)
     {
         if (v is null) return AllSet(rows);
         var w = new ulong[Words(rows)];
-        var bytes = v.Bits;
-        for (int i = 0; i < w.Length; i++)
-        {
-            ulong word = 0;
-            for (int b = 0; b < 8; b++)
-            {
-                int ix = i * 8 + b;
-                if (ix < bytes.Length) word |= (ulong)bytes[ix] << (8 * b);
-            }
-            w[i] = word;
-        }
+        for (int i = 0; i < w.Length; i++) w[i] = ValidityWord(v.Bits, i);
         ClearTail(w, rows);
         return w;
     }

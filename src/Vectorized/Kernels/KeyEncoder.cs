@@ -45,6 +45,11 @@ public sealed class KeyEncoder
     /// <summary>The number of distinct packed words possible (meaningful when <see cref="Packed"/>).</summary>
     public long Cardinality { get; }
 
+    /// <summary>Whether grouping <paramref name="rows"/> rows can index an array by the packed word itself: the keys pack,
+    /// the range is at most <paramref name="maxSlots"/>, and it is dense enough (at most four slots per row) that the
+    /// array is no larger than a hash table of the groups would be.</summary>
+    public bool DirectIndexable(long rows, long maxSlots) => Packed && Cardinality <= maxSlots && Cardinality <= 4 * rows + 1024;
+
     /// <summary>Plans the encoding of the key columns of every part: parts[p][k] is key k of part p (compact columns).</summary>
     public KeyEncoder(IReadOnlyList<ColumnVector[]> parts)
     {

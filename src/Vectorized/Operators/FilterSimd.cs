@@ -63,7 +63,7 @@ internal static class ColumnLiteralConjunction
         var (column, literal, op) = (b.Left, b.Right) switch
         {
             (BoundColumn c, BoundLiteral l) => (c, l, b.Op),
-            (BoundLiteral l, BoundColumn c) => (c, l, Mirror(b.Op)),
+            (BoundLiteral l, BoundColumn c) => (c, l, BinaryExpr.Mirrored(b.Op)),
             _ => ((BoundColumn?)null, (BoundLiteral?)null, b.Op),
         };
         // One type on both sides (decimals at one scale), so the literal's storage value compares with the column's.
@@ -76,14 +76,6 @@ internal static class ColumnLiteralConjunction
         return true;
     }
 
-    private static BinaryOp Mirror(BinaryOp op) => op switch
-    {
-        BinaryOp.LessThan => BinaryOp.GreaterThan,
-        BinaryOp.LessThanOrEqual => BinaryOp.GreaterThanOrEqual,
-        BinaryOp.GreaterThan => BinaryOp.LessThan,
-        BinaryOp.GreaterThanOrEqual => BinaryOp.LessThanOrEqual,
-        _ => op,
-    };
 
     /// <summary>The rows where every conjunct holds, as a bit mask.</summary>
     public static ulong[] TrueRows(List<Conjunct> conjuncts, IReadOnlyList<ColumnVector> columns, int rows)
@@ -107,26 +99,14 @@ internal static class ColumnLiteralConjunction
                     case PrimitiveVector<double> v: Compare(v.Values.AsSpan(start, count), (double)c.Literal, c.Op, bits); break;
                 }
                 // A NULL operand makes its comparison NULL, and the conjunction at best NULL: the row is not kept.
-                if (columns[c.Ordinal].Validity is { } valid) AndValid(bits, valid.Bits, start, count);
+                if (columns[c.Ordinal].Validity is { } valid)
+                    for (int w = 0; w < bits.Length; w++) bits[w] &= Bitmask.ValidityWord(valid.Bits, (start >> 6) + w);
                 bool any = false;
                 for (int w = 0; w < words.Length; w++) any |= (words[w] &= bits[w]) != 0;
                 if (!any) break;
             }
         }
         return mask;
-    }
-
-    // bits[w] &= the validity of rows start + 64w .. (start is a multiple of 64, so each word is 8 whole bytes of the bitmap).
-    private static void AndValid(Span<ulong> bits, byte[] validity, int start, int count)
-    {
-        int firstByte = start >> 3, bytes = (count + 7) >> 3;
-        for (int w = 0; w < bits.Length; w++)
-        {
-            int from = firstByte + w * 8, take = Math.Min(8, bytes - w * 8);
-            ulong word = take == 8 ? BitConverter.ToUInt64(validity, from) : 0;
-            for (int b = 0; take < 8 && b < take; b++) word |= (ulong)validity[from + b] << (8 * b);
-            bits[w] &= word;
-        }
     }
 
     private static void Compare<T>(ReadOnlySpan<T> a, T k, BinaryOp op, Span<ulong> bits) where T : unmanaged, INumber<T>

@@ -69,7 +69,7 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         {
             encoder = new KeyEncoder(batches.Select(b => spec.KeyOrdinals.Select(k => b[k]).ToArray()).ToList());
             long rows = batches.Sum(b => (long)b.PhysicalRows);
-            direct = encoder.Packed && encoder.Cardinality <= DirectRangeLimit && encoder.Cardinality <= 4 * rows + 1024;
+            direct = encoder.DirectIndexable(rows, DirectRangeLimit);
         }
         // An aggregate over a NULL-free input (or count(*)) counts exactly its group's rows: all such aggregates read
         // one row count per group, kept once per row, instead of each keeping its own.

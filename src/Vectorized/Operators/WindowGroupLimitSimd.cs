@@ -112,7 +112,7 @@ public sealed class WindowGroupLimitSimd : IWindowGroupLimitImpl
             if (keys.Count == 0) { Direct = true; Count = 1; return; }
             _encoder = new KeyEncoder(batches.Select(b => keys.Select(k => b[k]).ToArray()).ToList());
             Words = _encoder.Words;
-            Direct = _encoder.Packed && _encoder.Cardinality <= DirectRangeLimit && _encoder.Cardinality <= 4 * rows + 1024;
+            Direct = _encoder.DirectIndexable(rows, DirectRangeLimit);
             if (Direct) Count = (int)_encoder.Cardinality;
             else if (Words == 1) _table = new LongHashTable();
             else _wide = new WideKeyTable(Words);
