@@ -233,6 +233,81 @@ public sealed class HashJoinSimdTests
         }
     }
 
+    [Theory]
+    [InlineData("int"), InlineData("long string"), InlineData("wide long,wide long"), InlineData("double,bool")]
+    public void Semi_and_anti_joins_that_build_on_the_left_mark_it_across_probe_batches_as_the_scalar_join(string config)
+    {
+        // The left side (under a selection) is the build table; the right side streams in four batches with
+        // selections, one of them empty, and a left row's match may come from any of them.
+        var keys = Config(config);
+        // About 1,000 distinct keys, so that some left rows find no match (two wide columns combine their domains).
+        int domain = config == "wide long,wide long" ? 32 : 1000;
+        foreach (var density in new[] { 0.0, 0.2 })
+        {
+            var left = Side('l', keys, 700, domain, density, seed: 31);
+            left = left.WithSelection(Enumerable.Range(0, left.RowCount).Where(i => i % 7 != 3).ToArray());
+            var right = Side('r', keys, 1500, domain, density, seed: 32);
+            int[] Where(Func<int, bool> keep) => Enumerable.Range(0, right.RowCount).Where(keep).ToArray();
+            var parts = new[]
+            {
+                right.WithSelection(Where(i => i < 600)),
+                right.WithSelection([]),
+                right.WithSelection(Where(i => i >= 600 && i % 2 == 0)),
+                right.WithSelection(Where(i => i >= 600 && i % 2 == 1)),
+            };
+            var residuals = new Expr?[]
+            {
+                null,
+                new BinaryExpr(BinaryOp.LessThan, new ColumnRef("lv"), new ColumnRef("rv")),
+                new BinaryExpr(BinaryOp.NotEqual, new ColumnRef("lv"), new ColumnRef("rv")),
+            };
+            foreach (var type in new[] { JoinType.LeftSemi, JoinType.LeftAnti })
+                foreach (var residual in residuals)
+                {
+                    var spec = Spec(left, right, type, keys.Length, BuildSide.Left, residual);
+                    Assert.True(spec.MarksBuildRows && !spec.ProbeStreams, $"{type} build=left should mark its build rows");
+                    var expected = Rows(new HashJoinScalar().Join(left, right, spec));
+                    Assert.True(expected.Count > 0 && expected.Count < left.RowCount, $"{config} {type} {residual}: {expected.Count} of {left.RowCount} rows kept");
+                    Assert.Equal(expected, Rows(new HashJoinSimd().SemiJoinProbeBatches(left, parts, spec)));
+                    // The interface's default (concatenate, then join once) is what the other paths run.
+                    Assert.Equal(expected, Rows(((IHashJoinImpl)new HashJoinScalar()).SemiJoinProbeBatches(left, parts, spec)));
+                }
+        }
+    }
+
+    [Fact]
+    public void A_small_left_build_sparse_in_its_key_range_marks_through_the_key_bitmap_as_the_scalar_join()
+    {
+        // 3,000 left keys over a 1-million range (a bitmap in front of the hash table) against 200,000 right rows
+        // of which about 2% carry a left key, in three batches.
+        var keys = Config("long");
+        var rng = new Random(41);
+        var pool = Enumerable.Range(0, 3000).Select(_ => (long)rng.Next(1_000_000)).ToArray();
+        var left = Side('l', keys, 3000, 0, 0, seed: 42, keyOverride: (row, _) => row % 97 == 0 ? null : pool[row]);
+        var right = Side('r', keys, 200_000, 0, 0, seed: 43, keyOverride: (row, _) => row % 50 == 0 ? pool[rng.Next(pool.Length)] : (long)rng.Next(1_000_000));
+        var parts = new[] { (0, 70_000), (70_000, 140_000), (140_000, 200_000) }
+            .Select(p => right.WithSelection(Enumerable.Range(p.Item1, p.Item2 - p.Item1).ToArray())).ToArray();
+        foreach (var type in new[] { JoinType.LeftSemi, JoinType.LeftAnti })
+        {
+            var spec = Spec(left, right, type, 1, BuildSide.Left);
+            var expected = Rows(new HashJoinScalar().Join(left, right, spec));
+            Assert.InRange(expected.Count, 500, 2970);
+            Assert.Equal(expected, Rows(new HashJoinSimd().SemiJoinProbeBatches(left, parts, spec)));
+        }
+    }
+
+    [Fact]
+    public void Marking_build_rows_is_refused_for_a_join_that_builds_on_the_right()
+    {
+        var keys = Config("int");
+        var l = Side('l', keys, 10, 5, 0, seed: 1);
+        var r = Side('r', keys, 10, 5, 0, seed: 2);
+        var spec = Spec(l, r, JoinType.LeftSemi, 1, BuildSide.Right);
+        Assert.False(spec.MarksBuildRows);
+        var e = Assert.Throws<AccelException>(() => new HashJoinSimd().SemiJoinProbeBatches(r, [l], spec));
+        Assert.Contains("does not mark build rows", e.Message);
+    }
+
     [Fact]
     public void A_large_build_table_with_a_key_bitmap_in_front_equals_scalar()
     {

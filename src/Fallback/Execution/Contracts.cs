@@ -114,6 +114,10 @@ public sealed record JoinSpec(Schema Left, Schema Right, JoinType Type, IReadOnl
         || (Build == BuildSide.Right && Type is JoinType.LeftOuter or JoinType.LeftSemi or JoinType.LeftAnti)
         || (Build == BuildSide.Left && Type == JoinType.RightOuter));
 
+    /// <summary>True for a keyed semi or anti join that builds on the left: its probe (right) side streams past one build
+    /// table that marks the left rows matched, and the output comes once every probe batch has been seen.</summary>
+    public bool MarksBuildRows => LeftKeys.Count > 0 && Build == BuildSide.Left && Type is JoinType.LeftSemi or JoinType.LeftAnti;
+
     /// <summary>The schema of the side opposite the build side.</summary>
     public Schema ProbeSchema => Build == BuildSide.Right ? Left : Right;
     /// <summary>The schema of the build side.</summary>
@@ -134,6 +138,12 @@ public interface IHashJoinImpl : IOperatorImpl<JoinSpec>
         var all = ColumnBatch.Combine(spec.ProbeSchema, probe);
         return [spec.Build == BuildSide.Right ? Join(all, build, spec) : Join(build, all, spec)];
     }
+
+    /// <summary>For a spec that <see cref="JoinSpec.MarksBuildRows"/>: the left (build) rows with a match among the probe
+    /// batches (semi) or without one (anti), as <see cref="Join"/> gives them for the concatenated probe side. This
+    /// default concatenates the probe batches and joins once; a path that can mark across batches overrides it.</summary>
+    ColumnBatch SemiJoinProbeBatches(ColumnBatch build, IReadOnlyList<ColumnBatch> probe, JoinSpec spec) =>
+        Join(build, ColumnBatch.Combine(spec.ProbeSchema, probe), spec);
 }
 
 /// <summary>A sort key over an input ordinal.</summary>

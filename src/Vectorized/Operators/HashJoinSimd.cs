@@ -77,6 +77,35 @@ public sealed class HashJoinSimd : IHashJoinImpl
         return probeSides.Select((p, i) => new JoinRun(spec, buildSide, p, table, i).Execute()).ToList();
     }
 
+    /// <inheritdoc />
+    public ColumnBatch SemiJoinProbeBatches(ColumnBatch build, IReadOnlyList<ColumnBatch> probe, JoinSpec spec)
+    {
+        if (!spec.MarksBuildRows) throw new AccelException($"a {spec.Type} join building on the {spec.Build} side does not mark build rows");
+        var buildSide = new Side(build);
+        var probeSides = probe.Select(b => new Side(b)).ToArray();
+        using var table = TableFor(spec, buildSide, probeSides);
+        var marks = new BuildMarks(table, buildSide.Rows, spec.Residual is not null);
+        for (int i = 0; i < probeSides.Length; i++) new JoinRun(spec, buildSide, probeSides[i], table, i, marks).MarkBuildRows();
+        bool want = spec.Type == JoinType.LeftSemi;
+        var keep = new IntList(buildSide.Rows / 2);
+        for (int r = 0; r < buildSide.Rows; r++)
+            if (marks.Matched(r) == want) keep.Add(r);
+        var idx = keep.Items.AsSpan(0, keep.Count).ToArray();
+        buildSide.ToPhysical(idx, idx.Length);
+        return new ColumnBatch(spec.Output, JoinRun.Gathered(buildSide, idx, idx.Length), idx.Length);
+    }
+
+    /// <summary>Which build rows some probe row matched: per key id without a residual, per build row with one (a pair
+    /// must pass it). One instance is shared by the runs of a semi join whose probe batches stream past its left side;
+    /// concurrent morsels only ever store 1, so their races are benign.</summary>
+    private sealed class BuildMarks(BuildTable table, int buildRows, bool residual)
+    {
+        public readonly byte[]? Ids = residual ? null : new byte[table.Distinct];
+        public readonly byte[]? Rows = residual ? new byte[buildRows] : null;
+
+        public bool Matched(int r) => Rows is { } rows ? rows[r] != 0 : table.BuildIds[r] is var id && id >= 0 && Ids![id] != 0;
+    }
+
     private static BuildTable TableFor(JoinSpec spec, Side build, Side[] probes)
     {
         if (spec.LeftKeys.Count == 0) return BuildTable.Cross(build.Rows);
@@ -202,13 +231,15 @@ public sealed class HashJoinSimd : IHashJoinImpl
             else if (enc.Packed)
             {
                 var h = t._hash = new PackedTable(buildRows);
-                // A table out of cache gets an exact bitmap of its keys in front when the bitmap is at most a quarter of
-                // its size: probes that miss (85% of TPC-H Q5's lineitems) then cost a cached bit test, not a DRAM miss.
+                // A table out of cache gets an exact bitmap of its keys in front when the bitmap is at most half its
+                // size: probes that miss (85% of TPC-H Q5's lineitems) then cost a bit test, not a table miss. At a quarter,
+                // SF 3's Q21 probed 29 million lineitems straight into the 8 MiB table of its semi joins' 222,000 rows
+                // (a 2.25 MiB bitmap; with it the query took 275 ms instead of 440).
                 // A small build sparse in its key range gets one too when the bitmap stays in L2 (TPC-H Q8 and Q17 at SF 3:
                 // 4,003 and 579 parts over 600,000 keys; most lineitems miss, and a hash lookup per probe row tripled
                 // the join's time per row against SF 1's direct array).
                 long tableBytes = h.Bytes;
-                bool filter = tableBytes > FilterMinimumTableBytes && enc.Cardinality / 8 <= tableBytes / 4
+                bool filter = tableBytes > FilterMinimumTableBytes && enc.Cardinality / 8 <= tableBytes / 2
                     || enc.Cardinality / 8 <= SmallBuildBitmapBytes && 16L * buildRows <= enc.Cardinality;
                 var bits = filter ? t._keyBits = t.Rent<ulong>((int)((enc.Cardinality + 63) >> 6)) : null;
                 if (bits is not null) bits.AsSpan(0, (int)((enc.Cardinality + 63) >> 6)).Clear();
@@ -512,9 +543,10 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private readonly int _part;
 
         /// <summary>A join of one probe input (part <paramref name="part"/> of <paramref name="table"/>'s probe parts)
-        /// against the build side.</summary>
-        public JoinRun(JoinSpec spec, Side build, Side probe, BuildTable table, int part)
+        /// against the build side; <paramref name="marks"/>, when given, receives the build rows it matches.</summary>
+        public JoinRun(JoinSpec spec, Side build, Side probe, BuildTable table, int part, BuildMarks? marks = null)
         {
+            (_idHit, _buildHit) = (marks?.Ids, marks?.Rows);
             _spec = spec;
             bool keyed = spec.LeftKeys.Count > 0;
             // Without keys either side can build; probing the left keeps the output left-major, as the scalar path.
@@ -544,6 +576,22 @@ public sealed class HashJoinSimd : IHashJoinImpl
             {
                 ArrayPool<int>.Shared.Return(_pid);
                 if (_probeHit is { } ph) ArrayPool<byte>.Shared.Return(ph);
+            }
+        }
+
+        /// <summary>Marks the build rows this run's probe rows match (through the residual, when there is one) in the
+        /// marks the run was given.</summary>
+        public void MarkBuildRows()
+        {
+            try
+            {
+                int morsels = Morsels(_probe.Rows, _morselRows);
+                ForEach(morsels, m => Probe(m, out _));
+                if (_spec.Residual is not null) ForEach(morsels, m => ResidualMorsel(m, emit: false));
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(_pid);
             }
         }
 
@@ -942,7 +990,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             return new ColumnBatch(_spec.Output, [.. Gathered(_left, lIdx, rows), .. Gathered(_right, rIdx, rows)], rows);
         }
 
-        private static ColumnVector[] Gathered(Side side, int[]? idx, int rows)
+        public static ColumnVector[] Gathered(Side side, int[]? idx, int rows)
         {
             var cols = side.Batch.Columns;
             if (idx is null) return side.Sel is { } sel ? cols.Select(c => ColumnGather.Gather(c, sel, sel.Length)).ToArray() : cols.ToArray();

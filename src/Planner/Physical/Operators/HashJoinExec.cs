@@ -35,6 +35,8 @@ public sealed class HashJoinExec(ExecNode left, ExecNode right, JoinSpec spec, I
         // column (TPC-H Q5 SF 1: 190 MB of lineitem, most of the join's time in fresh page faults).
         IReadOnlyList<ColumnBatch> results = Spec.ProbeStreams && probe.Count > 0
             ? RunWithFailover(ctx, impls, impl => impl.JoinProbeBatches(build, probe, Spec))
+            : Spec.MarksBuildRows && probe.Count > 0
+            ? [RunWithFailover(ctx, impls, impl => impl.SemiJoinProbeBatches(build, probe, Spec))]
             : [RunWithFailover(ctx, impls, impl =>
                 {
                     var all = ColumnBatch.Combine(Spec.ProbeSchema, probe);
