@@ -470,17 +470,24 @@ public static class SimdEvaluator
             T k = (T)((Const)(scalarLeft ? l : r)).Value;
             var a = ((T[])vec.Values).AsSpan(0, n);
             valid = vec.Valid;
-            switch (op)
-            {
-                case BinaryOp.Equal: VectorLoops.CompareScalar<T, EqualOp<T>>(a, k, mask, scalarLeft); break;
-                case BinaryOp.NotEqual: VectorLoops.CompareScalar<T, NotEqualOp<T>>(a, k, mask, scalarLeft); break;
-                case BinaryOp.LessThan: VectorLoops.CompareScalar<T, LessThanOp<T>>(a, k, mask, scalarLeft); break;
-                case BinaryOp.LessThanOrEqual: VectorLoops.CompareScalar<T, LessThanOrEqualOp<T>>(a, k, mask, scalarLeft); break;
-                case BinaryOp.GreaterThan: VectorLoops.CompareScalar<T, GreaterThanOp<T>>(a, k, mask, scalarLeft); break;
-                default: VectorLoops.CompareScalar<T, GreaterThanOrEqualOp<T>>(a, k, mask, scalarLeft); break;
-            }
+            CompareWithConstant(a, k, op, mask, scalarLeft);
         }
         return new Truth(Bitmask.And(mask, valid), Bitmask.AndNot(valid, mask));
+    }
+
+    /// <summary>Sets bit i of <paramref name="bits"/> where `a[i] op k` holds (`k op a[i]` when
+    /// <paramref name="constantLeft"/>): the one dispatch from a comparison operator to its vector loop.</summary>
+    internal static void CompareWithConstant<T>(ReadOnlySpan<T> a, T k, BinaryOp op, Span<ulong> bits, bool constantLeft) where T : unmanaged, INumber<T>
+    {
+        switch (op)
+        {
+            case BinaryOp.Equal: VectorLoops.CompareScalar<T, EqualOp<T>>(a, k, bits, constantLeft); break;
+            case BinaryOp.NotEqual: VectorLoops.CompareScalar<T, NotEqualOp<T>>(a, k, bits, constantLeft); break;
+            case BinaryOp.LessThan: VectorLoops.CompareScalar<T, LessThanOp<T>>(a, k, bits, constantLeft); break;
+            case BinaryOp.LessThanOrEqual: VectorLoops.CompareScalar<T, LessThanOrEqualOp<T>>(a, k, bits, constantLeft); break;
+            case BinaryOp.GreaterThan: VectorLoops.CompareScalar<T, GreaterThanOp<T>>(a, k, bits, constantLeft); break;
+            default: VectorLoops.CompareScalar<T, GreaterThanOrEqualOp<T>>(a, k, bits, constantLeft); break;
+        }
     }
 
     // Strings compare by their UTF-8 bytes (Spark's order); equality checks the length before the bytes.

@@ -94,9 +94,9 @@ internal static class ColumnLiteralConjunction
                 bits.Clear();
                 switch (columns[c.Ordinal])
                 {
-                    case PrimitiveVector<int> v: Compare(v.Values.AsSpan(start, count), (int)c.Literal, c.Op, bits); break;
-                    case PrimitiveVector<long> v: Compare(v.Values.AsSpan(start, count), (long)c.Literal, c.Op, bits); break;
-                    case PrimitiveVector<double> v: Compare(v.Values.AsSpan(start, count), (double)c.Literal, c.Op, bits); break;
+                    case PrimitiveVector<int> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(start, count), (int)c.Literal, c.Op, bits, false); break;
+                    case PrimitiveVector<long> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(start, count), (long)c.Literal, c.Op, bits, false); break;
+                    case PrimitiveVector<double> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(start, count), (double)c.Literal, c.Op, bits, false); break;
                 }
                 // A NULL operand makes its comparison NULL, and the conjunction at best NULL: the row is not kept.
                 if (columns[c.Ordinal].Validity is { } valid)
@@ -107,19 +107,6 @@ internal static class ColumnLiteralConjunction
             }
         }
         return mask;
-    }
-
-    private static void Compare<T>(ReadOnlySpan<T> a, T k, BinaryOp op, Span<ulong> bits) where T : unmanaged, INumber<T>
-    {
-        switch (op)
-        {
-            case BinaryOp.Equal: VectorLoops.CompareScalar<T, EqualOp<T>>(a, k, bits, false); break;
-            case BinaryOp.NotEqual: VectorLoops.CompareScalar<T, NotEqualOp<T>>(a, k, bits, false); break;
-            case BinaryOp.LessThan: VectorLoops.CompareScalar<T, LessThanOp<T>>(a, k, bits, false); break;
-            case BinaryOp.LessThanOrEqual: VectorLoops.CompareScalar<T, LessThanOrEqualOp<T>>(a, k, bits, false); break;
-            case BinaryOp.GreaterThan: VectorLoops.CompareScalar<T, GreaterThanOp<T>>(a, k, bits, false); break;
-            default: VectorLoops.CompareScalar<T, GreaterThanOrEqualOp<T>>(a, k, bits, false); break;
-        }
     }
 }
 

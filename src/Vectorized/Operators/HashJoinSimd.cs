@@ -86,24 +86,28 @@ public sealed class HashJoinSimd : IHashJoinImpl
         using var table = TableFor(spec, buildSide, probeSides);
         var marks = new BuildMarks(table, buildSide.Rows, spec.Residual is not null);
         for (int i = 0; i < probeSides.Length; i++) new JoinRun(spec, buildSide, probeSides[i], table, i, marks).MarkBuildRows();
-        bool want = spec.Type == JoinType.LeftSemi;
-        var keep = new IntList(buildSide.Rows / 2);
-        for (int r = 0; r < buildSide.Rows; r++)
-            if (marks.Matched(r) == want) keep.Add(r);
-        var idx = keep.Items.AsSpan(0, keep.Count).ToArray();
-        buildSide.ToPhysical(idx, idx.Length);
-        return new ColumnBatch(spec.Output, JoinRun.Gathered(buildSide, idx, idx.Length), idx.Length);
+        return marks.Kept(buildSide, spec.Type == JoinType.LeftSemi, spec.Output);
     }
 
     /// <summary>Which build rows some probe row matched: per key id without a residual, per build row with one (a pair
-    /// must pass it). One instance is shared by the runs of a semi join whose probe batches stream past its left side;
-    /// concurrent morsels only ever store 1, so their races are benign.</summary>
+    /// must pass it). Outer joins that keep the build side and semi joins that build on the left keep one per run, or one
+    /// shared by the runs whose probe batches stream past the same left side; concurrent morsels only ever store 1, so
+    /// their races are benign.</summary>
     private sealed class BuildMarks(BuildTable table, int buildRows, bool residual)
     {
         public readonly byte[]? Ids = residual ? null : new byte[table.Distinct];
         public readonly byte[]? Rows = residual ? new byte[buildRows] : null;
 
         public bool Matched(int r) => Rows is { } rows ? rows[r] != 0 : table.BuildIds[r] is var id && id >= 0 && Ids![id] != 0;
+
+        /// <summary>The build rows that matched (<paramref name="want"/>) or did not, in build order.</summary>
+        public ColumnBatch Kept(Side build, bool want, Schema output)
+        {
+            var keep = new IntList(build.Rows / 2);
+            for (int r = 0; r < build.Rows; r++)
+                if (Matched(r) == want) keep.Add(r);
+            return JoinRun.Rows(build, keep, output);
+        }
     }
 
     private static BuildTable TableFor(JoinSpec spec, Side build, Side[] probes)
@@ -534,8 +538,8 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private readonly int _morselRows;
         // Per probe row its build id; pooled, like the pair index arrays and the probe flags, and handed back when the run ends.
         private readonly int[] _pid;
-        // Per id: some probe row matched it (no residual). Per build row: some pair with it passed the residual.
-        private byte[]? _idHit, _buildHit;
+        // The build rows matched, for joins whose output depends on them.
+        private BuildMarks? _marks;
         // Per probe row, for semi/anti with the probe on the left and a residual.
         private byte[]? _probeHit;
 
@@ -546,7 +550,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         /// against the build side; <paramref name="marks"/>, when given, receives the build rows it matches.</summary>
         public JoinRun(JoinSpec spec, Side build, Side probe, BuildTable table, int part, BuildMarks? marks = null)
         {
-            (_idHit, _buildHit) = (marks?.Ids, marks?.Rows);
+            _marks = marks;
             _spec = spec;
             bool keyed = spec.LeftKeys.Count > 0;
             // Without keys either side can build; probing the left keeps the output left-major, as the scalar path.
@@ -599,8 +603,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
         {
             int morsels = Morsels(_probe.Rows, _morselRows);
             bool residual = _spec.Residual is not null;
-            if (!residual && (_buildOuter || (_semi && _buildLeft))) _idHit = new byte[_table.Distinct];
-            if (residual && (_buildOuter || (_semi && _buildLeft))) _buildHit = new byte[_build.Rows];
+            if (_buildOuter || (_semi && _buildLeft)) _marks ??= new BuildMarks(_table, _build.Rows, residual);
             if (residual && _semi && !_buildLeft && DifferentValueResidual().Probe is null) _probeHit = ArrayPool<byte>.Shared.Rent(Math.Max(1, _probe.Rows));
 
             var pairs = new long[morsels];
@@ -708,7 +711,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             int miss = 0;
             // Semi and anti joins need no pair count (nor, then, the grouped rows).
             var start = _semi ? null : _table.Start;
-            var hit = _idHit;
+            var hit = _marks?.Ids;
             if (start is null)
             {
                 for (int i = 0; i < ids.Length; i++) miss += ids[i] >>> 31;
@@ -769,7 +772,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             }
         }
 
-        private bool BuildMatched(int r) => _buildHit is { } bh ? bh[r] != 0 : _table.BuildIds[r] is var id && id >= 0 && _idHit![id] != 0;
+        private bool BuildMatched(int r) => _marks!.Matched(r);
 
         private int CountUnmatchedBuild()
         {
@@ -827,7 +830,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
                     {
                         int i = wi * 64 + System.Numerics.BitOperations.TrailingZeroCount(word);
                         if (hit is not null) hit[candP[i] - s] = true;
-                        if (_buildHit is { } bh) bh[candB[i]] = 1;
+                        if (_marks?.Rows is { } bh) bh[candB[i]] = 1;
                         if (emit) { outP.Add(candP[i]); outB.Add(candB[i]); }
                     }
                 n = 0;
@@ -965,20 +968,21 @@ public sealed class HashJoinSimd : IHashJoinImpl
         private ColumnBatch Semi(int morsels, bool residual)
         {
             if (residual) ForEach(morsels, m => ResidualMorsel(m, emit: false));
+            if (_buildLeft) return _marks!.Kept(_left, _want, _spec.Output);
             int rows = _left.Rows;
             var keep = new IntList(rows / 2);
-            if (!_buildLeft)
-            {
-                var ph = _probeHit;
-                for (int p = 0; p < rows; p++)
-                    if ((ph is not null ? ph[p] != 0 : _pid[p] >= 0) == _want) keep.Add(p);
-            }
-            else
-                for (int r = 0; r < rows; r++)
-                    if (BuildMatched(r) == _want) keep.Add(r);
+            var ph = _probeHit;
+            for (int p = 0; p < rows; p++)
+                if ((ph is not null ? ph[p] != 0 : _pid[p] >= 0) == _want) keep.Add(p);
+            return Rows(_left, keep, _spec.Output);
+        }
+
+        /// <summary>The kept live rows of a side (all its columns), in order.</summary>
+        public static ColumnBatch Rows(Side side, IntList keep, Schema output)
+        {
             var idx = keep.Items.AsSpan(0, keep.Count).ToArray();
-            _left.ToPhysical(idx, idx.Length);
-            return new ColumnBatch(_spec.Output, Gathered(_left, idx, idx.Length), idx.Length);
+            side.ToPhysical(idx, idx.Length);
+            return new ColumnBatch(output, Gathered(side, idx, idx.Length), idx.Length);
         }
 
         // The first `rows` entries of each index array are the output rows (the arrays may be longer: pooled); a null
@@ -990,7 +994,7 @@ public sealed class HashJoinSimd : IHashJoinImpl
             return new ColumnBatch(_spec.Output, [.. Gathered(_left, lIdx, rows), .. Gathered(_right, rIdx, rows)], rows);
         }
 
-        public static ColumnVector[] Gathered(Side side, int[]? idx, int rows)
+        private static ColumnVector[] Gathered(Side side, int[]? idx, int rows)
         {
             var cols = side.Batch.Columns;
             if (idx is null) return side.Sel is { } sel ? cols.Select(c => ColumnGather.Gather(c, sel, sel.Length)).ToArray() : cols.ToArray();
