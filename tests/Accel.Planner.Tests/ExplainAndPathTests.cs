@@ -118,6 +118,22 @@ public sealed class ExplainAndPathTests : IDisposable
     }
 
     [Fact]
+    public void A_simd_aggregate_over_computed_inputs_evaluates_its_projection_per_morsel_and_explain_says_so()
+    {
+        DataFrame Query(string path) => Fact(path, 3000).Filter(Col("k") > 2)
+            .GroupBy("k").Agg(Sum(Col("v") * 2.0 - Col("k")), Avg(Col("v") * Col("v")), Count(Lit(1)));
+        var simd = Query("simd");
+        var text = simd.ExplainString(analyze: true);
+        var project = text.Split('\n').Single(l => l.Contains("ProjectExec") && l.Contains("_a"));
+        Assert.Contains("fused: evaluated per morsel by the aggregate above", project);
+        // The fused projection stands for the filter's rows, and it takes no time of its own.
+        var filterRows = text.Split('\n').Single(l => l.Contains("FilterExec")).Split("rows=")[1].Split(' ')[0];
+        Assert.Contains($"rows={filterRows} ", project);
+        Assert.DoesNotContain("fused", Query("scalar").ExplainString());
+        Assert.Null(Accel.Execution.ResultComparer.FirstDifference(Query("scalar").ToBatch(), simd.ToBatch(), unordered: true, relativeTolerance: 1e-9));
+    }
+
+    [Fact]
     public void Each_query_reports_a_log_line_with_the_path_of_every_operator()
     {
         var df = Pipeline(Fact("scalar"));

@@ -96,6 +96,19 @@ public interface IHashAggregateImpl : IOperatorImpl<AggregateSpec>
     IReadOnlyList<ColumnBatch> AggregateParts(IEnumerable<ColumnBatch> input, AggregateSpec spec) => [Aggregate(input, spec)];
 }
 
+/// <summary>A hash aggregate that reads its input through the projection below it, evaluating the projection's computed
+/// columns morsel by morsel into reused arrays instead of materializing the projected batches (Q1's
+/// price * (1 - discount) never becomes a column of the whole input).</summary>
+public interface IFusedProjectAggregateImpl : IHashAggregateImpl
+{
+    /// <summary>Why <paramref name="project"/> cannot be evaluated inside this aggregate (null when it can).</summary>
+    string? CannotFuse(ProjectSpec project, AggregateSpec spec);
+
+    /// <summary>The groups of <see cref="IHashAggregateImpl.AggregateParts"/> over <paramref name="project"/> applied to
+    /// <paramref name="input"/> (batches of the projection's input schema).</summary>
+    IReadOnlyList<ColumnBatch> AggregateProjectedParts(IEnumerable<ColumnBatch> input, ProjectSpec project, AggregateSpec spec);
+}
+
 /// <summary>Join types, as Spark names them.</summary>
 public enum JoinType { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross }
 

@@ -90,6 +90,10 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         long rows = ap.KeyCount == 0 ? 1 : Math.Max(1, Math.Min(input.EstimatedRows, 100_000));
         var decision = PathChooser.Choose("HashAggregateExec", spec, impls.Aggregate, EnvironmentOf(input), setting);
         ExecNode agg = new HashAggregateExec(input, spec, impls.Aggregate, decision, rows);
+        if (input is ProjectExec project && project.Decision.Chosen == decision.Chosen
+            && impls.Aggregate.OfType<IFusedProjectAggregateImpl>().FirstOrDefault(i => i.Path == decision.Chosen) is { } fused
+            && fused.CannotFuse(project.Spec, spec) is null)
+            project.FuseIntoAggregate();
         if (!IsIdentity(ap.PostProjection, aggSchema)) return PlanProject(agg, ap.PostProjection, a.Output);
         agg.Relabel(a.Output);
         return agg;

@@ -11,7 +11,11 @@ namespace Accel.Vectorized;
 public static class SimdEvaluator
 {
     private abstract record Value;
-    private sealed record Vec(Array Values, ulong[] Valid) : Value;
+    // Values[Offset..Offset+n) are the rows: Offset is non-zero only for a column read in place by EvaluateRange.
+    private sealed record Vec(Array Values, ulong[] Valid, int Offset = 0) : Value
+    {
+        public Span<T> Rows<T>(int n) => ((T[])Values).AsSpan(Offset, n);
+    }
     private sealed record Const(object Value) : Value;
     private sealed record Truth(ulong[] True, ulong[] False) : Value;
     // A string column, compared row by row on its UTF-8 bytes (string literals are Const of byte[]).
@@ -72,7 +76,7 @@ public static class SimdEvaluator
     {
         switch (Eval(e, columns, rows))
         {
-            case Vec v: return Build(e.Type, v.Values, Bitmask.ToValidity(v.Valid, rows), rows);
+            case Vec v: return Build(e.Type, v.Offset == 0 ? v.Values : CopyRows(v, rows), Bitmask.ToValidity(v.Valid, rows), rows);
             case Str s: return s.Column;
             case Const c: return ScalarEvaluator.Constant(e.Type, Storage.ToClr(e.Type, c.Value), rows);
             case Truth t:
@@ -84,6 +88,15 @@ public static class SimdEvaluator
             default: throw new InvalidOperationException();
         }
     }
+
+    private static Array CopyRows(Vec v, int n) => v.Values switch
+    {
+        int[] => v.Rows<int>(n).ToArray(),
+        long[] => v.Rows<long>(n).ToArray(),
+        float[] => v.Rows<float>(n).ToArray(),
+        double[] => v.Rows<double>(n).ToArray(),
+        _ => throw new InvalidOperationException(),
+    };
 
     private static ColumnVector Build(DataType type, Array values, ValidityBitmap? validity, int rows) => values switch
     {
@@ -112,10 +125,44 @@ public static class SimdEvaluator
         _shared = shared.Count > 0 ? shared : null;
         try
         {
-            return exprs.Select(e => e is BoundColumn c ? columns[c.Ordinal] : EvaluateColumn(e, columns, rows)).ToArray();
+            // A plain column is passed through, except in a range evaluation, which reads only the range's rows.
+            return exprs.Select(e => e is BoundColumn c && _scratch is null ? columns[c.Ordinal] : EvaluateColumn(e, columns, rows)).ToArray();
         }
         finally { _shared = previous; }
     }
+
+    // The first row a range evaluation reads columns from (0 otherwise), and the arrays its results go into.
+    [ThreadStatic] private static int _rangeStart;
+    [ThreadStatic] private static EvaluationScratch? _scratch;
+
+    /// <summary>Why <paramref name="e"/> cannot be evaluated over a row range in place (<see cref="EvaluateRange"/>):
+    /// null when it can. Ranges read numeric columns only.</summary>
+    public static string? RangeUnsupported(BoundExpr e, Schema input)
+    {
+        if (Unsupported(e, input) is { } why) return why;
+        foreach (var n in e.Descendants())
+            if (n is BoundColumn c && !IsVectorType(c.Type)) return $"column '{c.Name}' is {c.Type}, which a row range is not read in place for";
+        return null;
+    }
+
+    /// <summary>Evaluates <paramref name="exprs"/> over rows [<paramref name="start"/>, start + <paramref name="count"/>)
+    /// of full-length columns, reading them in place (no slice is copied). <paramref name="start"/> is a multiple of 64
+    /// and every expression passes <see cref="RangeUnsupported"/>. The results are compact columns of
+    /// <paramref name="count"/> rows whose arrays belong to <paramref name="scratch"/>: they stay valid until its next
+    /// <see cref="EvaluationScratch.Recycle"/>.</summary>
+    public static ColumnVector[] EvaluateRange(IReadOnlyList<BoundExpr> exprs, IReadOnlyList<ColumnVector> columns, int start, int count, EvaluationScratch scratch)
+    {
+        if ((start & 63) != 0) throw new ArgumentOutOfRangeException(nameof(start), "a range starts at a multiple of 64 rows");
+        var (previousStart, previousScratch) = (_rangeStart, _scratch);
+        (_rangeStart, _scratch) = (start, scratch);
+        try
+        {
+            return EvaluateColumns(exprs, columns, count);
+        }
+        finally { (_rangeStart, _scratch) = (previousStart, previousScratch); }
+    }
+
+    private static T[] NewArray<T>(int n) => _scratch is { } s ? s.Take<T>(n) : new T[n];
 
     private static Value Eval(BoundExpr e, IReadOnlyList<ColumnVector> cols, int n)
     {
@@ -130,7 +177,10 @@ public static class SimdEvaluator
             case BoundColumn c:
             {
                 var col = cols[c.Ordinal];
-                var valid = Bitmask.FromValidity(col.Validity, n);
+                int from = _rangeStart;
+                var valid = Bitmask.FromValidity(col.Validity, from, n);
+                if (from != 0 && col is not PrimitiveVector<int> and not PrimitiveVector<long> and not PrimitiveVector<float> and not PrimitiveVector<double>)
+                    throw new InvalidOperationException($"simd: a range evaluation reads a {col.Type} column"); // RangeUnsupported rules these out
                 if (col is StringVector sv) return new Str(sv, valid);
                 if (col is PrimitiveVector<bool> b)
                 {
@@ -145,7 +195,7 @@ public static class SimdEvaluator
                     PrimitiveVector<float> v => v.Values,
                     PrimitiveVector<double> v => v.Values,
                     _ => throw new InvalidOperationException(),
-                }, valid);
+                }, valid, from);
             }
             case BoundLiteral { Value: string text }:
                 return new Const(System.Text.Encoding.UTF8.GetBytes(text));
@@ -236,18 +286,18 @@ public static class SimdEvaluator
         var x = (Vec)v;
         Array r = (x.Values, to.Id) switch
         {
-            (int[] a, TypeId.Int64) => Map(a, n, i => (long)i),
-            (int[] a, _) => Map(a, n, i => (double)i),
-            (long[] a, _) => Map(a, n, l => (double)l),
-            (float[] a, _) => Map(a, n, f => (double)f),
+            (int[], TypeId.Int64) => Map(x.Rows<int>(n), n, i => (long)i),
+            (int[], _) => Map(x.Rows<int>(n), n, i => (double)i),
+            (long[], _) => Map(x.Rows<long>(n), n, l => (double)l),
+            (float[], _) => Map(x.Rows<float>(n), n, f => (double)f),
             _ => throw new InvalidOperationException(),
         };
         return new Vec(r, x.Valid);
     }
 
-    private static TOut[] Map<TIn, TOut>(TIn[] a, int n, Func<TIn, TOut> f)
+    private static TOut[] Map<TIn, TOut>(ReadOnlySpan<TIn> a, int n, Func<TIn, TOut> f)
     {
-        var r = new TOut[n];
+        var r = NewArray<TOut>(n);
         for (int i = 0; i < n; i++) r[i] = f(a[i]);
         return r;
     }
@@ -284,7 +334,7 @@ public static class SimdEvaluator
             if (down > 0 && bound / divisor + 1 < limit)
             {
                 var raw = (Vec)DecimalVectors(op, l, (long)lf, r, (long)rf, 1, n);
-                VectorLoops.DivideRoundHalfAwayFromZero(((long[])raw.Values).AsSpan(0, n), down);
+                VectorLoops.DivideRoundHalfAwayFromZero(raw.Rows<long>(n), down);
                 return raw;
             }
         }
@@ -299,7 +349,7 @@ public static class SimdEvaluator
         Int128 MaxAbs(Value v)
         {
             if (v is Const c) return Int128.Abs(Convert.ToInt64(c.Value));
-            var (lo, hi) = VectorLoops.MinMax<long>(((long[])((Vec)v).Values).AsSpan(0, n));
+            var (lo, hi) = VectorLoops.MinMax<long>(((Vec)v).Rows<long>(n));
             return Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
         }
         Int128 a = MaxAbs(l) * lf, b = MaxAbs(r) * rf;
@@ -310,39 +360,38 @@ public static class SimdEvaluator
     // One result array: operands are read in place, and only an operand that must be rescaled gets a temporary.
     private static Value DecimalVectors(BinaryOp op, Value l, long lf, Value r, long rf, long up, int n)
     {
-        long[] Operand(Vec v, long f)
+        ReadOnlySpan<long> Operand(Vec v, long f)
         {
-            var values = (long[])v.Values;
-            if (f == 1) return values;
-            var scaled = new long[n];
-            VectorLoops.BinaryScalar<long, MultiplyOp<long>>(values.AsSpan(0, n), f, scaled, false);
-            return scaled;
+            if (f == 1) return v.Rows<long>(n);
+            var scaled = NewArray<long>(n);
+            VectorLoops.BinaryScalar<long, MultiplyOp<long>>(v.Rows<long>(n), f, scaled.AsSpan(0, n), false);
+            return scaled.AsSpan(0, n);
         }
-        var result = new long[n];
+        var result = NewArray<long>(n);
         if (l is Vec vl && r is Vec vr)
         {
-            ReadOnlySpan<long> a = Operand(vl, lf).AsSpan(0, n), b = Operand(vr, rf).AsSpan(0, n);
+            ReadOnlySpan<long> a = Operand(vl, lf), b = Operand(vr, rf);
             switch (op)
             {
-                case BinaryOp.Add: VectorLoops.Binary<long, AddOp<long>>(a, b, result); break;
-                case BinaryOp.Subtract: VectorLoops.Binary<long, SubtractOp<long>>(a, b, result); break;
-                default: VectorLoops.Binary<long, MultiplyOp<long>>(a, b, result); break;
+                case BinaryOp.Add: VectorLoops.Binary<long, AddOp<long>>(a, b, result.AsSpan(0, n)); break;
+                case BinaryOp.Subtract: VectorLoops.Binary<long, SubtractOp<long>>(a, b, result.AsSpan(0, n)); break;
+                default: VectorLoops.Binary<long, MultiplyOp<long>>(a, b, result.AsSpan(0, n)); break;
             }
         }
         else
         {
             bool scalarLeft = l is Const;
             var vec = (Vec)(scalarLeft ? r : l);
-            ReadOnlySpan<long> a = Operand(vec, scalarLeft ? rf : lf).AsSpan(0, n);
+            ReadOnlySpan<long> a = Operand(vec, scalarLeft ? rf : lf);
             long k = Convert.ToInt64(((Const)(scalarLeft ? l : r)).Value) * (scalarLeft ? lf : rf);
             switch (op)
             {
-                case BinaryOp.Add: VectorLoops.BinaryScalar<long, AddOp<long>>(a, k, result, scalarLeft); break;
-                case BinaryOp.Subtract: VectorLoops.BinaryScalar<long, SubtractOp<long>>(a, k, result, scalarLeft); break;
-                default: VectorLoops.BinaryScalar<long, MultiplyOp<long>>(a, k, result, scalarLeft); break;
+                case BinaryOp.Add: VectorLoops.BinaryScalar<long, AddOp<long>>(a, k, result.AsSpan(0, n), scalarLeft); break;
+                case BinaryOp.Subtract: VectorLoops.BinaryScalar<long, SubtractOp<long>>(a, k, result.AsSpan(0, n), scalarLeft); break;
+                default: VectorLoops.BinaryScalar<long, MultiplyOp<long>>(a, k, result.AsSpan(0, n), scalarLeft); break;
             }
         }
-        if (up != 1) VectorLoops.BinaryScalar<long, MultiplyOp<long>>(result, up, result, false);
+        if (up != 1) VectorLoops.BinaryScalar<long, MultiplyOp<long>>(result.AsSpan(0, n), up, result.AsSpan(0, n), false);
         var valid = l is Vec x && r is Vec y ? Bitmask.And(x.Valid, y.Valid) : ((Vec)(l is Vec ? l : r)).Valid;
         return new Vec(result, valid);
     }
@@ -352,15 +401,15 @@ public static class SimdEvaluator
     {
         if (l is Const cl && r is Const cr)
             return op(Convert.ToInt64(cl.Value), Convert.ToInt64(cr.Value)) is long c ? new Const(c) : new Vec(new long[n], new ulong[Bitmask.Words(n)]);
-        var la = l is Vec vl ? (long[])vl.Values : null;
-        var ra = r is Vec vr ? (long[])vr.Values : null;
-        long lk = la is null ? Convert.ToInt64(((Const)l).Value) : 0, rk = ra is null ? Convert.ToInt64(((Const)r).Value) : 0;
-        var valid = la is not null && ra is not null ? Bitmask.And(((Vec)l).Valid, ((Vec)r).Valid) : (ulong[])((Vec)(la is null ? r : l)).Valid.Clone();
-        var result = new long[n];
+        bool lv = l is Vec, rv = r is Vec;
+        ReadOnlySpan<long> la = l is Vec vl ? vl.Rows<long>(n) : default, ra = r is Vec vr ? vr.Rows<long>(n) : default;
+        long lk = lv ? 0 : Convert.ToInt64(((Const)l).Value), rk = rv ? 0 : Convert.ToInt64(((Const)r).Value);
+        var valid = lv && rv ? Bitmask.And(((Vec)l).Valid, ((Vec)r).Valid) : (ulong[])((Vec)(lv ? l : r)).Valid.Clone();
+        var result = NewArray<long>(n);
         for (int i = 0; i < n; i++)
         {
             if ((valid[i >> 6] >> (i & 63) & 1) == 0) continue;
-            if (op(la is null ? lk : la[i], ra is null ? rk : ra[i]) is long v) result[i] = v;
+            if (op(lv ? la[i] : lk, rv ? ra[i] : rk) is long v) result[i] = v;
             else valid[i >> 6] &= ~(1UL << (i & 63));
         }
         return new Vec(result, valid);
@@ -392,20 +441,20 @@ public static class SimdEvaluator
             T a = (T)cl.Value, b = (T)cr.Value;
             return new Const(op switch { BinaryOp.Add => a + b, BinaryOp.Subtract => a - b, BinaryOp.Multiply => a * b, _ => a / b });
         }
-        var result = new T[n];
+        var result = NewArray<T>(n);
         ulong[] valid;
         if (l is Vec vl && r is Vec vr)
         {
-            var a = ((T[])vl.Values).AsSpan(0, n);
-            var b = ((T[])vr.Values).AsSpan(0, n);
+            var a = vl.Rows<T>(n);
+            var b = vr.Rows<T>(n);
             valid = Bitmask.And(vl.Valid, vr.Valid);
             switch (op)
             {
-                case BinaryOp.Add: VectorLoops.Binary<T, AddOp<T>>(a, b, result); break;
-                case BinaryOp.Subtract: VectorLoops.Binary<T, SubtractOp<T>>(a, b, result); break;
-                case BinaryOp.Multiply: VectorLoops.Binary<T, MultiplyOp<T>>(a, b, result); break;
+                case BinaryOp.Add: VectorLoops.Binary<T, AddOp<T>>(a, b, result.AsSpan(0, n)); break;
+                case BinaryOp.Subtract: VectorLoops.Binary<T, SubtractOp<T>>(a, b, result.AsSpan(0, n)); break;
+                case BinaryOp.Multiply: VectorLoops.Binary<T, MultiplyOp<T>>(a, b, result.AsSpan(0, n)); break;
                 default:
-                    VectorLoops.Binary<T, DivideOp<T>>(a, b, result);
+                    VectorLoops.Binary<T, DivideOp<T>>(a, b, result.AsSpan(0, n));
                     valid = Bitmask.AndNot(valid, VectorLoops.ZeroMask<T>(b));
                     break;
             }
@@ -414,15 +463,15 @@ public static class SimdEvaluator
         bool scalarLeft = l is Const;
         var vec = (Vec)(scalarLeft ? r : l);
         T k = (T)((Const)(scalarLeft ? l : r)).Value;
-        var span = ((T[])vec.Values).AsSpan(0, n);
+        var span = vec.Rows<T>(n);
         valid = vec.Valid;
         switch (op)
         {
-            case BinaryOp.Add: VectorLoops.BinaryScalar<T, AddOp<T>>(span, k, result, scalarLeft); break;
-            case BinaryOp.Subtract: VectorLoops.BinaryScalar<T, SubtractOp<T>>(span, k, result, scalarLeft); break;
-            case BinaryOp.Multiply: VectorLoops.BinaryScalar<T, MultiplyOp<T>>(span, k, result, scalarLeft); break;
+            case BinaryOp.Add: VectorLoops.BinaryScalar<T, AddOp<T>>(span, k, result.AsSpan(0, n), scalarLeft); break;
+            case BinaryOp.Subtract: VectorLoops.BinaryScalar<T, SubtractOp<T>>(span, k, result.AsSpan(0, n), scalarLeft); break;
+            case BinaryOp.Multiply: VectorLoops.BinaryScalar<T, MultiplyOp<T>>(span, k, result.AsSpan(0, n), scalarLeft); break;
             default:
-                VectorLoops.BinaryScalar<T, DivideOp<T>>(span, k, result, scalarLeft);
+                VectorLoops.BinaryScalar<T, DivideOp<T>>(span, k, result.AsSpan(0, n), scalarLeft);
                 if (scalarLeft) valid = Bitmask.AndNot(valid, VectorLoops.ZeroMask<T>(span));
                 else if (T.IsZero(k)) valid = new ulong[valid.Length];
                 break;
@@ -450,8 +499,8 @@ public static class SimdEvaluator
         }
         if (l is Vec vl && r is Vec vr)
         {
-            var a = ((T[])vl.Values).AsSpan(0, n);
-            var b = ((T[])vr.Values).AsSpan(0, n);
+            var a = vl.Rows<T>(n);
+            var b = vr.Rows<T>(n);
             valid = Bitmask.And(vl.Valid, vr.Valid);
             switch (op)
             {
@@ -468,7 +517,7 @@ public static class SimdEvaluator
             bool scalarLeft = l is Const;
             var vec = (Vec)(scalarLeft ? r : l);
             T k = (T)((Const)(scalarLeft ? l : r)).Value;
-            var a = ((T[])vec.Values).AsSpan(0, n);
+            var a = vec.Rows<T>(n);
             valid = vec.Valid;
             CompareWithConstant(a, k, op, mask, scalarLeft);
         }
@@ -581,10 +630,10 @@ public static class SimdEvaluator
         Func<double, double, double> f = name == "pow" ? Math.Pow : (x, _) => Math.Sqrt(x);
         if (args.All(a => a is Const))
             return new Const(f((double)((Const)args[0]).Value, args.Length > 1 ? (double)((Const)args[1]).Value : 0));
-        double[] Doubles(Value v) => v is Const c ? Enumerable.Repeat((double)c.Value, n).ToArray() : (double[])((Vec)v).Values;
+        double[] Doubles(Value v) => v is Const c ? Enumerable.Repeat((double)c.Value, n).ToArray() : ((Vec)v).Rows<double>(n).ToArray();
         var x = Doubles(args[0]);
         var y = args.Length > 1 ? Doubles(args[1]) : x;
-        var r = new double[n];
+        var r = NewArray<double>(n);
         for (int i = 0; i < n; i++) r[i] = f(x[i], y[i]);
         var valid = ValidOf(args[0], n);
         if (args.Length > 1) valid = Bitmask.And(valid, ValidOf(args[1], n));
@@ -601,7 +650,7 @@ public static class SimdEvaluator
         };
         if (v is Const c) return new Const(part((int)c.Value));
         var x = (Vec)v;
-        return new Vec(Map((int[])x.Values, n, part), x.Valid);
+        return new Vec(Map(x.Rows<int>(n), n, part), x.Valid);
     }
 
     // Casts into decimals scale exactly (rounding half away from zero when the scale shrinks) and give NULL when
@@ -613,10 +662,10 @@ public static class SimdEvaluator
         {
             if (v is Const c) return new Const((double)ValueConversions.ToDecimal(Convert.ToInt64(c.Value), from.Scale));
             var x = (Vec)v;
-            return new Vec(Map((long[])x.Values, n, l => (double)ValueConversions.ToDecimal(l, from.Scale)), x.Valid);
+            return new Vec(Map(x.Rows<long>(n), n, l => (double)ValueConversions.ToDecimal(l, from.Scale)), x.Valid);
         }
         int fromScale = from.Id == TypeId.Decimal ? from.Scale : 0;
-        if (v is Vec { Values: int[] ints } iv) v = new Vec(Map(ints, n, i => (long)i), iv.Valid);
+        if (v is Vec { Values: int[] } iv) v = new Vec(Map(iv.Rows<int>(n), n, i => (long)i), iv.Valid);
         else if (v is Const { Value: int k }) v = new Const((long)k);
         return DecimalArith(BinaryOp.Add, v, fromScale, new Const(0L), fromScale, to, n);
     }
@@ -632,7 +681,7 @@ public static class SimdEvaluator
 
     private static Value Case<T>(BoundCase c, IReadOnlyList<ColumnVector> cols, int n) where T : unmanaged
     {
-        var result = new T[n];
+        var result = NewArray<T>(n);
         var valid = new ulong[Bitmask.Words(n)];
         var undecided = Bitmask.AllSet(n);
         void Take(Value v, ulong[] rows)
@@ -646,7 +695,7 @@ public static class SimdEvaluator
             }
             var x = (Vec)v;
             var src = (T[])x.Values;
-            foreach (var i in Bitmask.Positions(rows, null)) result[i] = src[i];
+            foreach (var i in Bitmask.Positions(rows, null)) result[i] = src[x.Offset + i];
             for (int w = 0; w < valid.Length; w++) valid[w] |= rows[w] & x.Valid[w];
         }
         foreach (var (when, then) in c.Branches)
@@ -671,6 +720,37 @@ public static class SimdEvaluator
 }
 
 /// <summary>Conversions between CLR literal values and stored (physical) values.</summary>
+/// <summary>Result arrays that one range evaluation after another reuses (a fused aggregate's morsels), so that a
+/// query's computed inputs live in a few cache-sized arrays instead of fresh memory per batch.</summary>
+public sealed class EvaluationScratch
+{
+    private readonly List<Array> _free = [], _taken = [];
+
+    /// <summary>A zeroed array of at least <paramref name="n"/> elements, reused when one is free.</summary>
+    internal T[] Take<T>(int n)
+    {
+        for (int i = 0; i < _free.Count; i++)
+            if (_free[i] is T[] a && a.Length >= n)
+            {
+                _free[i] = _free[^1];
+                _free.RemoveAt(_free.Count - 1);
+                _taken.Add(a);
+                a.AsSpan(0, n).Clear();
+                return a;
+            }
+        var fresh = new T[n];
+        _taken.Add(fresh);
+        return fresh;
+    }
+
+    /// <summary>Makes every array handed out so far reusable: the results of the evaluations before this call are dead.</summary>
+    public void Recycle()
+    {
+        _free.AddRange(_taken);
+        _taken.Clear();
+    }
+}
+
 public static class Storage
 {
     /// <summary>The stored form of a literal (dates as day numbers, decimals scaled, timestamps in microseconds).</summary>

@@ -45,6 +45,17 @@ public static class Bitmask
         return w;
     }
 
+    /// <summary>Rows [<paramref name="from"/>, from + <paramref name="rows"/>) of a validity bitmap as words;
+    /// <paramref name="from"/> is a multiple of 64 (null bitmap: all set).</summary>
+    public static ulong[] FromValidity(ValidityBitmap? v, int from, int rows)
+    {
+        if (from == 0 || v is null) return FromValidity(v, rows);
+        var w = new ulong[Words(rows)];
+        for (int i = 0; i < w.Length; i++) w[i] = ValidityWord(v.Bits, (from >> 6) + i);
+        ClearTail(w, rows);
+        return w;
+    }
+
     /// <summary>Words as a validity bitmap; null when every row is set.</summary>
     public static ValidityBitmap? ToValidity(ulong[] w, int rows)
     {

@@ -9,7 +9,7 @@ namespace Accel.Vectorized;
 /// of keys of any scalar type, encoded into 64-bit words by <see cref="KeyEncoder"/>: direct-indexed when
 /// the packed key range is small, an open-addressing table otherwise. Morsels are processed on all cores,
 /// each thread with its own partial state, merged once at the end (no lock on the hot path).</summary>
-public sealed class HashAggregateSimd : IHashAggregateImpl
+public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
 {
     private const int MorselRows = 65536;
     // Direct indexing up to 32M slots per thread (128 MiB, pooled): high-cardinality keys that are dense in their range,
@@ -55,11 +55,60 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     public ColumnBatch Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec) => ColumnBatch.Concat(spec.Output, AggregateParts(input, spec));
 
     /// <inheritdoc />
-    public IReadOnlyList<ColumnBatch> AggregateParts(IEnumerable<ColumnBatch> input, AggregateSpec spec)
+    public IReadOnlyList<ColumnBatch> AggregateParts(IEnumerable<ColumnBatch> input, AggregateSpec spec) => Aggregate(input, spec, null);
+
+    /// <inheritdoc />
+    public string? CannotFuse(ProjectSpec project, AggregateSpec spec)
+    {
+        if (spec.Aggregates.Any(a => a.Distinct)) return "a DISTINCT aggregate reads its input a second time";
+        foreach (var k in spec.KeyOrdinals)
+            if (project.Exprs[k] is not BoundColumn) return "a computed grouping key is encoded over the whole input first";
+        bool any = false;
+        foreach (var a in spec.Aggregates)
+            foreach (var o in new[] { a.InputOrdinal, a.SecondInputOrdinal }.Where(o => o >= 0 && project.Exprs[o] is not BoundColumn))
+            {
+                if (Moments(a.Func) || Collects(a.Func)) return $"{AggregateExpr.NameOf(a.Func)} reads its inputs in place";
+                if (SimdEvaluator.RangeUnsupported(project.Exprs[o], project.Input) is { } why) return why;
+                any = true;
+            }
+        return any ? null : "no aggregate input is computed";
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<ColumnBatch> AggregateProjectedParts(IEnumerable<ColumnBatch> input, ProjectSpec project, AggregateSpec spec)
+    {
+        if (CannotFuse(project, spec) is { } why) throw new ArgumentException($"the projection cannot be fused: {why}", nameof(project));
+        // The aggregate reads a schema of the raw input's columns followed by the computed ones: plain columns of the
+        // projection become raw ordinals, computed ones the ordinals after the raw columns.
+        int raw = project.Input.Count;
+        var fields = project.Input.Fields.ToList();
+        var computed = new List<BoundExpr>();
+        var ordinal = new int[project.Exprs.Count];
+        for (int i = 0; i < ordinal.Length; i++)
+        {
+            if (project.Exprs[i] is BoundColumn c) { ordinal[i] = c.Ordinal; continue; }
+            ordinal[i] = raw + computed.Count;
+            computed.Add(project.Exprs[i]);
+            fields.Add(project.Output[i]);
+        }
+        int Map(int o) => o < 0 ? o : ordinal[o];
+        var merged = new AggregateSpec(new Schema(fields), spec.KeyOrdinals.Select(Map).ToArray(),
+            spec.Aggregates.Select(a => a with { InputOrdinal = Map(a.InputOrdinal), SecondInputOrdinal = Map(a.SecondInputOrdinal) }).ToArray(), spec.Output);
+        return Aggregate(input, merged, new ComputedInputs([.. computed], raw));
+    }
+
+    // Aggregate inputs computed per morsel: ordinal RawCount + i of the aggregate's schema is Exprs[i] over the raw batch.
+    private sealed record ComputedInputs(BoundExpr[] Exprs, int RawCount);
+
+    private static IReadOnlyList<ColumnBatch> Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec, ComputedInputs? computed)
     {
         // A batch that keeps most of its rows is read in place, its dropped rows sent to a group that is thrown
         // away; a sparse one is compacted first.
-        var batches = input.Where(b => b.RowCount > 0).Select(b => b.Selection is not null && b.RowCount * 2 < b.PhysicalRows ? b.Compact() : b).ToList();
+        var batches = input.Where(b => b.RowCount > 0).ToList();
+        static bool Sparse(ColumnBatch b) => b.Selection is not null && b.RowCount * 2 < b.PhysicalRows;
+        if (batches.Any(Sparse))
+            Parallel.For(0, batches.Count, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
+                i => { if (Sparse(batches[i])) batches[i] = batches[i].Compact(); });
         var live = batches.Select(b => b.Selection is { } sel ? new LiveRows(sel, b.PhysicalRows) : null).ToList();
         var morsels = batches.SelectMany((b, part) => Enumerable.Range(0, (b.PhysicalRows + MorselRows - 1) / MorselRows)
             .Select(m => (Part: part, Start: m * MorselRows, Count: Math.Min(MorselRows, b.PhysicalRows - m * MorselRows)))).ToList();
@@ -72,21 +121,23 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             direct = encoder.DirectIndexable(rows, DirectRangeLimit);
         }
         // An aggregate over a NULL-free input (or count(*)) counts exactly its group's rows: all such aggregates read
-        // one row count per group, kept once per row, instead of each keeping its own.
+        // one row count per group, kept once per row, instead of each keeping its own. A computed input may turn NULL
+        // (decimal overflow) in any morsel, so it keeps its own count.
+        int raw = computed?.RawCount ?? int.MaxValue;
         var sharedCount = spec.Aggregates.Select(c => encoder is not null && !c.Distinct && !Moments(c.Func) && !Collects(c.Func)
-            && (c.InputOrdinal < 0 || batches.All(b => b[c.InputOrdinal].Validity is null))).ToArray();
+            && (c.InputOrdinal < 0 || c.InputOrdinal < raw && batches.All(b => b[c.InputOrdinal].Validity is null))).ToArray();
         int threads = SimdCapabilities.EffectiveThreads;
         if (encoder is not null && !direct && threads > 1 && !spec.Aggregates.Any(a => a.Distinct)
             && DistinctShare(encoder, batches) is var share and >= HighCardinalityShare)
-            return PartitionedAggregate(spec, batches, live, morsels, encoder, sharedCount, threads, share);
+            return PartitionedAggregate(spec, batches, live, morsels, encoder, sharedCount, threads, share, computed);
         var states = new List<GroupState>();
         Parallel.ForEach(morsels, new ParallelOptions { MaxDegreeOfParallelism = SimdCapabilities.EffectiveThreads },
-            () => new GroupState(spec, encoder, direct, sharedCount),
+            () => new GroupState(spec, encoder, direct, sharedCount, computed),
             (m, _, state) => { state.Consume(batches[m.Part], m.Part, m.Start, m.Count, live[m.Part]); return state; },
             state => { lock (states) states.Add(state); });
         // The largest thread state becomes the result; the others merge into it, its tables sized for them up front.
         states.Sort((x, y) => y.Groups.CompareTo(x.Groups));
-        var total = states.Count > 0 ? states[0] : new GroupState(spec, encoder, direct, sharedCount);
+        var total = states.Count > 0 ? states[0] : new GroupState(spec, encoder, direct, sharedCount, computed);
         total.Reserve(states.Skip(1).Sum(s => s.Groups));
         foreach (var s in states.Skip(1)) total.Merge(s);
         for (int a = 0; a < spec.Aggregates.Count; a++)
@@ -121,14 +172,14 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
     // Each thread takes the groups of one hash partition of the keys over all the input (other rows go to its discarded
     // group), so the threads' groups are disjoint and nothing is merged; each table is sized up front from the sample.
     private static List<ColumnBatch> PartitionedAggregate(AggregateSpec spec, List<ColumnBatch> batches, List<LiveRows?> live,
-        List<(int Part, int Start, int Count)> morsels, KeyEncoder encoder, bool[] sharedCount, int threads, double share)
+        List<(int Part, int Start, int Count)> morsels, KeyEncoder encoder, bool[] sharedCount, int threads, double share, ComputedInputs? computed)
     {
         long rows = batches.Sum(b => (long)b.PhysicalRows);
         int expected = (int)Math.Min(int.MaxValue / 2, share * rows / threads * 1.1);
         var parts = new List<ColumnBatch>[threads];
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            var state = new GroupState(spec, encoder, false, sharedCount, t, threads);
+            var state = new GroupState(spec, encoder, false, sharedCount, computed, t, threads);
             state.Reserve(expected);
             foreach (var m in morsels) state.Consume(batches[m.Part], m.Part, m.Start, m.Count, live[m.Part]);
             parts[t] = state.Result(spec, batches);
@@ -161,6 +212,9 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private readonly Slots[] _aggs;
         private readonly AggregateCall[] _slotCalls;
         private readonly int[] _slotOf;
+        // The inputs evaluated per morsel (null: every input is a column of the batch), into arrays reused across morsels.
+        private readonly ComputedInputs? _computed;
+        private readonly EvaluationScratch _scratch = new();
 
         private static bool SumOrAvg(AggregateCall c) => c.Func is AggFunc.Sum or AggFunc.Avg && !c.Distinct && c.InputOrdinal >= 0;
         // The group that rows outside a batch's selection feed; never output. -1 until needed.
@@ -169,9 +223,10 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
         private long[] _words = [];
         private bool[] _live = [];
 
-        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct, bool[] sharedCount, int partition = 0, int partitions = 1)
+        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct, bool[] sharedCount, ComputedInputs? computed, int partition = 0, int partitions = 1)
         {
             _spec = spec;
+            _computed = computed;
             (_partition, _partitions) = (partition, partitions);
             _encoder = encoder;
             _direct = direct;
@@ -301,6 +356,14 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
             var live = _live.AsSpan(0, count);
             rows?.Fill(start, live);
             if (keyed) AssignSlots(part, start, count, slots, live, rows is not null);
+            ColumnVector[] computed = [];
+            int raw = int.MaxValue;
+            if (_computed is { } c)
+            {
+                _scratch.Recycle(); // the previous morsel's values are consumed
+                computed = SimdEvaluator.EvaluateRange(c.Exprs, b.Columns, start, count, _scratch);
+                raw = c.RawCount;
+            }
             if (_countRows) Increment(_rows, slots);
             for (int a = 0; a < _aggs.Length; a++)
             {
@@ -318,15 +381,16 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     }
                     continue;
                 }
-                var col = b[call.InputOrdinal];
+                // A computed input holds just this morsel's rows, from its row 0.
+                var (col, at) = call.InputOrdinal < raw ? (b[call.InputOrdinal], start) : (computed[call.InputOrdinal - raw], 0);
                 if (Collects(call.Func))
                 {
-                    CollectValues(s, col, start, count, slots);
+                    CollectValues(s, col, at, count, slots);
                     continue;
                 }
                 if (Moments(call.Func))
                 {
-                    AccumulateMoments(s, col, call.SecondInputOrdinal >= 0 ? b[call.SecondInputOrdinal] : null, start, count, slots);
+                    AccumulateMoments(s, col, call.SecondInputOrdinal >= 0 ? b[call.SecondInputOrdinal] : null, at, count, slots);
                     continue;
                 }
                 bool isDecimal = col.Type.Id == TypeId.Decimal;
@@ -337,14 +401,14 @@ public sealed class HashAggregateSimd : IHashAggregateImpl
                     if (call.Func is AggFunc.Count) continue;
                     switch (col)
                     {
-                        case PrimitiveVector<long> v: s.Long[0] = unchecked(s.Long[0] + VectorLoops.Sum<long>(v.Values.AsSpan(start, count))); break;
-                        case PrimitiveVector<int> v: s.Long[0] = unchecked(s.Long[0] + SumWidened(v.Values.AsSpan(start, count))); break;
-                        case PrimitiveVector<double> v: s.Double[0] += VectorLoops.Sum<double>(v.Values.AsSpan(start, count)); break;
-                        case PrimitiveVector<float> v: s.Double[0] += SumWidened(v.Values.AsSpan(start, count)); break;
+                        case PrimitiveVector<long> v: s.Long[0] = unchecked(s.Long[0] + VectorLoops.Sum<long>(v.Values.AsSpan(at, count))); break;
+                        case PrimitiveVector<int> v: s.Long[0] = unchecked(s.Long[0] + SumWidened(v.Values.AsSpan(at, count))); break;
+                        case PrimitiveVector<double> v: s.Double[0] += VectorLoops.Sum<double>(v.Values.AsSpan(at, count)); break;
+                        case PrimitiveVector<float> v: s.Double[0] += SumWidened(v.Values.AsSpan(at, count)); break;
                     }
                     continue;
                 }
-                Accumulate(s, call.Func, col, isDecimal, start, count, slots);
+                Accumulate(s, call.Func, col, isDecimal, at, count, slots);
             }
         }
 

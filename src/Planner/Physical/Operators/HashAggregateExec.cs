@@ -21,9 +21,24 @@ public sealed class HashAggregateExec(ExecNode child, AggregateSpec spec, IReadO
     /// <inheritdoc />
     protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
     {
-        // Materialize once so that a GPU fail-over can re-run on the same rows.
-        var input = Children[0].Execute(ctx).ToList();
-        foreach (var part in RunWithFailover(ctx, impls, impl => impl.AggregateParts(input, Spec)))
+        IReadOnlyList<ColumnBatch> parts;
+        if (Children[0] is ProjectExec { FusedIntoAggregate: true } project)
+        {
+            // The projection's input comes straight here; the projection's figures are those of the rows it stands for.
+            var raw = project.Children[0].Execute(ctx).ToList();
+            project.Metrics.RowsOut += raw.Sum(b => (long)b.RowCount);
+            project.Metrics.BatchesOut += raw.Count;
+            project.Metrics.InclusiveTime = project.Children[0].Metrics.InclusiveTime;
+            var path = Metrics.ActualPath ?? Decision.Chosen;
+            parts = impls.OfType<IFusedProjectAggregateImpl>().First(i => i.Path == path).AggregateProjectedParts(raw, project.Spec, Spec);
+        }
+        else
+        {
+            // Materialize once so that a GPU fail-over can re-run on the same rows.
+            var input = Children[0].Execute(ctx).ToList();
+            parts = RunWithFailover(ctx, impls, impl => impl.AggregateParts(input, Spec));
+        }
+        foreach (var part in parts)
             foreach (var b in Batching.Split(new ColumnBatch(Output, part.Columns, part.PhysicalRows, part.Selection), ctx.BatchSize)) yield return b;
     }
 }
