@@ -420,6 +420,35 @@ public sealed class SimdDifferentialTests
         }
     }
 
+    /// <summary>Mixed conjunctions the SIMD filter evaluates in stages (numeric conjuncts first, then each string
+    /// conjunct on the rows left, over all rows while most survive and over gathered survivors after): Q12's and Q19's
+    /// shapes, an OR whose branches all have a numeric part (which also filters early) and one where a branch has none.</summary>
+    public static readonly Expr[] StagedPredicates =
+    [
+        B(BinaryOp.And, new InExpr(C("s"), [L("MAIL"), L("AIR")]), B(BinaryOp.And, B(BinaryOp.LessThan, C("n"), L(5)), B(BinaryOp.GreaterThan, C("dt"), L(new DateOnly(1995, 1, 1))))),
+        B(BinaryOp.And, B(BinaryOp.Equal, C("t"), L("AIR")), B(BinaryOp.Or,
+            B(BinaryOp.And, B(BinaryOp.Equal, C("s"), L("MAIL")), B(BinaryOp.And, B(BinaryOp.GreaterThanOrEqual, C("m"), L(1.00m)), B(BinaryOp.LessThanOrEqual, C("m"), L(300.00m)))),
+            B(BinaryOp.And, new InExpr(C("s"), [L("AIR"), L("é-ü")]), B(BinaryOp.GreaterThan, C("x"), L(1.5))))),
+        B(BinaryOp.And, B(BinaryOp.GreaterThan, C("n"), L(-15)), B(BinaryOp.Or, B(BinaryOp.Equal, C("s"), L("ASIA")), B(BinaryOp.And, B(BinaryOp.LessThan, C("n"), L(0)), F("like", C("t"), L("PROMO%"))))),
+        B(BinaryOp.And, B(BinaryOp.And, B(BinaryOp.GreaterThan, C("x"), L(4.0)), B(BinaryOp.NotEqual, C("s"), L(""))), B(BinaryOp.LessThanOrEqual, C("s"), C("t"))),
+        B(BinaryOp.And, B(BinaryOp.NotEqual, C("s"), L("")), B(BinaryOp.And, new UnaryExpr(UnaryOp.Not, F("like", C("t"), L("%e%"))), B(BinaryOp.GreaterThan, C("x"), L(-4.0)))),
+    ];
+
+    [Theory, MemberData(nameof(Densities))]
+    public void Conjunctions_over_strings_and_numbers_evaluated_in_stages_equal_scalar(double density)
+    {
+        foreach (var n in new[] { 0, 1, 65, 3000 })
+        {
+            var batch = StringBatch(n, density, seed: 700 + n);
+            var selected = batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 3 != 1)]);
+            foreach (var p in StagedPredicates)
+            {
+                Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch, p));
+                Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), selected, p));
+            }
+        }
+    }
+
     [Fact]
     public void Substring_of_invalid_utf8_rows_that_re_encode_longer_equals_scalar()
     {
