@@ -253,6 +253,18 @@ public sealed class WindowAndOptimizerTests : IClassFixture<DataFrameVsDuckDbTes
     }
 
     [Fact]
+    public void An_aggregate_joined_with_a_filtered_table_is_semi_joined_first_and_one_joined_with_a_whole_table_is_not()
+    {
+        var (s, _, _) = Session();
+        const string Totals = "SELECT d.name, t.total FROM dim d JOIN (SELECT k, sum(v) AS total FROM fact GROUP BY k) t ON t.k = d.k";
+        // Every key of the whole dim table can match, so a semi join would drop no group (TPC-H Q15's supplier).
+        Assert.DoesNotContain("LeftSemi", s.Sql(Totals).ExplainString());
+        var filtered = s.Sql(Totals + " WHERE d.name = 'three'");
+        Assert.Contains("LeftSemi", filtered.ExplainString());
+        Assert.Equal(s.Sql(Totals).Collect().Count(r => (string?)r[0] == "three"), filtered.Collect().Count());
+    }
+
+    [Fact]
     public void Correlated_subqueries_run_as_joins_not_row_by_row()
     {
         var (s, _, _) = Session();

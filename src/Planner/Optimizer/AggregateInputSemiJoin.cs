@@ -8,8 +8,8 @@ namespace Accel.Planner.Optimizer;
 /// outer join with the aggregate on its right, matches a grouping key k with a column x of the other side, a group
 /// whose key is not among x's values meets no row and is dropped, so the aggregate's input is semi-joined first with
 /// the smallest plan known to hold every value of x (x traced through filters, projections and the equalities of
-/// inner and semi joins). Decorrelated subqueries are the common case: TPC-H Q17 then averages the lineitems of
-/// about 200 parts instead of all 200,000.</summary>
+/// inner and semi joins), unless that plan is a whole table, which filters nothing. Decorrelated subqueries are the
+/// common case: TPC-H Q17 then averages the lineitems of about 200 parts instead of all 200,000.</summary>
 public static class AggregateInputSemiJoin
 {
     /// <summary>The plan with the rewrite applied wherever the source of the key values is smaller than the
@@ -35,6 +35,9 @@ public static class AggregateInputSemiJoin
             if (mine is null || theirs is null || GroupKey(side, mine) is not { } key) continue;
             foreach (var (source, value) in Sources(other, theirs, depth: 0))
             {
+                // A whole table holds every value its column can take (Q15's supplier keys for l_suppkey): a semi join
+                // with it would probe every input row and drop none.
+                if (Unfiltered(source)) continue;
                 double rows = JoinReorder.Estimate(source);
                 if (best is null || rows < best.Value.Rows) best = (key, source, value, rows);
             }
@@ -46,6 +49,13 @@ public static class AggregateInputSemiJoin
         var filtered = new JoinNode(aggregate.Child, values, JoinType.LeftSemi, new BinaryExpr(BinaryOp.Equal, b2.Key, SubqueryRewriter.Ref(values.Output[0])));
         return Replace(side, aggregate, aggregate.WithChildren([filtered]));
     }
+
+    private static bool Unfiltered(LogicalPlan p) => p switch
+    {
+        ScanNode => true,
+        ProjectNode or BroadcastHintNode => Unfiltered(p.Children[0]),
+        _ => false,
+    };
 
     private static AggregateNode? AggregateBelow(LogicalPlan p) => p switch
     {
