@@ -719,7 +719,6 @@ public static class SimdEvaluator
     };
 }
 
-/// <summary>Conversions between CLR literal values and stored (physical) values.</summary>
 /// <summary>Result arrays that one range evaluation after another reuses (a fused aggregate's morsels), so that a
 /// query's computed inputs live in a few cache-sized arrays instead of fresh memory per batch.</summary>
 public sealed class EvaluationScratch
@@ -751,6 +750,7 @@ public sealed class EvaluationScratch
     }
 }
 
+/// <summary>Conversions between CLR literal values and stored (physical) values.</summary>
 public static class Storage
 {
     /// <summary>The stored form of a literal (dates as day numbers, decimals scaled, timestamps in microseconds).</summary>

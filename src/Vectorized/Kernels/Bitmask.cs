@@ -36,20 +36,13 @@ public static class Bitmask
     }
 
     /// <summary>A validity bitmap as words (null bitmap: all set).</summary>
-    public static ulong[] FromValidity(ValidityBitmap? v, int rows)
-    {
-        if (v is null) return AllSet(rows);
-        var w = new ulong[Words(rows)];
-        for (int i = 0; i < w.Length; i++) w[i] = ValidityWord(v.Bits, i);
-        ClearTail(w, rows);
-        return w;
-    }
+    public static ulong[] FromValidity(ValidityBitmap? v, int rows) => FromValidity(v, 0, rows);
 
     /// <summary>Rows [<paramref name="from"/>, from + <paramref name="rows"/>) of a validity bitmap as words;
     /// <paramref name="from"/> is a multiple of 64 (null bitmap: all set).</summary>
     public static ulong[] FromValidity(ValidityBitmap? v, int from, int rows)
     {
-        if (from == 0 || v is null) return FromValidity(v, rows);
+        if (v is null) return AllSet(rows);
         var w = new ulong[Words(rows)];
         for (int i = 0; i < w.Length; i++) w[i] = ValidityWord(v.Bits, (from >> 6) + i);
         ClearTail(w, rows);

@@ -68,7 +68,7 @@ public sealed class FilterSimd : IFilterImpl
     /// there are none), then each one that does. An OR over strings whose every branch has numeric conjuncts also
     /// adds the OR of those to the numeric stage (Q19's quantity ranges): a row the OR keeps passes it, so it only
     /// drops rows early.</summary>
-    internal static (BoundExpr? Numeric, List<BoundExpr> Strings) Stages(BoundExpr predicate)
+    private static (BoundExpr? Numeric, List<BoundExpr> Strings) Stages(BoundExpr predicate)
     {
         var numeric = new List<BoundExpr>();
         var strings = new List<BoundExpr>();
