@@ -118,19 +118,42 @@ public sealed class ExplainAndPathTests : IDisposable
     }
 
     [Fact]
-    public void A_simd_aggregate_over_computed_inputs_evaluates_its_projection_per_morsel_and_explain_says_so()
+    public void A_simd_aggregate_over_a_filter_and_computed_inputs_evaluates_both_per_morsel_and_explain_says_so()
     {
         DataFrame Query(string path) => Fact(path, 3000).Filter(Col("k") > 2)
             .GroupBy("k").Agg(Sum(Col("v") * 2.0 - Col("k")), Avg(Col("v") * Col("v")), Count(Lit(1)));
         var simd = Query("simd");
         var text = simd.ExplainString(analyze: true);
         var project = text.Split('\n').Single(l => l.Contains("ProjectExec") && l.Contains("_a"));
+        var filter = text.Split('\n').Single(l => l.Contains("FilterExec"));
         Assert.Contains("fused: evaluated per morsel by the aggregate above", project);
-        // The fused projection stands for the filter's rows, and it takes no time of its own.
-        var filterRows = text.Split('\n').Single(l => l.Contains("FilterExec")).Split("rows=")[1].Split(' ')[0];
-        Assert.Contains($"rows={filterRows} ", project);
-        Assert.DoesNotContain("fused", Query("scalar").ExplainString());
+        Assert.Contains("fused: evaluated per morsel by the aggregate above", filter);
+        // The fused filter and projection stand for the rows the filter keeps (as the scalar filter counts them).
+        var scalar = Query("scalar");
+        var scalarText = scalar.ExplainString(analyze: true);
+        var keptRows = scalarText.Split('\n').Single(l => l.Contains("FilterExec")).Split("rows=")[1].Split(' ')[0];
+        Assert.Contains($"rows={keptRows} ", filter);
+        Assert.Contains($"rows={keptRows} ", project);
+        Assert.DoesNotContain("fused", scalar.ExplainString());
         Assert.Null(Accel.Execution.ResultComparer.FirstDifference(Query("scalar").ToBatch(), simd.ToBatch(), unordered: true, relativeTolerance: 1e-9));
+    }
+
+    [Fact]
+    public void A_global_sum_over_a_filter_reads_the_scan_through_one_fused_filter_and_projection()
+    {
+        // TPC-H Q6's shape: the columns the filter leaves to the sum are picked by no operator of their own, so the
+        // aggregate takes the filter as well as the projection.
+        DataFrame Query(string path)
+        {
+            var fact = Fact(path, 3000);
+            fact.CreateOrReplaceTempView("fact");
+            return fact.Session.Sql("SELECT sum(v * k) AS s FROM fact WHERE k > 2 AND d < DATE '2024-06-01'");
+        }
+        var plan = Query("simd").ExplainString().Split('\n').Where(l => l.Contains("Exec")).Select(l => l.TrimStart(' ', '+', '-').Split(' ')[0]).ToList();
+        Assert.Equal(["HashAggregateExec", "ProjectExec", "FilterExec", "ScanExec"], plan.SkipWhile(n => n != "HashAggregateExec"));
+        var text = Query("simd").ExplainString();
+        Assert.Contains("fused", text.Split('\n').Single(l => l.Contains("FilterExec")));
+        Assert.Null(Accel.Execution.ResultComparer.FirstDifference(Query("scalar").ToBatch(), Query("simd").ToBatch(), unordered: true, relativeTolerance: 1e-9));
     }
 
     [Fact]

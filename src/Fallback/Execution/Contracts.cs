@@ -96,18 +96,23 @@ public interface IHashAggregateImpl : IOperatorImpl<AggregateSpec>
     IReadOnlyList<ColumnBatch> AggregateParts(IEnumerable<ColumnBatch> input, AggregateSpec spec) => [Aggregate(input, spec)];
 }
 
-/// <summary>A hash aggregate that reads its input through the projection below it, evaluating the projection's computed
-/// columns morsel by morsel into reused arrays instead of materializing the projected batches (Q1's
-/// price * (1 - discount) never becomes a column of the whole input).</summary>
-public interface IFusedProjectAggregateImpl : IHashAggregateImpl
+/// <summary>A hash aggregate that reads its input through the filter and the projection below it, evaluating the
+/// predicate and the projection's computed columns morsel by morsel into reused arrays instead of materializing a
+/// selection vector and the projected batches (Q6's filter and Q1's price * (1 - discount) never become arrays over the
+/// whole input).</summary>
+public interface IFusedAggregateImpl : IHashAggregateImpl
 {
-    /// <summary>Why <paramref name="project"/> cannot be evaluated inside this aggregate (null when it can).</summary>
-    string? CannotFuse(ProjectSpec project, AggregateSpec spec);
+    /// <summary>Why this aggregate cannot evaluate <paramref name="filter"/> and then <paramref name="project"/> (either
+    /// may be null: absent) below it; null when it can.</summary>
+    string? CannotFuse(FilterSpec? filter, ProjectSpec? project, AggregateSpec spec);
 
-    /// <summary>The groups of <see cref="IHashAggregateImpl.AggregateParts"/> over <paramref name="project"/> applied to
-    /// <paramref name="input"/> (batches of the projection's input schema).</summary>
-    IReadOnlyList<ColumnBatch> AggregateProjectedParts(IEnumerable<ColumnBatch> input, ProjectSpec project, AggregateSpec spec);
+    /// <summary>The groups of <see cref="IHashAggregateImpl.AggregateParts"/> over <paramref name="input"/> (batches of the
+    /// raw input's schema) filtered by <paramref name="filter"/> and then projected by <paramref name="project"/>.</summary>
+    FusedAggregate AggregateFused(IEnumerable<ColumnBatch> input, FilterSpec? filter, ProjectSpec? project, AggregateSpec spec);
 }
+
+/// <summary>The groups of a fused aggregate, and the rows its filter kept (all rows when there is no filter).</summary>
+public sealed record FusedAggregate(IReadOnlyList<ColumnBatch> Parts, long RowsKept);
 
 /// <summary>Join types, as Spark names them.</summary>
 public enum JoinType { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAnti, Cross }

@@ -70,6 +70,15 @@ public abstract class ExecNode
     /// <summary>Figures from the last run.</summary>
     public OperatorMetrics Metrics { get; } = new();
 
+    /// <summary>Whether the aggregate above evaluates this operator morsel by morsel (it never runs on its own).</summary>
+    public bool FusedIntoAggregate { get; private set; }
+
+    /// <summary>Hands this operator's evaluation to the aggregate above it.</summary>
+    internal void FuseIntoAggregate() => FusedIntoAggregate = true;
+
+    /// <summary>What explain appends to the detail of an operator fused into its aggregate.</summary>
+    protected string FusedNote => FusedIntoAggregate ? " fused: evaluated per morsel by the aggregate above" : "";
+
     /// <summary>Runs the operator, recording rows, batches and time.</summary>
     public IEnumerable<ColumnBatch> Execute(ExecContext ctx)
     {

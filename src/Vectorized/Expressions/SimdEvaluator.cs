@@ -150,14 +150,23 @@ public static class SimdEvaluator
     /// and every expression passes <see cref="RangeUnsupported"/>. The results are compact columns of
     /// <paramref name="count"/> rows whose arrays belong to <paramref name="scratch"/>: they stay valid until its next
     /// <see cref="EvaluationScratch.Recycle"/>.</summary>
-    public static ColumnVector[] EvaluateRange(IReadOnlyList<BoundExpr> exprs, IReadOnlyList<ColumnVector> columns, int start, int count, EvaluationScratch scratch)
+    public static ColumnVector[] EvaluateRange(IReadOnlyList<BoundExpr> exprs, IReadOnlyList<ColumnVector> columns, int start, int count, EvaluationScratch scratch) =>
+        InRange(start, scratch, () => EvaluateColumns(exprs, columns, count));
+
+    /// <summary>The rows of [<paramref name="start"/>, start + <paramref name="count"/>) where <paramref name="predicate"/>
+    /// is TRUE, as a mask whose bit i is row start + i; the same preconditions as <see cref="EvaluateRange"/>.</summary>
+    public static ulong[] TrueRowsInRange(BoundExpr predicate, IReadOnlyList<ColumnVector> columns, int start, int count, EvaluationScratch scratch) =>
+        InRange(start, scratch, () => TrueRows(predicate, columns, count));
+
+    // Column reads start at row `start` and result arrays come from `scratch` while `evaluate` runs.
+    private static T InRange<T>(int start, EvaluationScratch scratch, Func<T> evaluate)
     {
         if ((start & 63) != 0) throw new ArgumentOutOfRangeException(nameof(start), "a range starts at a multiple of 64 rows");
         var (previousStart, previousScratch) = (_rangeStart, _scratch);
         (_rangeStart, _scratch) = (start, scratch);
         try
         {
-            return EvaluateColumns(exprs, columns, count);
+            return evaluate();
         }
         finally { (_rangeStart, _scratch) = (previousStart, previousScratch); }
     }

@@ -87,7 +87,7 @@ public static class Bitmask
     }
 
     /// <summary>Number of set bits.</summary>
-    public static int Count(ulong[] w)
+    public static int Count(ReadOnlySpan<ulong> w)
     {
         int n = 0;
         foreach (var x in w) n += BitOperations.PopCount(x);
@@ -98,17 +98,26 @@ public static class Bitmask
     public static int[] Positions(ulong[] w, int[]? map)
     {
         var r = new int[Count(w)];
+        PositionsInto(w, r);
+        if (map is not null)
+            for (int i = 0; i < r.Length; i++) r[i] = map[r[i]];
+        return r;
+    }
+
+    /// <summary>Writes the positions of the set bits, ascending, into <paramref name="dst"/> (at least
+    /// <see cref="Count"/> long) and returns how many there are.</summary>
+    public static int PositionsInto(ReadOnlySpan<ulong> w, Span<int> dst)
+    {
         int k = 0;
         for (int i = 0; i < w.Length; i++)
         {
             ulong x = w[i];
             while (x != 0)
             {
-                int pos = (i << 6) + BitOperations.TrailingZeroCount(x);
-                r[k++] = map is null ? pos : map[pos];
+                dst[k++] = (i << 6) + BitOperations.TrailingZeroCount(x);
                 x &= x - 1;
             }
         }
-        return r;
+        return k;
     }
 }

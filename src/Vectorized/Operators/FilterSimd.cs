@@ -140,32 +140,39 @@ internal static class ColumnLiteralConjunction
     public static ulong[] TrueRows(List<Conjunct> conjuncts, IReadOnlyList<ColumnVector> columns, int rows)
     {
         var mask = new ulong[Bitmask.Words(rows)];
+        TrueRows(conjuncts, columns, 0, rows, mask);
+        return mask;
+    }
+
+    /// <summary>Sets bit i of <paramref name="mask"/> (Words(count) long) where every conjunct holds on row start + i;
+    /// <paramref name="start"/> is a multiple of 64.</summary>
+    public static void TrueRows(List<Conjunct> conjuncts, IReadOnlyList<ColumnVector> columns, int start, int count, Span<ulong> mask)
+    {
         Span<ulong> chunk = stackalloc ulong[ChunkRows / 64];
-        for (int start = 0; start < rows; start += ChunkRows)
+        for (int offset = 0; offset < count; offset += ChunkRows)
         {
-            int count = Math.Min(ChunkRows, rows - start);
-            var words = mask.AsSpan(start >> 6, Bitmask.Words(count));
+            int n = Math.Min(ChunkRows, count - offset), from = start + offset;
+            var words = mask.Slice(offset >> 6, Bitmask.Words(n));
             words.Fill(ulong.MaxValue);
-            if ((count & 63) != 0) words[^1] = (1UL << (count & 63)) - 1;
+            if ((n & 63) != 0) words[^1] = (1UL << (n & 63)) - 1;
             foreach (var c in conjuncts)
             {
                 var bits = chunk[..words.Length];
                 bits.Clear();
                 switch (columns[c.Ordinal])
                 {
-                    case PrimitiveVector<int> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(start, count), (int)c.Literal, c.Op, bits, false); break;
-                    case PrimitiveVector<long> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(start, count), (long)c.Literal, c.Op, bits, false); break;
-                    case PrimitiveVector<double> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(start, count), (double)c.Literal, c.Op, bits, false); break;
+                    case PrimitiveVector<int> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(from, n), (int)c.Literal, c.Op, bits, false); break;
+                    case PrimitiveVector<long> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(from, n), (long)c.Literal, c.Op, bits, false); break;
+                    case PrimitiveVector<double> v: SimdEvaluator.CompareWithConstant(v.Values.AsSpan(from, n), (double)c.Literal, c.Op, bits, false); break;
                 }
                 // A NULL operand makes its comparison NULL, and the conjunction at best NULL: the row is not kept.
                 if (columns[c.Ordinal].Validity is { } valid)
-                    for (int w = 0; w < bits.Length; w++) bits[w] &= Bitmask.ValidityWord(valid.Bits, (start >> 6) + w);
+                    for (int w = 0; w < bits.Length; w++) bits[w] &= Bitmask.ValidityWord(valid.Bits, (from >> 6) + w);
                 bool any = false;
                 for (int w = 0; w < words.Length; w++) any |= (words[w] &= bits[w]) != 0;
                 if (!any) break;
             }
         }
-        return mask;
     }
 }
 

@@ -9,7 +9,7 @@ namespace Accel.Vectorized;
 /// of keys of any scalar type, encoded into 64-bit words by <see cref="KeyEncoder"/>: direct-indexed when
 /// the packed key range is small, an open-addressing table otherwise. Morsels are processed on all cores,
 /// each thread with its own partial state, merged once at the end (no lock on the hot path).</summary>
-public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
+public sealed class HashAggregateSimd : IFusedAggregateImpl
 {
     private const int MorselRows = 65536;
     // Direct indexing up to 32M slots per thread (128 MiB, pooled): high-cardinality keys that are dense in their range,
@@ -58,33 +58,38 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
     public IReadOnlyList<ColumnBatch> AggregateParts(IEnumerable<ColumnBatch> input, AggregateSpec spec) => Aggregate(input, spec, null);
 
     /// <inheritdoc />
-    public string? CannotFuse(ProjectSpec project, AggregateSpec spec)
+    public string? CannotFuse(FilterSpec? filter, ProjectSpec? project, AggregateSpec spec)
     {
         if (spec.Aggregates.Any(a => a.Distinct)) return "a DISTINCT aggregate reads its input a second time";
-        foreach (var k in spec.KeyOrdinals)
-            if (project.Exprs[k] is not BoundColumn) return "a computed grouping key is encoded over the whole input first";
+        if (filter is not null && SimdEvaluator.RangeUnsupported(filter.Predicate, filter.Input) is { } filterWhy) return filterWhy;
         bool any = false;
-        foreach (var a in spec.Aggregates)
-            foreach (var o in new[] { a.InputOrdinal, a.SecondInputOrdinal }.Where(o => o >= 0 && project.Exprs[o] is not BoundColumn))
-            {
-                if (Moments(a.Func) || Collects(a.Func)) return $"{AggregateExpr.NameOf(a.Func)} reads its inputs in place";
-                if (SimdEvaluator.RangeUnsupported(project.Exprs[o], project.Input) is { } why) return why;
-                any = true;
-            }
-        return any ? null : "no aggregate input is computed";
+        if (project is not null)
+        {
+            foreach (var k in spec.KeyOrdinals)
+                if (project.Exprs[k] is not BoundColumn) return "a computed grouping key is encoded over the whole input first";
+            foreach (var a in spec.Aggregates)
+                foreach (var o in new[] { a.InputOrdinal, a.SecondInputOrdinal }.Where(o => o >= 0 && project.Exprs[o] is not BoundColumn))
+                {
+                    if (Moments(a.Func) || Collects(a.Func)) return $"{AggregateExpr.NameOf(a.Func)} reads its inputs in place";
+                    if (SimdEvaluator.RangeUnsupported(project.Exprs[o], project.Input) is { } why) return why;
+                    any = true;
+                }
+        }
+        return any || filter is not null ? null : "no aggregate input is computed";
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<ColumnBatch> AggregateProjectedParts(IEnumerable<ColumnBatch> input, ProjectSpec project, AggregateSpec spec)
+    public FusedAggregate AggregateFused(IEnumerable<ColumnBatch> input, FilterSpec? filter, ProjectSpec? project, AggregateSpec spec)
     {
-        if (CannotFuse(project, spec) is { } why) throw new ArgumentException($"the projection cannot be fused: {why}", nameof(project));
+        if (CannotFuse(filter, project, spec) is { } why) throw new ArgumentException($"the input cannot be fused: {why}", nameof(project));
         // The aggregate reads a schema of the raw input's columns followed by the computed ones: plain columns of the
         // projection become raw ordinals, computed ones the ordinals after the raw columns.
-        int raw = project.Input.Count;
-        var fields = project.Input.Fields.ToList();
+        var rawSchema = project?.Input ?? filter?.Input ?? spec.Input;
+        int raw = rawSchema.Count;
+        var fields = rawSchema.Fields.ToList();
         var computed = new List<BoundExpr>();
-        var ordinal = new int[project.Exprs.Count];
-        for (int i = 0; i < ordinal.Length; i++)
+        var ordinal = Enumerable.Range(0, spec.Input.Count).ToArray();
+        for (int i = 0; project is not null && i < ordinal.Length; i++)
         {
             if (project.Exprs[i] is BoundColumn c) { ordinal[i] = c.Ordinal; continue; }
             ordinal[i] = raw + computed.Count;
@@ -94,13 +99,20 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
         int Map(int o) => o < 0 ? o : ordinal[o];
         var merged = new AggregateSpec(new Schema(fields), spec.KeyOrdinals.Select(Map).ToArray(),
             spec.Aggregates.Select(a => a with { InputOrdinal = Map(a.InputOrdinal), SecondInputOrdinal = Map(a.SecondInputOrdinal) }).ToArray(), spec.Output);
-        return Aggregate(input, merged, new ComputedInputs([.. computed], raw));
+        var inputs = new MorselInputs(filter?.Predicate, [.. computed], raw);
+        var batches = input as IReadOnlyList<ColumnBatch> ?? input.ToList();
+        var parts = Aggregate(batches, merged, inputs);
+        return new FusedAggregate(parts, filter is null ? batches.Sum(b => (long)b.RowCount) : inputs.RowsKept);
     }
 
-    // Aggregate inputs computed per morsel: ordinal RawCount + i of the aggregate's schema is Exprs[i] over the raw batch.
-    private sealed record ComputedInputs(BoundExpr[] Exprs, int RawCount);
+    // What the aggregate evaluates per morsel: the fused filter's predicate (null: none) and the computed inputs (ordinal
+    // RawCount + i of the aggregate's schema is Exprs[i] over the raw batch). RowsKept counts the rows the filter kept.
+    private sealed record MorselInputs(BoundExpr? Predicate, BoundExpr[] Exprs, int RawCount)
+    {
+        public long RowsKept;
+    }
 
-    private static IReadOnlyList<ColumnBatch> Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec, ComputedInputs? computed)
+    private static IReadOnlyList<ColumnBatch> Aggregate(IEnumerable<ColumnBatch> input, AggregateSpec spec, MorselInputs? computed)
     {
         // A batch that keeps most of its rows is read in place, its dropped rows sent to a group that is thrown
         // away; a sparse one is compacted first.
@@ -172,7 +184,7 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
     // Each thread takes the groups of one hash partition of the keys over all the input (other rows go to its discarded
     // group), so the threads' groups are disjoint and nothing is merged; each table is sized up front from the sample.
     private static List<ColumnBatch> PartitionedAggregate(AggregateSpec spec, List<ColumnBatch> batches, List<LiveRows?> live,
-        List<(int Part, int Start, int Count)> morsels, KeyEncoder encoder, bool[] sharedCount, int threads, double share, ComputedInputs? computed)
+        List<(int Part, int Start, int Count)> morsels, KeyEncoder encoder, bool[] sharedCount, int threads, double share, MorselInputs? computed)
     {
         long rows = batches.Sum(b => (long)b.PhysicalRows);
         int expected = (int)Math.Min(int.MaxValue / 2, share * rows / threads * 1.1);
@@ -212,9 +224,14 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
         private readonly Slots[] _aggs;
         private readonly AggregateCall[] _slotCalls;
         private readonly int[] _slotOf;
-        // The inputs evaluated per morsel (null: every input is a column of the batch), into arrays reused across morsels.
-        private readonly ComputedInputs? _computed;
+        // The filter and inputs evaluated per morsel (null: every row and input comes from the batch as it is), into
+        // arrays reused across morsels; the raw columns the aggregates read, which a sparse morsel gathers.
+        private readonly MorselInputs? _computed;
         private readonly EvaluationScratch _scratch = new();
+        private readonly int[] _readColumns = [];
+        private ulong[] _mask = [];
+        private int[] _kept = [];
+        private (int Part, List<ColumnLiteralConjunction.Conjunct>? Conjuncts) _conjunctsOf = (-1, null);
 
         private static bool SumOrAvg(AggregateCall c) => c.Func is AggFunc.Sum or AggFunc.Avg && !c.Distinct && c.InputOrdinal >= 0;
         // The group that rows outside a batch's selection feed; never output. -1 until needed.
@@ -223,10 +240,14 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
         private long[] _words = [];
         private bool[] _live = [];
 
-        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct, bool[] sharedCount, ComputedInputs? computed, int partition = 0, int partitions = 1)
+        public GroupState(AggregateSpec spec, KeyEncoder? encoder, bool direct, bool[] sharedCount, MorselInputs? computed, int partition = 0, int partitions = 1)
         {
             _spec = spec;
             _computed = computed;
+            if (computed?.Predicate is not null)
+                _readColumns = spec.Aggregates.SelectMany(a => new[] { a.InputOrdinal, a.SecondInputOrdinal })
+                    .Concat(computed.Exprs.SelectMany(e => e.Descendants()).OfType<BoundColumn>().Select(c => c.Ordinal))
+                    .Where(o => o >= 0 && o < computed.RawCount).Distinct().ToArray();
             (_partition, _partitions) = (partition, partitions);
             _encoder = encoder;
             _direct = direct;
@@ -315,7 +336,8 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
             return id == _groups ? NewGroup(0, rep) : id;
         }
 
-        private void AssignSlots(int part, int start, int count, Span<int> slots, ReadOnlySpan<bool> live, bool anyDead)
+        // Rows [start, start+count) of a part, or of them only the rows at the positions `kept` (non-empty) holds.
+        private void AssignSlots(int part, int start, int count, Span<int> slots, ReadOnlySpan<bool> live, bool anyDead, ReadOnlySpan<int> kept)
         {
             if (_encoder is not { } enc)
             {
@@ -327,11 +349,19 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
             var words = _words;
             enc.Encode(part, start, count, words);
             long repBase = (long)part << 32 | (uint)start;
-            for (int i = 0, w = enc.Words; i < count; i++)
-                slots[i] = anyDead && !live[i] || _partitions > 1 && !InPartition(words.AsSpan(i * w, w), enc.Packed) ? Trash()
-                    : enc.Packed ? PackedSlot(words[i], repBase + i)
-                    : WideSlot(words.AsSpan(i * w, w), repBase + i);
+            int w = enc.Words;
+            if (!kept.IsEmpty)
+            {
+                for (int i = 0; i < kept.Length; i++) slots[i] = Slot(words, kept[i], w, enc.Packed, repBase);
+                return;
+            }
+            for (int i = 0; i < count; i++) slots[i] = anyDead && !live[i] ? Trash() : Slot(words, i, w, enc.Packed, repBase);
         }
+
+        private int Slot(long[] words, int row, int w, bool packed, long repBase) =>
+            _partitions > 1 && !InPartition(words.AsSpan(row * w, w), packed) ? Trash()
+            : packed ? PackedSlot(words[row], repBase + row)
+            : WideSlot(words.AsSpan(row * w, w), repBase + row);
 
         // Whether a key belongs to this state's hash partition: the high bits of its hash, scaled to the partition count.
         private bool InPartition(ReadOnlySpan<long> key, bool packed)
@@ -349,19 +379,44 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
 
         public void Consume(ColumnBatch b, int part, int start, int count, LiveRows? rows)
         {
-            bool keyed = _encoder is not null || rows is not null;
             if (_slots.Length < count) _slots = new int[MorselRows];
             if (_live.Length < count) _live = new bool[MorselRows];
-            Span<int> slots = keyed ? _slots.AsSpan(0, count) : [];
             var live = _live.AsSpan(0, count);
             rows?.Fill(start, live);
-            if (keyed) AssignSlots(part, start, count, slots, live, rows is not null);
+            bool anyDead = rows is not null;
+            _scratch.Recycle(); // the previous morsel's values are consumed
+            // The aggregates read `n` rows of `columns` from row `at`: the batch's own rows, or, where the fused filter
+            // keeps under half of them, its survivors gathered into scratch columns (`kept`: their rows in the morsel).
+            IReadOnlyList<ColumnVector> columns = b.Columns;
+            int at = start, n = count;
+            ReadOnlySpan<int> kept = default;
+            if (_computed?.Predicate is { } predicate)
+            {
+                var mask = FilterMask(predicate, b, part, start, count, live, anyDead);
+                int k = Bitmask.Count(mask);
+                if (_partition == 0) Interlocked.Add(ref _computed.RowsKept, k);
+                if (k == 0) return;
+                if (k * 2 >= count)
+                {
+                    for (int i = 0; i < count; i++) live[i] = (mask[i >> 6] >> (i & 63) & 1) != 0;
+                    anyDead = k < count;
+                }
+                else
+                {
+                    if (_kept.Length < k) _kept = new int[MorselRows];
+                    kept = _kept.AsSpan(0, Bitmask.PositionsInto(mask, _kept));
+                    columns = GatherKept(b, start, kept);
+                    (at, n, anyDead) = (0, k, false);
+                }
+            }
+            bool keyed = _encoder is not null || anyDead;
+            Span<int> slots = keyed ? _slots.AsSpan(0, n) : [];
+            if (keyed) AssignSlots(part, start, count, slots, live, anyDead, kept);
             ColumnVector[] computed = [];
             int raw = int.MaxValue;
             if (_computed is { } c)
             {
-                _scratch.Recycle(); // the previous morsel's values are consumed
-                computed = SimdEvaluator.EvaluateRange(c.Exprs, b.Columns, start, count, _scratch);
+                computed = SimdEvaluator.EvaluateRange(c.Exprs, columns, at, n, _scratch);
                 raw = c.RawCount;
             }
             if (_countRows) Increment(_rows, slots);
@@ -373,7 +428,7 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
                 if (s.SharedCount && call.Func is AggFunc.Count or AggFunc.CountStar) continue;
                 if (call.InputOrdinal < 0)
                 {
-                    if (!keyed) s.Count[0] += count;
+                    if (!keyed) s.Count[0] += n;
                     else
                     {
                         var groupRows = s.Count;
@@ -382,34 +437,82 @@ public sealed class HashAggregateSimd : IFusedProjectAggregateImpl
                     continue;
                 }
                 // A computed input holds just this morsel's rows, from its row 0.
-                var (col, at) = call.InputOrdinal < raw ? (b[call.InputOrdinal], start) : (computed[call.InputOrdinal - raw], 0);
+                var (col, from) = call.InputOrdinal < raw ? (columns[call.InputOrdinal], at) : (computed[call.InputOrdinal - raw], 0);
                 if (Collects(call.Func))
                 {
-                    CollectValues(s, col, at, count, slots);
+                    CollectValues(s, col, from, n, slots);
                     continue;
                 }
                 if (Moments(call.Func))
                 {
-                    AccumulateMoments(s, col, call.SecondInputOrdinal >= 0 ? b[call.SecondInputOrdinal] : null, at, count, slots);
+                    AccumulateMoments(s, col, call.SecondInputOrdinal >= 0 ? columns[call.SecondInputOrdinal] : null, from, n, slots);
                     continue;
                 }
                 bool isDecimal = col.Type.Id == TypeId.Decimal;
                 if (!keyed && col.Validity is null && (call.Func is AggFunc.Count || !isDecimal && call.Func is AggFunc.Sum or AggFunc.Avg))
                 {
                     // Global, no NULLs: whole-vector sums.
-                    s.Count[0] += count;
+                    s.Count[0] += n;
                     if (call.Func is AggFunc.Count) continue;
                     switch (col)
                     {
-                        case PrimitiveVector<long> v: s.Long[0] = unchecked(s.Long[0] + VectorLoops.Sum<long>(v.Values.AsSpan(at, count))); break;
-                        case PrimitiveVector<int> v: s.Long[0] = unchecked(s.Long[0] + SumWidened(v.Values.AsSpan(at, count))); break;
-                        case PrimitiveVector<double> v: s.Double[0] += VectorLoops.Sum<double>(v.Values.AsSpan(at, count)); break;
-                        case PrimitiveVector<float> v: s.Double[0] += SumWidened(v.Values.AsSpan(at, count)); break;
+                        case PrimitiveVector<long> v: s.Long[0] = unchecked(s.Long[0] + VectorLoops.Sum<long>(v.Values.AsSpan(from, n))); break;
+                        case PrimitiveVector<int> v: s.Long[0] = unchecked(s.Long[0] + SumWidened(v.Values.AsSpan(from, n))); break;
+                        case PrimitiveVector<double> v: s.Double[0] += VectorLoops.Sum<double>(v.Values.AsSpan(from, n)); break;
+                        case PrimitiveVector<float> v: s.Double[0] += SumWidened(v.Values.AsSpan(from, n)); break;
                     }
                     continue;
                 }
-                Accumulate(s, call.Func, col, isDecimal, at, count, slots);
+                Accumulate(s, call.Func, col, isDecimal, from, n, slots);
             }
+        }
+
+        // The fused filter's TRUE rows of the morsel, less the rows outside the batch's selection.
+        private Span<ulong> FilterMask(BoundExpr predicate, ColumnBatch b, int part, int start, int count, ReadOnlySpan<bool> live, bool anyDead)
+        {
+            Span<ulong> mask;
+            if (_conjunctsOf.Part != part) _conjunctsOf = (part, ColumnLiteralConjunction.Of(predicate, b.Columns));
+            if (_conjunctsOf.Conjuncts is { } conjuncts)
+            {
+                if (_mask.Length == 0) _mask = new ulong[Bitmask.Words(MorselRows)];
+                mask = _mask.AsSpan(0, Bitmask.Words(count));
+                ColumnLiteralConjunction.TrueRows(conjuncts, b.Columns, start, count, mask);
+            }
+            else mask = SimdEvaluator.TrueRowsInRange(predicate, b.Columns, start, count, _scratch);
+            if (anyDead)
+                for (int i = 0; i < count; i++) if (!live[i]) mask[i >> 6] &= ~(1UL << (i & 63));
+            return mask;
+        }
+
+        // The raw columns the aggregates read, at the morsel's rows `kept`, in scratch arrays (other columns are left
+        // as they are and never read).
+        private ColumnVector[] GatherKept(ColumnBatch b, int start, ReadOnlySpan<int> kept)
+        {
+            var columns = b.Columns.ToArray();
+            foreach (int o in _readColumns)
+            {
+                var c = columns[o];
+                var valid = c.Validity is { } v ? new ValidityBitmap(kept.Length, false) : null;
+                if (valid is not null)
+                    for (int i = 0; i < kept.Length; i++) if (c.Validity!.IsValid(start + kept[i])) valid.Set(i, true);
+                columns[o] = c switch
+                {
+                    PrimitiveVector<long> p => Gathered(p, start, kept, valid),
+                    PrimitiveVector<int> p => Gathered(p, start, kept, valid),
+                    PrimitiveVector<double> p => Gathered(p, start, kept, valid),
+                    PrimitiveVector<float> p => Gathered(p, start, kept, valid),
+                    _ => c.Gather(kept.ToArray().Select(r => start + r).ToArray()),
+                };
+            }
+            return columns;
+        }
+
+        private PrimitiveVector<T> Gathered<T>(PrimitiveVector<T> c, int start, ReadOnlySpan<int> kept, ValidityBitmap? valid) where T : unmanaged
+        {
+            var values = _scratch.Take<T>(kept.Length);
+            var src = c.Values.AsSpan(start);
+            for (int i = 0; i < kept.Length; i++) values[i] = src[kept[i]];
+            return new PrimitiveVector<T>(c.Type, values, valid, kept.Length);
         }
 
         /// <summary>Feeds aggregate <paramref name="a"/> each distinct (group, value) pair once: a second pass over the

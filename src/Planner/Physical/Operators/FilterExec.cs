@@ -12,9 +12,10 @@ public sealed class FilterExec(ExecNode child, FilterSpec spec, IReadOnlyList<IF
     /// <inheritdoc />
     public override string Name => "FilterExec";
     /// <inheritdoc />
-    public override string Detail => Spec.Predicate.Describe(Spec.Input);
+    public override string Detail => Spec.Predicate.Describe(Spec.Input) + FusedNote;
 
     /// <inheritdoc />
-    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx) =>
-        MapBatches(Children[0].Execute(ctx), batch => RunBatchWithFailover(ctx, impls, batch, (impl, b) => impl.Filter(b, Spec))).Where(b => b.RowCount > 0);
+    protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx) => FusedIntoAggregate
+        ? throw new InvalidOperationException("internal: a fused filter runs inside its aggregate")
+        : MapBatches(Children[0].Execute(ctx), batch => RunBatchWithFailover(ctx, impls, batch, (impl, b) => impl.Filter(b, Spec))).Where(b => b.RowCount > 0);
 }

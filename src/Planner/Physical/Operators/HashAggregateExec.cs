@@ -22,15 +22,22 @@ public sealed class HashAggregateExec(ExecNode child, AggregateSpec spec, IReadO
     protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
     {
         IReadOnlyList<ColumnBatch> parts;
-        if (Children[0] is ProjectExec { FusedIntoAggregate: true } project)
+        var project = Children[0] is ProjectExec { FusedIntoAggregate: true } p ? p : null;
+        var filter = (project?.Children[0] ?? Children[0]) is FilterExec { FusedIntoAggregate: true } f ? f : null;
+        if (project is not null || filter is not null)
         {
-            // The projection's input comes straight here; the projection's figures are those of the rows it stands for.
-            var raw = project.Children[0].Execute(ctx).ToList();
-            project.Metrics.RowsOut += raw.Sum(b => (long)b.RowCount);
-            project.Metrics.BatchesOut += raw.Count;
-            project.Metrics.InclusiveTime = project.Children[0].Metrics.InclusiveTime;
+            // The fused operators' input comes straight here; their figures are those of the rows they stand for.
+            var source = (ExecNode?)filter ?? project!;
+            var raw = source.Children[0].Execute(ctx).ToList();
             var path = Metrics.ActualPath ?? Decision.Chosen;
-            parts = impls.OfType<IFusedProjectAggregateImpl>().First(i => i.Path == path).AggregateProjectedParts(raw, project.Spec, Spec);
+            var fused = impls.OfType<IFusedAggregateImpl>().First(i => i.Path == path).AggregateFused(raw, filter?.Spec, project?.Spec, Spec);
+            foreach (var node in new ExecNode?[] { filter, project }.OfType<ExecNode>())
+            {
+                node.Metrics.RowsOut += fused.RowsKept;
+                node.Metrics.BatchesOut += raw.Count;
+                node.Metrics.InclusiveTime = source.Children[0].Metrics.InclusiveTime;
+            }
+            parts = fused.Parts;
         }
         else
         {

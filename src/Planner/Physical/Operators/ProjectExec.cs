@@ -16,13 +16,7 @@ public sealed class ProjectExec(ExecNode child, ProjectSpec spec, IReadOnlyList<
     {
         var d = e.Describe(Spec.Input);
         return d == Spec.Output[i].Name ? d : $"{d} AS {Spec.Output[i].Name}";
-    })) + "]" + (FusedIntoAggregate ? " fused: evaluated per morsel by the aggregate above" : "");
-
-    /// <summary>Whether the aggregate above evaluates this projection morsel by morsel (the projection never runs on its own).</summary>
-    public bool FusedIntoAggregate { get; private set; }
-
-    /// <summary>Hands this projection's evaluation to the aggregate above it.</summary>
-    internal void FuseIntoAggregate() => FusedIntoAggregate = true;
+    })) + "]" + FusedNote;
 
     /// <summary>Whether every output is a plain input column (a reorder or rename).</summary>
     public bool OnlyColumns => Spec.Exprs.All(e => e is Accel.Expressions.BoundColumn);
