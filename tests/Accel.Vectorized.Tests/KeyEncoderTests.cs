@@ -44,4 +44,28 @@ public sealed class KeyEncoderTests
         AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[b], [a]]), [b, a]));
         AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[a], [b], [a]]), [a, b, a]));
     }
+
+    private static StringVector Values(params string?[] values)
+    {
+        var b = ColumnBuilder.Create(DataType.Utf8, values.Length);
+        foreach (var v in values) b.Append(v);
+        return (StringVector)b.Build();
+    }
+
+    [Fact]
+    public void One_byte_flags_code_alike_with_longer_short_strings_and_alone()
+    {
+        // Flag columns (every string one byte) take their own loop; their codes must match a part of longer strings,
+        // whatever the code width, and their range (kept with the column) must hold at each width asked for.
+        var rng = new Random(3);
+        var flags = Values([.. Enumerable.Range(0, 4000).Select(_ => "ANRF"[rng.Next(4)].ToString())]);
+        var mixed = Values("A", "N", "", null, "AB", "RF", "F", "NNNNNNN", "R");
+        var slice = (StringVector)flags.Slice(1000, 2000);
+        AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[flags]]), [flags]));
+        AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[flags], [mixed], [slice]]), [flags, mixed, slice]));
+        AssertEqualExactlyWhenKeysAre(Encoded(new KeyEncoder([[slice], [flags]]), [slice, flags]));
+        var alone = new KeyEncoder([[flags]]);
+        Assert.True(alone.Packed);
+        Assert.True(alone.Cardinality <= 256, $"one-byte flags pack into {alone.Cardinality} codes");
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using Accel.Data;
 using Accel.Expressions;
@@ -12,7 +13,8 @@ public static class SimdEvaluator
 {
     private abstract record Value;
     // Values[Offset..Offset+n) are the rows: Offset is non-zero only for a column read in place by EvaluateRange.
-    private sealed record Vec(Array Values, ulong[] Valid, int Offset = 0) : Value
+    // MaxAbs, when known, bounds every row's magnitude (decimal overflow checks need no pass over the rows then).
+    private sealed record Vec(Array Values, ulong[] Valid, int Offset = 0, Int128? MaxAbs = null) : Value
     {
         public Span<T> Rows<T>(int n) => ((T[])Values).AsSpan(Offset, n);
     }
@@ -197,6 +199,9 @@ public static class SimdEvaluator
                     for (int i = 0; i < n; i++) if (b.Values[i]) t[i >> 6] |= 1UL << (i & 63);
                     return new Truth(Bitmask.And(t, valid), Bitmask.AndNot(valid, t));
                 }
+                // A range of a longer int64 column (a morsel of a decimal column) takes the whole column's bound, known
+                // once per column: each morsel would otherwise scan its rows for the decimal overflow check.
+                Int128? maxAbs = col is PrimitiveVector<long> lc && _scratch is not null && lc.Length > n ? ColumnMaxAbs.Of(lc) : null;
                 return new Vec(col switch
                 {
                     PrimitiveVector<int> v => v.Values,
@@ -204,7 +209,7 @@ public static class SimdEvaluator
                     PrimitiveVector<float> v => v.Values,
                     PrimitiveVector<double> v => v.Values,
                     _ => throw new InvalidOperationException(),
-                }, valid, from);
+                }, valid, from, maxAbs);
             }
             case BoundLiteral { Value: string text }:
                 return new Const(System.Text.Encoding.UTF8.GetBytes(text));
@@ -339,12 +344,12 @@ public static class SimdEvaluator
         if (RawBound(op, l, lf, r, rf, up, n) is { } bound && bound <= long.MaxValue)
         {
             // No row can wrap int64 before rounding, and none can leave the precision after it (rounding adds at most 1).
-            if (down <= 0 && bound < limit) return DecimalVectors(op, l, (long)lf, r, (long)rf, (long)up, n);
+            if (down <= 0 && bound < limit) return (Vec)DecimalVectors(op, l, (long)lf, r, (long)rf, (long)up, n) with { MaxAbs = bound };
             if (down > 0 && bound / divisor + 1 < limit)
             {
                 var raw = (Vec)DecimalVectors(op, l, (long)lf, r, (long)rf, 1, n);
                 VectorLoops.DivideRoundHalfAwayFromZero(raw.Rows<long>(n), down);
-                return raw;
+                return raw with { MaxAbs = bound / divisor + 1 };
             }
         }
         return DecimalRows(l, r, n, (a, b) => Compute(a, b, out long v) ? v : null);
@@ -358,6 +363,7 @@ public static class SimdEvaluator
         Int128 MaxAbs(Value v)
         {
             if (v is Const c) return Int128.Abs(Convert.ToInt64(c.Value));
+            if (v is Vec { MaxAbs: { } known }) return known;
             var (lo, hi) = VectorLoops.MinMax<long>(((Vec)v).Rows<long>(n));
             return Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
         }
@@ -757,6 +763,20 @@ public sealed class EvaluationScratch
         _free.AddRange(_taken);
         _taken.Clear();
     }
+}
+
+/// <summary>The largest magnitude among an int64 column's values (those under NULLs included, which only widens it),
+/// computed once per column object: columns are immutable, so it never goes stale.</summary>
+internal static class ColumnMaxAbs
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PrimitiveVector<long>, StrongBox<Int128>> Cache = new();
+
+    public static Int128 Of(PrimitiveVector<long> c) => Cache.GetValue(c, col =>
+    {
+        if (col.Length == 0) return new StrongBox<Int128>(0);
+        var (lo, hi) = VectorLoops.MinMax<long>(col.Values.AsSpan(0, col.Length));
+        return new StrongBox<Int128>(Int128.Max(Int128.Abs(lo), Int128.Abs(hi)));
+    }).Value;
 }
 
 /// <summary>Conversions between CLR literal values and stored (physical) values.</summary>

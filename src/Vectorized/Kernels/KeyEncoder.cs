@@ -178,6 +178,14 @@ public sealed class KeyEncoder
     // careful path.
     private static void ShortCodes(StringVector s, int start, int count, int maxBytes, Span<long> dst)
     {
+        if (ShortStringProfile.Of(s).FixedLength == 1)
+        {
+            // One byte b per row (flags): its code reduces to b * ((maxBytes + 1) << 8 (maxBytes - 1)) + 1.
+            var one = s.Data.AsSpan(s.Offsets[start], count);
+            long scale = (long)(maxBytes + 1) << (8 * (maxBytes - 1));
+            for (int r = 0; r < count; r++) dst[r] = one[r] * scale + 1;
+            return;
+        }
         var offsets = s.Offsets.AsSpan(start, count + 1);
         var data = s.Data;
         int safeEnd = data.Length - 8, shift = 64 - 8 * maxBytes, i = 0;
@@ -233,7 +241,7 @@ public sealed class KeyEncoder
         };
         if (p.Kind == Kind.ShortString)
         {
-            p.MaxBytes = Math.Max(1, _parts.AsParallel().WithDegreeOfParallelism(SimdCapabilities.EffectiveThreads).Max(part => MaxLength((StringVector)part[k])));
+            p.MaxBytes = Math.Max(1, _parts.Max(part => ShortStringProfile.Of((StringVector)part[k]).MaxLength));
             if (p.MaxBytes > ShortStringBytes) p.Kind = Kind.Dictionary;
         }
         if (p.Kind == Kind.Dictionary) p.Codes = DictionaryCodes(k);
@@ -259,6 +267,14 @@ public sealed class KeyEncoder
         if (p.Kind == Kind.Integral && c.Validity is null && c is PrimitiveVector<int> or PrimitiveVector<long>)
             return c is PrimitiveVector<int> iv ? VectorLoops.MinMax<int>(iv.Values.AsSpan(0, c.Length)) is var (a, b) ? (a, b) : default
                 : VectorLoops.MinMax<long>(((PrimitiveVector<long>)c).Values.AsSpan(0, c.Length));
+        // A short string column's range at a code width is the same on every query: computed once per column.
+        if (p.Kind == Kind.ShortString) return ShortStringProfile.Of((StringVector)c).Range(p.MaxBytes, () => CodeRange(p, c, part));
+        return CodeRange(p, c, part);
+    }
+
+    private static (long Lo, long Hi) CodeRange(KeyPlan p, ColumnVector c, int part)
+    {
+        long min = long.MaxValue, max = long.MinValue;
         var codes = new long[Math.Min(c.Length, 65536)];
         for (int start = 0; start < c.Length; start += codes.Length)
         {
@@ -281,12 +297,41 @@ public sealed class KeyEncoder
         return (min, max);
     }
 
-    private static int MaxLength(StringVector s)
+    /// <summary>A string column's longest string, the length all its strings share (-1 when they differ), and its short
+    /// codes' range at each code width asked for: computed once per column object (columns are immutable), so a cached
+    /// table's flag columns (Q1's l_returnflag, l_linestatus) are not scanned again on every query.</summary>
+    private sealed class ShortStringProfile
     {
-        int max = 0;
-        var o = s.Offsets.AsSpan(0, s.Length + 1);
-        for (int i = 0; i < o.Length - 1; i++) max = Math.Max(max, o[i + 1] - o[i]);
-        return max;
+        private static readonly ConditionalWeakTable<StringVector, ShortStringProfile> Cache = new();
+        private readonly Dictionary<int, (long, long)> _ranges = [];
+
+        public required int MaxLength { get; init; }
+        public required int FixedLength { get; init; }
+
+        public static ShortStringProfile Of(StringVector s) => Cache.GetValue(s, Build);
+
+        public (long Lo, long Hi) Range(int maxBytes, Func<(long, long)> compute)
+        {
+            lock (_ranges)
+                if (_ranges.TryGetValue(maxBytes, out var known)) return known;
+            var range = compute();
+            lock (_ranges) _ranges[maxBytes] = range;
+            return range;
+        }
+
+        private static ShortStringProfile Build(StringVector s)
+        {
+            var o = s.Offsets.AsSpan(0, s.Length + 1);
+            int max = 0, first = s.Length > 0 ? o[1] - o[0] : 0;
+            bool same = true;
+            for (int i = 0; i < o.Length - 1; i++)
+            {
+                int len = o[i + 1] - o[i];
+                max = Math.Max(max, len);
+                same &= len == first;
+            }
+            return new ShortStringProfile { MaxLength = max, FixedLength = same ? first : -1 };
+        }
     }
 
     // First-seen order over all parts, so that every part shares one code per distinct string: each part's own
