@@ -157,6 +157,21 @@ public sealed class ExplainAndPathTests : IDisposable
     }
 
     [Fact]
+    public void A_column_added_before_group_by_is_evaluated_by_the_aggregate_with_the_filter_below_it()
+    {
+        // withColumn under groupBy().agg(): the aggregate's renaming of the columns and the computed column are one
+        // projection, which the aggregate evaluates per morsel together with the filter.
+        DataFrame Query(string path) => Fact(path, 3000).Filter(Col("k") > 2)
+            .WithColumn("w", Col("v") * 2.0 - Col("k"))
+            .GroupBy("k").Agg(Sum("w"), Count(Lit(1)), Avg("v"), Max("v"));
+        var plan = Query("simd").ExplainString().Split('\n').Where(l => l.Contains("Exec")).ToList();
+        var below = plan.SkipWhile(l => !l.Contains("HashAggregateExec")).Skip(1).ToList();
+        Assert.Equal(["ProjectExec", "FilterExec", "ScanExec"], below.Select(l => l.TrimStart(' ', '+', '-').Split(' ')[0]));
+        Assert.All(below.Take(2), l => Assert.Contains("fused: evaluated per morsel by the aggregate above", l));
+        Assert.Null(Accel.Execution.ResultComparer.FirstDifference(Query("scalar").ToBatch(), Query("simd").ToBatch(), unordered: true, relativeTolerance: 1e-9));
+    }
+
+    [Fact]
     public void Each_query_reports_a_log_line_with_the_path_of_every_operator()
     {
         var df = Pipeline(Fact("scalar"));

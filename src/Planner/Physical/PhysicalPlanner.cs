@@ -72,12 +72,14 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
     private ProjectExec PlanProject(ExecNode child, IReadOnlyList<Expr> exprs, Schema output)
     {
         var bound = exprs.Select(e => Binder.Bind(e, child.Output)).ToArray();
-        // Over a projection that only picks columns, read the picked columns from its input: one operator fewer, and an
-        // aggregate above can then fuse the filter under both (Q6's pruned columns sit between its filter and its sum).
-        if (child is ProjectExec { OnlyColumns: true } picks)
+        // A projection over one of them that only picks columns (or that picks columns over any projection) is one
+        // projection of the lower one's input: one operator fewer, and an aggregate above can then fuse what is below
+        // both (Q6's pruned columns sat between its filter and its sum; a DataFrame's withColumn under groupBy().agg()
+        // sits under the aggregate's renaming). A subexpression picked twice is still evaluated once per batch.
+        if (child is ProjectExec lower && (lower.OnlyColumns || bound.All(b => b is BoundColumn)))
         {
-            bound = bound.Select(b => b.MapColumns(c => picks.Spec.Exprs[c.Ordinal])).ToArray();
-            child = picks.Children[0];
+            bound = bound.Select(b => b.MapColumns(c => lower.Spec.Exprs[c.Ordinal])).ToArray();
+            child = lower.Children[0];
         }
         var spec = new ProjectSpec(child.Output, bound, output);
         var decision = PathChooser.Choose("ProjectExec", spec, impls.Project, EnvironmentOf(child), setting);
