@@ -364,8 +364,7 @@ public static class SimdEvaluator
         {
             if (v is Const c) return Int128.Abs(Convert.ToInt64(c.Value));
             if (v is Vec { MaxAbs: { } known }) return known;
-            var (lo, hi) = VectorLoops.MinMax<long>(((Vec)v).Rows<long>(n));
-            return Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
+            return ColumnMaxAbs.Of(((Vec)v).Rows<long>(n));
         }
         Int128 a = MaxAbs(l) * lf, b = MaxAbs(r) * rf;
         if (a > long.MaxValue || b > long.MaxValue || up > long.MaxValue) return null; // keeps the bound itself from wrapping
@@ -769,14 +768,17 @@ public sealed class EvaluationScratch
 /// computed once per column object: columns are immutable, so it never goes stale.</summary>
 internal static class ColumnMaxAbs
 {
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<PrimitiveVector<long>, StrongBox<Int128>> Cache = new();
+    private static readonly ConditionalWeakTable<PrimitiveVector<long>, StrongBox<Int128>> Cache = new();
 
-    public static Int128 Of(PrimitiveVector<long> c) => Cache.GetValue(c, col =>
+    public static Int128 Of(PrimitiveVector<long> c) => Cache.GetValue(c, col => new StrongBox<Int128>(Of(col.Values.AsSpan(0, col.Length)))).Value;
+
+    /// <summary>The largest magnitude among the values (0 for none).</summary>
+    public static Int128 Of(ReadOnlySpan<long> values)
     {
-        if (col.Length == 0) return new StrongBox<Int128>(0);
-        var (lo, hi) = VectorLoops.MinMax<long>(col.Values.AsSpan(0, col.Length));
-        return new StrongBox<Int128>(Int128.Max(Int128.Abs(lo), Int128.Abs(hi)));
-    }).Value;
+        if (values.IsEmpty) return 0;
+        var (lo, hi) = VectorLoops.MinMax<long>(values);
+        return Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
+    }
 }
 
 /// <summary>Conversions between CLR literal values and stored (physical) values.</summary>

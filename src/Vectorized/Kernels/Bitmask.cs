@@ -98,15 +98,13 @@ public static class Bitmask
     public static int[] Positions(ulong[] w, int[]? map)
     {
         var r = new int[Count(w)];
-        PositionsInto(w, r);
-        if (map is not null)
-            for (int i = 0; i < r.Length; i++) r[i] = map[r[i]];
+        PositionsInto(w, r, map);
         return r;
     }
 
-    /// <summary>Writes the positions of the set bits, ascending, into <paramref name="dst"/> (at least
-    /// <see cref="Count"/> long) and returns how many there are.</summary>
-    public static int PositionsInto(ReadOnlySpan<ulong> w, Span<int> dst)
+    /// <summary>Writes the positions of the set bits, ascending and mapped through <paramref name="map"/> when given,
+    /// into <paramref name="dst"/> (at least <see cref="Count"/> long) and returns how many there are.</summary>
+    public static int PositionsInto(ReadOnlySpan<ulong> w, Span<int> dst, int[]? map = null)
     {
         int k = 0;
         for (int i = 0; i < w.Length; i++)
@@ -114,7 +112,8 @@ public static class Bitmask
             ulong x = w[i];
             while (x != 0)
             {
-                dst[k++] = (i << 6) + BitOperations.TrailingZeroCount(x);
+                int pos = (i << 6) + BitOperations.TrailingZeroCount(x);
+                dst[k++] = map is null ? pos : map[pos];
                 x &= x - 1;
             }
         }

@@ -241,7 +241,7 @@ public sealed class KeyEncoder
         };
         if (p.Kind == Kind.ShortString)
         {
-            p.MaxBytes = Math.Max(1, _parts.Max(part => ShortStringProfile.Of((StringVector)part[k]).MaxLength));
+            p.MaxBytes = Math.Max(1, _parts.AsParallel().WithDegreeOfParallelism(SimdCapabilities.EffectiveThreads).Max(part => ShortStringProfile.Of((StringVector)part[k]).MaxLength));
             if (p.MaxBytes > ShortStringBytes) p.Kind = Kind.Dictionary;
         }
         if (p.Kind == Kind.Dictionary) p.Codes = DictionaryCodes(k);
