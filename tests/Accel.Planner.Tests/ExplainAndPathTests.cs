@@ -1,4 +1,5 @@
 using Accel.Data;
+using Accel.Planner.Physical;
 using Accel.Sql;
 using static Accel.Sql.Functions;
 
@@ -170,6 +171,48 @@ public sealed class ExplainAndPathTests : IDisposable
         Assert.All(below.Take(2), l => Assert.Contains("fused: evaluated per morsel by the aggregate above", l));
         Assert.Null(Accel.Execution.ResultComparer.FirstDifference(Query("scalar").ToBatch(), Query("simd").ToBatch(), unordered: true, relativeTolerance: 1e-9));
     }
+
+    [Theory]
+    [InlineData("scalar")]
+    [InlineData("simd")]
+    public void A_join_outputs_only_the_columns_read_above_it(string path)
+    {
+        // The join keys and the columns nobody reads are not gathered at every output row.
+        DataFrame Query(string p)
+        {
+            var fact = Fact(p, 2000);
+            fact.CreateOrReplaceTempView("fact");
+            fact.Session.CreateDataFrame(TestData.Dim(), TestData.DimSchema).CreateOrReplaceTempView("dim");
+            return fact.Session.Sql("SELECT name, sum(v) AS total, count(*) AS n FROM fact JOIN dim ON fact.k = dim.k GROUP BY name");
+        }
+        var join = Descendants(Query(path).PhysicalPlan()).OfType<HashJoinExec>().Single();
+        Assert.Equal(["name", "v"], join.Output.Fields.Select(f => f.Name).Order(StringComparer.Ordinal));
+        Assert.NotNull(join.Spec.Emit);
+        var expected = Query("scalar").ToBatch();
+        Assert.Equal(7, expected.RowCount); // zero, one, two, three, three-bis, five, and seven's NULL name
+        Assert.Null(Accel.Execution.ResultComparer.FirstDifference(expected, Query(path).ToBatch(), unordered: true, relativeTolerance: 1e-9));
+    }
+
+    [Fact]
+    public void A_having_against_a_scalar_subquery_filters_the_groups_after_the_aggregate()
+    {
+        // The subquery's value is a constant: joined onto every input row it would also become a grouping key.
+        DataFrame Query(string path)
+        {
+            var fact = Fact(path, 3000);
+            fact.CreateOrReplaceTempView("fact");
+            return fact.Session.Sql("SELECT k, sum(v) AS s FROM fact GROUP BY k HAVING sum(v) > (SELECT avg(v) FROM fact) * 190");
+        }
+        var plan = Query("simd").ExplainString().Split('\n').Where(l => l.Contains("Exec")).ToList();
+        int aggregate = plan.FindIndex(l => l.Contains("HashAggregateExec keys=["));
+        Assert.Contains("keys=[k] ", plan[aggregate]);
+        Assert.Contains(plan.Take(aggregate), l => l.Contains("HashJoinExec LeftOuter"));
+        var expected = Query("scalar").ToBatch();
+        Assert.InRange(expected.RowCount, 1, 15); // of 16 groups: some, not all, pass
+        Assert.Null(Accel.Execution.ResultComparer.FirstDifference(expected, Query("simd").ToBatch(), unordered: true, relativeTolerance: 1e-9));
+    }
+
+    private static IEnumerable<ExecNode> Descendants(ExecNode n) => n.Children.SelectMany(Descendants).Prepend(n);
 
     [Fact]
     public void Each_query_reports_a_log_line_with_the_path_of_every_operator()

@@ -327,6 +327,71 @@ public sealed class HashJoinSimdTests
         Assert.InRange(matched, 1_000, 10_000);
     }
 
+    // The spec emitting only the columns at `emit` (ordinals of its full output).
+    private static JoinSpec Emitting(JoinSpec spec, int[] emit) => spec with { Emit = emit, Output = new Schema(emit.Select(i => spec.Output[i])) };
+
+    private static ColumnBatch Picked(ColumnBatch full, int[] emit) =>
+        new(new Schema(emit.Select(i => full.Schema[i])), emit.Select(i => full.Columns[i]).ToArray(), full.PhysicalRows, full.Selection);
+
+    [Theory]
+    [InlineData("int"), InlineData("long"), InlineData("short string"), InlineData("long string,date"), InlineData("wide long,wide long")]
+    public void A_join_emitting_some_columns_gives_the_full_join_with_only_those_columns(string config)
+    {
+        var keys = Config(config);
+        int kc = keys.Length;
+        var l = Side('l', keys, 700, 150, 0.1, seed: 21);
+        var r = Side('r', keys, 300, 150, 0.1, seed: 22);
+        int left = l.Schema.Count, right = r.Schema.Count;
+        // A left payload and a right payload without the keys; only right columns; one left column; everything but the first.
+        int[][] emits = [[kc + 1, left + kc + 2], Enumerable.Range(left, right).ToArray(), [kc + 2], Enumerable.Range(1, left + right - 1).ToArray()];
+        foreach (var type in KeyedTypes)
+            foreach (var build in new[] { BuildSide.Left, BuildSide.Right })
+                foreach (var emit in emits)
+                {
+                    var full = Spec(l, r, type, kc, build);
+                    var picked = emit.Where(i => i < full.Output.Count).ToArray();
+                    if (picked.Length == 0) continue;
+                    var spec = Emitting(full, picked);
+                    var expected = Rows(Picked(new HashJoinScalar().Join(l, r, full), picked));
+                    string where = $"{config} {type} build={build} emit=[{string.Join(",", picked)}]";
+                    var simd = new HashJoinSimd().Join(l, r, spec);
+                    Assert.Equal(spec.Output.Fields.Select(f => f.Name), simd.Schema.Fields.Select(f => f.Name));
+                    Assert.True(expected.SequenceEqual(Rows(simd)), $"{where}: SIMD");
+                    Assert.True(expected.SequenceEqual(Rows(new HashJoinScalar().Join(l, r, spec))), $"{where}: scalar");
+                    if (spec.ProbeStreams)
+                    {
+                        var (buildBatch, probeBatch) = build == BuildSide.Left ? (l, r) : (r, l);
+                        int half = probeBatch.RowCount / 2;
+                        var halves = new[] { probeBatch.WithSelection(Enumerable.Range(0, half).ToArray()), probeBatch.WithSelection(Enumerable.Range(half, probeBatch.RowCount - half).ToArray()) };
+                        var streamed = new HashJoinSimd().JoinProbeBatches(buildBatch, halves, spec);
+                        Assert.True(expected.SequenceEqual(streamed.SelectMany(Rows).Order(StringComparer.Ordinal)), $"{where}: streamed");
+                    }
+                }
+    }
+
+    [Fact]
+    public void Unique_build_keys_emitting_some_columns_pass_the_probe_side_through_or_keep_it_in_place()
+    {
+        // Every probe row matching once (the probe side passed through), and two of three matching (kept in place under
+        // a selection): only the emitted columns come out, and the build columns among them are gathered.
+        var keys = Config("long");
+        int n = 70_000;
+        var build = Side('r', keys, n, 0, 0.0, seed: 7, keyOverride: (row, _) => (long)row * 3);
+        var every = Side('l', keys, 2 * n, 0, 0.0, seed: 8, keyOverride: (row, _) => (long)(row / 2) * 3);
+        var most = Side('l', keys, 3 * n, 0, 0.0, seed: 9, keyOverride: (row, _) => row % 3 == 2 ? -1L : (long)(row / 3) * 3);
+        foreach (var probe in new[] { every, most })
+            foreach (var emit in new[] { new[] { 2 }, [1, 4 + 3], [4 + 1] })
+            {
+                var full = Spec(probe, build, JoinType.Inner, 1, BuildSide.Right);
+                var spec = Emitting(full, emit);
+                var expected = Rows(Picked(new HashJoinScalar().Join(probe, build, full), emit));
+                Assert.True(expected.Count >= 2 * n, "too few rows to compare");
+                var simd = new HashJoinSimd().Join(probe, build, spec);
+                Assert.Equal(emit.Length, simd.Columns.Count);
+                Assert.True(expected.SequenceEqual(Rows(simd)), $"probe of {probe.RowCount} rows, emit=[{string.Join(",", emit)}]");
+            }
+    }
+
     [Fact]
     public void Unique_build_keys_equal_scalar()
     {

@@ -68,4 +68,53 @@ public sealed class KeyEncoderTests
         Assert.True(alone.Packed);
         Assert.True(alone.Cardinality <= 256, $"one-byte flags pack into {alone.Cardinality} codes");
     }
+
+    private static ColumnVector Column(DataType type, int rows, int seed, double nulls, Func<Random, object> value)
+    {
+        var rng = new Random(seed);
+        var b = ColumnBuilder.Create(type, rows);
+        for (int i = 0; i < rows; i++) b.Append(rng.NextDouble() < nulls ? null : value(rng));
+        return b.Build();
+    }
+
+    [Theory]
+    [InlineData("int"), InlineData("long"), InlineData("int with nulls"), InlineData("short string"), InlineData("long string"), InlineData("int,short string,int with nulls")]
+    public void Keys_encoded_at_chosen_rows_are_the_words_of_those_rows(string config)
+    {
+        // A sparse morsel's survivors encode alone; their words must be the ones the whole morsel's encoding gives them.
+        ColumnVector Make(string kind, int rows, int seed) => kind switch
+        {
+            "int" => Column(DataType.Int32, rows, seed, 0, r => r.Next(-500, 500)),
+            "long" => Column(DataType.Int64, rows, seed, 0, r => r.NextInt64(-1_000_000, 1_000_000)),
+            "int with nulls" => Column(DataType.Int32, rows, seed, 0.2, r => r.Next(100)),
+            "short string" => Column(DataType.Utf8, rows, seed, 0.1, r => "k" + r.Next(300)),
+            _ => Column(DataType.Utf8, rows, seed, 0.1, r => "a key longer than seven bytes " + r.Next(300)),
+        };
+        var kinds = config.Split(',');
+        ColumnVector[] Part(int rows, int seed) => kinds.Select((k, i) => Make(k, rows, seed * 10 + i)).ToArray();
+        var enc = new KeyEncoder([Part(3000, 1), Part(1000, 2)]);
+        Assert.True(enc.Packed);
+        var rng = new Random(4);
+        foreach (var (part, start, count) in new[] { (0, 0, 3000), (0, 1000, 1500), (1, 17, 900), (1, 0, 0) })
+        {
+            var all = new long[count];
+            enc.Encode(part, start, count, all);
+            foreach (double share in new[] { 0.0, 0.03, 0.5, 1.0 })
+            {
+                var rows = Enumerable.Range(0, count).Where(_ => rng.NextDouble() < share).ToArray();
+                var words = new long[rows.Length];
+                enc.EncodeAt(part, start, count, rows, words);
+                Assert.Equal(rows.Select(r => all[r]), words);
+            }
+        }
+    }
+
+    [Fact]
+    public void Encoding_at_chosen_rows_needs_packed_keys()
+    {
+        var wide = Column(DataType.Int64, 10, 5, 0, r => r.NextInt64());
+        var enc = new KeyEncoder([[wide, wide]]);
+        Assert.False(enc.Packed);
+        Assert.Throws<InvalidOperationException>(() => enc.EncodeAt(0, 0, 10, [1, 2], new long[2]));
+    }
 }

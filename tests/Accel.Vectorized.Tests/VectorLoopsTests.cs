@@ -24,4 +24,22 @@ public class VectorLoopsTests
             Assert.True(expected == actual[i], $"{values[i]} / 10^{digits}: expected {expected}, got {actual[i]}");
         }
     }
+
+    [Theory]
+    [InlineData(0.0), InlineData(0.04), InlineData(0.5), InlineData(1.0)]
+    public void Match_positions_and_miss_counts_equal_the_scalar_loop(double matched)
+    {
+        // Ids as a join probe leaves them (-1: a miss), at lengths around the 8- and 16-lane vectors.
+        var rng = new Random((int)(matched * 100));
+        foreach (int n in new[] { 0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 1000, 4099 })
+        {
+            var ids = Enumerable.Range(0, n).Select(_ => rng.NextDouble() < matched ? rng.Next(0, int.MaxValue) : -1 - rng.Next(1000)).ToArray();
+            if (n > 3 && matched == 0.5) ids[^1] = int.MinValue; // any negative id is a miss
+            var positions = new int[n];
+            int k = VectorLoops.NonNegativePositions(ids, positions);
+            var expected = Enumerable.Range(0, n).Where(i => ids[i] >= 0).ToArray();
+            Assert.Equal(expected, positions.Take(k));
+            Assert.Equal(n - expected.Length, VectorLoops.CountNegative(ids));
+        }
+    }
 }

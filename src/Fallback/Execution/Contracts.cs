@@ -121,10 +121,23 @@ public enum JoinType { Inner, LeftOuter, RightOuter, FullOuter, LeftSemi, LeftAn
 public enum BuildSide { Left, Right }
 
 /// <summary>Equi-join on key ordinals (NULL keys never match), with an optional residual condition over
-/// the concatenated left+right schema. Output: left columns then right columns (semi/anti: left only).</summary>
+/// the concatenated left+right schema. Output: left columns then right columns (semi/anti: left only), or of those
+/// only the ones at <paramref name="Emit"/>'s ordinals (ascending) when it is given.</summary>
 public sealed record JoinSpec(Schema Left, Schema Right, JoinType Type, IReadOnlyList<int> LeftKeys, IReadOnlyList<int> RightKeys,
-    BoundExpr? Residual, BuildSide Build, bool Broadcast, Schema Output)
+    BoundExpr? Residual, BuildSide Build, bool Broadcast, Schema Output, IReadOnlyList<int>? Emit = null)
 {
+    /// <summary>The left columns the output keeps, in order.</summary>
+    public IReadOnlyList<int> EmittedLeft => Emit is null ? Enumerable.Range(0, Left.Count).ToArray() : Emit.Where(i => i < Left.Count).ToArray();
+
+    /// <summary>The right columns the output keeps, in order (none for semi and anti joins).</summary>
+    public IReadOnlyList<int> EmittedRight => Type is JoinType.LeftSemi or JoinType.LeftAnti ? []
+        : Emit is null ? Enumerable.Range(0, Right.Count).ToArray() : Emit.Where(i => i >= Left.Count).Select(i => i - Left.Count).ToArray();
+
+    /// <summary>The output columns: the emitted columns of each side, each produced by <paramref name="column"/> from its
+    /// input column (gathered at the output's rows), left ones first.</summary>
+    public ColumnVector[] EmitColumns(ColumnBatch left, ColumnBatch? right, Func<ColumnVector, bool, ColumnVector> column) =>
+        [.. EmittedLeft.Select(i => column(left[i], true)), .. right is null ? [] : EmittedRight.Select(i => column(right[i], false))];
+
     /// <summary>True when every output row depends on one probe row and the whole build side, so the probe side
     /// can be joined batch by batch: keyed inner joins, outer joins that keep the probe side, and semi/anti joins
     /// that build on the right. Joins that must know every probe row before emitting a build row do not stream.</summary>

@@ -82,7 +82,7 @@ public sealed class HashJoinGpu : IHashJoinImpl
             {
                 bool want = spec.Type == JoinType.LeftSemi;
                 var rows = Enumerable.Range(0, left.PhysicalRows).Where(r => leftMatched[r] == want).ToArray();
-                return new ColumnBatch(spec.Output, left.Columns.Select(c => c.Gather(rows)).ToArray(), rows.Length);
+                return new ColumnBatch(spec.Output, spec.EmitColumns(left, null, (c, _) => c.Gather(rows)), rows.Length);
             }
             case JoinType.Inner or JoinType.Cross:
                 break;
@@ -101,7 +101,7 @@ public sealed class HashJoinGpu : IHashJoinImpl
             default:
                 throw new AccelException($"gpu join: {spec.Type} join is not on the GPU");
         }
-        return new ColumnBatch(spec.Output, left.Columns.Select(c => c.Gather(li)).Concat(right.Columns.Select(c => c.Gather(ri))).ToArray(), li.Length);
+        return new ColumnBatch(spec.Output, spec.EmitColumns(left, right, (c, isLeft) => c.Gather(isLeft ? li : ri)), li.Length);
     }
 
     /// <summary>Every (probe row, build row) pair, for a join without equality keys (a cross join, or one against a

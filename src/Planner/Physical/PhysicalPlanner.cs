@@ -301,18 +301,28 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         };
         long buildRows = build == BuildSide.Left ? lIn.EstimatedRows : rIn.EstimatedRows;
         bool broadcast = hinted || buildRows <= BroadcastThresholdRows;
-        var outSchema = type is JoinType.LeftSemi or JoinType.LeftAnti ? lIn.Output : new Schema(combined.Fields.Select((f, i) =>
+        var fullOutput = type is JoinType.LeftSemi or JoinType.LeftAnti ? lIn.Output : new Schema(combined.Fields.Select((f, i) =>
             (i < lIn.Output.Count && type is JoinType.RightOuter or JoinType.FullOuter) || (i >= lIn.Output.Count && type is JoinType.LeftOuter or JoinType.FullOuter)
                 ? f with { Nullable = true } : f));
-        var spec = new JoinSpec(lIn.Output, rIn.Output, type, lOrds, rOrds, boundResidual, build, broadcast, outSchema);
+        var emit = Emitted(fullOutput, lIn.Output.Count, left.Output.Count, right.Output.Count, required);
+        var outSchema = emit is null ? fullOutput : new Schema(emit.Select(i => fullOutput[i]));
+        var spec = new JoinSpec(lIn.Output, rIn.Output, type, lOrds, rOrds, boundResidual, build, broadcast, outSchema, emit);
         var decision = PathChooser.Choose(broadcast ? "BroadcastHashJoinExec" : "HashJoinExec", spec, impls.Join, new ExecEnvironment(lIn.EstimatedRows + rIn.EstimatedRows, OnDevice(lIn) && OnDevice(rIn)), setting);
         long rows = type switch { JoinType.Cross => lIn.EstimatedRows * rIn.EstimatedRows, JoinType.LeftSemi or JoinType.LeftAnti => lIn.EstimatedRows, _ => Math.Max(lIn.EstimatedRows, rIn.EstimatedRows) };
-        ExecNode join = new HashJoinExec(lIn, rIn, spec, impls.Join, decision, rows);
-        if (ReferenceEquals(lIn, left) && ReferenceEquals(rIn, right)) return join;
-        // Drop the computed key columns again.
-        var keep = (type is JoinType.LeftSemi or JoinType.LeftAnti ? left.Output.Fields : left.Output.Fields.Concat(right.Output.Fields))
-            .Select(f => (Expr)new ColumnRef(f.Name, f.Id)).ToArray();
-        return PlanProject(join, keep, new Schema(keep.Select(k => join.Output[join.Output.IndexOfId(((ColumnRef)k).Id)])));
+        return new HashJoinExec(lIn, rIn, spec, impls.Join, decision, rows);
+    }
+
+    // The join's output columns: those the parent reads (all when it reads all), never the computed key columns. A join
+    // gathers every column it outputs at every output row, so a key column nobody reads above was a full copy for
+    // nothing (TPC-H Q11: ps_suppkey and s_suppkey at each of 96,000 rows, out of 2.4 million probed). Null when it is
+    // every column.
+    private static int[]? Emitted(Schema output, int leftWithKeys, int leftColumns, int rightColumns, HashSet<long>? required)
+    {
+        bool Original(int i) => i < leftWithKeys ? i < leftColumns : i - leftWithKeys < rightColumns;
+        var emit = Enumerable.Range(0, output.Count).Where(i => Original(i) && (required is null || required.Contains(output[i].Id))).ToArray();
+        // A count(*) above still needs the row count, which a batch carries in a column.
+        if (emit.Length == 0) emit = [0];
+        return emit.Length == output.Count ? null : emit;
     }
 
     private static ExecEnvironment EnvironmentOf(ExecNode input) => new(input.EstimatedRows, OnDevice(input));

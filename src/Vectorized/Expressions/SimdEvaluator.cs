@@ -765,20 +765,15 @@ public sealed class EvaluationScratch
 }
 
 /// <summary>The largest magnitude among an int64 column's values (those under NULLs included, which only widens it),
-/// computed once per column object: columns are immutable, so it never goes stale.</summary>
+/// from its cached range.</summary>
 internal static class ColumnMaxAbs
 {
-    private static readonly ConditionalWeakTable<PrimitiveVector<long>, StrongBox<Int128>> Cache = new();
-
-    public static Int128 Of(PrimitiveVector<long> c) => Cache.GetValue(c, col => new StrongBox<Int128>(Of(col.Values.AsSpan(0, col.Length)))).Value;
+    public static Int128 Of(PrimitiveVector<long> c) => c.Length == 0 ? 0 : ColumnRange.Of(c) is var (lo, hi) ? Magnitude(lo, hi) : 0;
 
     /// <summary>The largest magnitude among the values (0 for none).</summary>
-    public static Int128 Of(ReadOnlySpan<long> values)
-    {
-        if (values.IsEmpty) return 0;
-        var (lo, hi) = VectorLoops.MinMax<long>(values);
-        return Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
-    }
+    public static Int128 Of(ReadOnlySpan<long> values) => values.IsEmpty ? 0 : VectorLoops.MinMax<long>(values) is var (lo, hi) ? Magnitude(lo, hi) : 0;
+
+    private static Int128 Magnitude(long lo, long hi) => Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
 }
 
 /// <summary>Conversions between CLR literal values and stored (physical) values.</summary>

@@ -80,6 +80,16 @@ public sealed class KeyEncoder
         return false;
     }
 
+    /// <summary>Whether a part's words are its one integral key column's values plus a constant (one key, no validity
+    /// bitmap in that part); if so, the column and the constant, so that a lookup can index by the values themselves.</summary>
+    public bool TryRawIntegral(int part, out ColumnVector column, out long shift)
+    {
+        column = _parts[part].Length == 1 ? _parts[part][0] : null!;
+        shift = _keys.Length == 1 ? _keys[0].NullShift - _keys[0].Lo : 0;
+        return Packed && _keys.Length == 1 && _keys[0].Kind == Kind.Integral && column.Validity is null
+            && column is PrimitiveVector<int> or PrimitiveVector<long>;
+    }
+
     /// <summary>Writes the words of rows [start, start+count) of a part into <paramref name="dst"/> (count × Words, row-major).</summary>
     public void Encode(int part, int start, int count, Span<long> dst)
     {
@@ -106,6 +116,36 @@ public sealed class KeyEncoder
                 }
                 else dst[i * w + k] = one[i];
             }
+        }
+    }
+
+    /// <summary>Writes the packed words (<see cref="Packed"/> only) of the rows start + rows[j] of a part into dst[j]:
+    /// a sparse morsel's survivors encode alone instead of with every row around them.</summary>
+    public void EncodeAt(int part, int start, int count, ReadOnlySpan<int> rows, Span<long> dst)
+    {
+        if (!Packed) throw new InvalidOperationException("only packed keys encode at chosen rows");
+        var cols = _parts[part];
+        dst[..rows.Length].Clear();
+        for (int k = 0; k < _keys.Length; k++)
+        {
+            var p = _keys[k];
+            var c = cols[k];
+            long shift = p.NullShift - p.Lo, stride = p.Stride;
+            if (p.Kind == Kind.Integral && c.Validity is null && c is PrimitiveVector<int> or PrimitiveVector<long>)
+            {
+                if (c is PrimitiveVector<int> iv)
+                    for (int j = 0; j < rows.Length; j++) dst[j] += (iv.Values[start + rows[j]] + shift) * stride;
+                else
+                {
+                    var lv = ((PrimitiveVector<long>)c).Values;
+                    for (int j = 0; j < rows.Length; j++) dst[j] += (lv[start + rows[j]] + shift) * stride;
+                }
+                continue;
+            }
+            Span<long> codes = Scratch(count);
+            Codes(p, c, part, start, count, codes);
+            for (int j = 0; j < rows.Length; j++)
+                if (c.Validity is null || !c.IsNull(start + rows[j])) dst[j] += (codes[rows[j]] + shift) * stride;
         }
     }
 
@@ -265,8 +305,7 @@ public sealed class KeyEncoder
         long min = long.MaxValue, max = long.MinValue;
         if (c.NullCount == c.Length) return (min, max);
         if (p.Kind == Kind.Integral && c.Validity is null && c is PrimitiveVector<int> or PrimitiveVector<long>)
-            return c is PrimitiveVector<int> iv ? VectorLoops.MinMax<int>(iv.Values.AsSpan(0, c.Length)) is var (a, b) ? (a, b) : default
-                : VectorLoops.MinMax<long>(((PrimitiveVector<long>)c).Values.AsSpan(0, c.Length));
+            return c is PrimitiveVector<int> iv ? ColumnRange.Of(iv) : ColumnRange.Of((PrimitiveVector<long>)c);
         // A short string column's range at a code width is the same on every query: computed once per column.
         if (p.Kind == Kind.ShortString) return ShortStringProfile.Of((StringVector)c).Range(p.MaxBytes, () => CodeRange(p, c, part));
         return CodeRange(p, c, part);

@@ -186,6 +186,42 @@ public static class VectorLoops
         return (min, max);
     }
 
+    /// <summary>Writes each i where a[i] >= 0 (a join's matched probe rows: misses are -1) into <paramref name="dst"/>,
+    /// ascending, and returns how many there are; dst must hold as many as there are.</summary>
+    // The sign bits of a vector of ids are the misses, so a sparse match costs one compare-free load per 16 rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int NonNegativePositions(ReadOnlySpan<int> a, Span<int> dst)
+    {
+        int n = a.Length, i = 0, k = 0;
+        ref int ra = ref MemoryMarshal.GetReference(a);
+        if (SimdCapabilities.Use512)
+            for (; i <= n - Vector512<int>.Count; i += Vector512<int>.Count)
+                for (ulong hit = ~Vector512.LoadUnsafe(ref ra, (nuint)i).ExtractMostSignificantBits() & 0xFFFF; hit != 0; hit &= hit - 1)
+                    dst[k++] = i + BitOperations.TrailingZeroCount(hit);
+        if (SimdCapabilities.Use256)
+            for (; i <= n - Vector256<int>.Count; i += Vector256<int>.Count)
+                for (uint hit = ~Vector256.LoadUnsafe(ref ra, (nuint)i).ExtractMostSignificantBits() & 0xFF; hit != 0; hit &= hit - 1)
+                    dst[k++] = i + BitOperations.TrailingZeroCount(hit);
+        for (; i < n; i++) if (a[i] >= 0) dst[k++] = i;
+        return k;
+    }
+
+    /// <summary>How many a[i] are negative.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int CountNegative(ReadOnlySpan<int> a)
+    {
+        int n = a.Length, i = 0, count = 0;
+        ref int ra = ref MemoryMarshal.GetReference(a);
+        if (SimdCapabilities.Use512)
+            for (; i <= n - Vector512<int>.Count; i += Vector512<int>.Count)
+                count += BitOperations.PopCount(Vector512.LoadUnsafe(ref ra, (nuint)i).ExtractMostSignificantBits());
+        if (SimdCapabilities.Use256)
+            for (; i <= n - Vector256<int>.Count; i += Vector256<int>.Count)
+                count += BitOperations.PopCount(Vector256.LoadUnsafe(ref ra, (nuint)i).ExtractMostSignificantBits());
+        for (; i < n; i++) count += a[i] >>> 31;
+        return count;
+    }
+
     /// <summary>Bit i of the result is set where b[i] == 0 (divisors that make a NULL).</summary>
     public static ulong[] ZeroMask<T>(ReadOnlySpan<T> b) where T : unmanaged, INumber<T>
     {

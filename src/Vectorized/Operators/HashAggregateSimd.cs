@@ -173,11 +173,17 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
         int w = encoder.Words;
         var words = new long[n * w];
         encoder.Encode(0, 0, n, words);
-        var hashes = new ulong[n];
-        for (int i = 0; i < n; i++) hashes[i] = w == 1 ? (ulong)words[i] : KeyHash.Mix(words.AsSpan(i * w, w));
-        Array.Sort(hashes);
-        int distinct = 1;
-        for (int i = 1; i < n; i++) if (hashes[i] != hashes[i - 1]) distinct++;
+        // Distinct hashes counted in an open-addressing set (0 marks a free slot, so hashes are stored with their low bit
+        // set: a collision that merges two keys only nudges an estimate). Sorting them was 5% of a filtered aggregate.
+        var set = new ulong[BitOperations.RoundUpToPowerOf2((uint)n * 2)];
+        int mask = set.Length - 1, distinct = 0;
+        for (int i = 0; i < n; i++)
+        {
+            ulong h = (w == 1 ? KeyHash.Mix(words[i]) : KeyHash.Mix(words.AsSpan(i * w, w))) | 1;
+            int at = (int)(h >> 40) & mask;
+            while (set[at] != 0 && set[at] != h) at = (at + 1) & mask;
+            if (set[at] == 0) { set[at] = h; distinct++; }
+        }
         return (double)distinct / n;
     }
 
@@ -347,8 +353,16 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             }
             if (_words.Length < count * enc.Words) _words = new long[MorselRows * enc.Words];
             var words = _words;
-            enc.Encode(part, start, count, words);
             long repBase = (long)part << 32 | (uint)start;
+            if (!kept.IsEmpty && enc.Packed)
+            {
+                // A sparse morsel's survivors: only their keys are encoded (TPC-H Q11's 4% of partsupp).
+                enc.EncodeAt(part, start, count, kept, words);
+                for (int i = 0; i < kept.Length; i++)
+                    slots[i] = _partitions > 1 && !InPartition(words.AsSpan(i, 1), true) ? Trash() : PackedSlot(words[i], repBase + kept[i]);
+                return;
+            }
+            enc.Encode(part, start, count, words);
             int w = enc.Words;
             if (!kept.IsEmpty)
             {
@@ -773,10 +787,11 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
                 case AggFunc.Sum or AggFunc.Avg when inType.Id == TypeId.Decimal:
                 {
                     var v = new long[n];
+                    var fit = new DecimalFit(inType.Scale, type);
                     for (int i = 0; i < n; i++)
                     {
                         int g = order[i];
-                        if (s.Count[g] > 0 && !TryDecimalResult(s.Wide[g], call.Func == AggFunc.Avg ? s.Count[g] : 1, inType.Scale, type, out v[i]))
+                        if (s.Count[g] > 0 && !fit.TryResult(s.Wide[g], call.Func == AggFunc.Avg ? s.Count[g] : 1, out v[i]))
                         {
                             valid.Set(i, false);
                             anyNull = true;
@@ -883,16 +898,33 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
 
         // sum / count at the result's scale, rounded half away from zero; false (NULL) when it needs more digits than
         // the result's precision (the scalar path's decimal rules).
-        private static bool TryDecimalResult(Int128 sum, long count, int scale, DataType result, out long scaled)
+        // A decimal sum's rescaling to the result's scale and the result's precision limit, computed once per column:
+        // per group they were dozens of 128-bit multiplies, 9% of a 91,000-group aggregate (TPC-H Q11's).
+        private readonly struct DecimalFit
         {
-            Int128 value = sum;
-            for (int i = scale; i < result.Scale; i++) value *= 10;
-            Int128 q = value / count, rem = value - q * count;
-            if (Int128.Abs(rem) * 2 >= count) q += Int128.Sign(value);
-            Int128 limit = 1;
-            for (int i = 0; i < result.Precision; i++) limit *= 10;
-            scaled = Int128.Abs(q) < limit ? (long)q : 0;
-            return Int128.Abs(q) < limit;
+            private readonly Int128 _rescale, _limit;
+
+            public DecimalFit(int scale, DataType result)
+            {
+                _rescale = 1;
+                for (int i = scale; i < result.Scale; i++) _rescale *= 10;
+                _limit = 1;
+                for (int i = 0; i < result.Precision; i++) _limit *= 10;
+            }
+
+            /// <summary>sum / count (rounded half away from zero) at the result's scale, unless it exceeds the precision.</summary>
+            public bool TryResult(Int128 sum, long count, out long scaled)
+            {
+                Int128 value = sum * _rescale, q = value;
+                if (count != 1)
+                {
+                    q = value / count;
+                    if (Int128.Abs(value - q * count) * 2 >= count) q += Int128.Sign(value);
+                }
+                bool fits = Int128.Abs(q) < _limit;
+                scaled = fits ? (long)q : 0;
+                return fits;
+            }
         }
 
         // Output keys show Spark's grouping value: -0.0 groups (and prints) as 0.0.

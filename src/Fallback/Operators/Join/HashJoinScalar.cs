@@ -42,7 +42,7 @@ public sealed class HashJoinScalar : IHashJoinImpl
             {
                 bool want = spec.Type == JoinType.LeftSemi;
                 var rows = Enumerable.Range(0, left.PhysicalRows).Where(r => leftMatched[r] == want).ToArray();
-                return new ColumnBatch(spec.Output, left.Columns.Select(c => c.Gather(rows)).ToArray(), rows.Length);
+                return new ColumnBatch(spec.Output, spec.EmitColumns(left, null, (c, _) => c.Gather(rows)), rows.Length);
             }
             case JoinType.LeftOuter or JoinType.FullOuter:
                 for (int r = 0; r < left.PhysicalRows; r++) if (!leftMatched[r]) { li.Add(r); ri.Add(-1); }
@@ -50,7 +50,8 @@ public sealed class HashJoinScalar : IHashJoinImpl
         }
         if (spec.Type is JoinType.RightOuter or JoinType.FullOuter)
             for (int r = 0; r < right.PhysicalRows; r++) if (!rightMatched[r]) { li.Add(-1); ri.Add(r); }
-        return Assemble(left, right, li.ToArray(), ri.ToArray(), spec.Output);
+        var (lRows, rRows) = (li.ToArray(), ri.ToArray());
+        return new ColumnBatch(spec.Output, spec.EmitColumns(left, right, (c, isLeft) => c.Gather(isLeft ? lRows : rRows)), lRows.Length);
     }
 
     private static (List<int> Left, List<int> Right) MatchingPairs(ColumnBatch left, ColumnBatch right, JoinSpec spec)
