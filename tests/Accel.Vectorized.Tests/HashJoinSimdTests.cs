@@ -327,6 +327,32 @@ public sealed class HashJoinSimdTests
         Assert.InRange(matched, 1_000, 10_000);
     }
 
+    [Theory]
+    [InlineData("int"), InlineData("long")]
+    public void Integer_keys_without_nulls_probe_by_their_values_through_a_key_bitmap_or_a_direct_array_as_scalar(string config)
+    {
+        // A probe key column without a validity bitmap is looked up by its values, not through encoded words: behind a
+        // key bitmap (60,000 keys over a 2-million range) and in a direct array (300 keys over 3,000), with probe values
+        // outside the build's range on both sides of it.
+        var keys = Config(config);
+        var rng = new Random(31);
+        object Key(long v) => config == "int" ? (int)v : v;
+        foreach (var (buildRows, range) in new[] { (60_000, 2_000_000), (300, 3_000) })
+        {
+            var build = Side('r', keys, buildRows, 0, 0, seed: 32, keyOverride: (_, _) => Key(rng.Next(range)));
+            var probe = Side('l', keys, 100_000, 0, 0, seed: 33, keyOverride: (_, _) => Key(rng.Next(-range / 10, range + range / 10)));
+            Assert.Null(probe.Columns[0].Validity);
+            int matched = 0;
+            foreach (var type in KeyedTypes)
+            {
+                var diff = Compare(probe, build, Spec(probe, build, type, 1, BuildSide.Right), out int rows);
+                Assert.True(diff is null, $"{buildRows} build rows over {range}: {diff}");
+                if (type == JoinType.Inner) matched = rows;
+            }
+            Assert.True(matched > 1_000, $"{buildRows} build rows over {range}: only {matched} matches");
+        }
+    }
+
     // The spec emitting only the columns at `emit` (ordinals of its full output).
     private static JoinSpec Emitting(JoinSpec spec, int[] emit) => spec with { Emit = emit, Output = new Schema(emit.Select(i => spec.Output[i])) };
 
