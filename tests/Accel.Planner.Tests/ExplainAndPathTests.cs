@@ -17,6 +17,15 @@ public sealed class ExplainAndPathTests : IDisposable
         return s.CreateDataFrame(TestData.Fact(rows), TestData.FactSchema);
     }
 
+    // SQL over the fact table of `rows` rows and the dimension table, under a forced path.
+    private static DataFrame FactSql(string path, string sql, int rows = 3000)
+    {
+        var fact = Fact(path, rows);
+        fact.CreateOrReplaceTempView("fact");
+        fact.Session.CreateDataFrame(TestData.Dim(), TestData.DimSchema).CreateOrReplaceTempView("dim");
+        return fact.Session.Sql(sql);
+    }
+
     private static DataFrame Pipeline(DataFrame fact) =>
         fact.Filter(Col("k") > 2 & Col("d") < Lit(new DateOnly(2024, 6, 1)))
             .WithColumn("w", Col("v") * 2.0)
@@ -144,12 +153,7 @@ public sealed class ExplainAndPathTests : IDisposable
     {
         // TPC-H Q6's shape: the columns the filter leaves to the sum are picked by no operator of their own, so the
         // aggregate takes the filter as well as the projection.
-        DataFrame Query(string path)
-        {
-            var fact = Fact(path, 3000);
-            fact.CreateOrReplaceTempView("fact");
-            return fact.Session.Sql("SELECT sum(v * k) AS s FROM fact WHERE k > 2 AND d < DATE '2024-06-01'");
-        }
+        DataFrame Query(string path) => FactSql(path, "SELECT sum(v * k) AS s FROM fact WHERE k > 2 AND d < DATE '2024-06-01'");
         var plan = Query("simd").ExplainString().Split('\n').Where(l => l.Contains("Exec")).Select(l => l.TrimStart(' ', '+', '-').Split(' ')[0]).ToList();
         Assert.Equal(["HashAggregateExec", "ProjectExec", "FilterExec", "ScanExec"], plan.SkipWhile(n => n != "HashAggregateExec"));
         var text = Query("simd").ExplainString();
@@ -178,13 +182,7 @@ public sealed class ExplainAndPathTests : IDisposable
     public void A_join_outputs_only_the_columns_read_above_it(string path)
     {
         // The join keys and the columns nobody reads are not gathered at every output row.
-        DataFrame Query(string p)
-        {
-            var fact = Fact(p, 2000);
-            fact.CreateOrReplaceTempView("fact");
-            fact.Session.CreateDataFrame(TestData.Dim(), TestData.DimSchema).CreateOrReplaceTempView("dim");
-            return fact.Session.Sql("SELECT name, sum(v) AS total, count(*) AS n FROM fact JOIN dim ON fact.k = dim.k GROUP BY name");
-        }
+        DataFrame Query(string p) => FactSql(p, "SELECT name, sum(v) AS total, count(*) AS n FROM fact JOIN dim ON fact.k = dim.k GROUP BY name", rows: 2000);
         var join = Descendants(Query(path).PhysicalPlan()).OfType<HashJoinExec>().Single();
         Assert.Equal(["name", "v"], join.Output.Fields.Select(f => f.Name).Order(StringComparer.Ordinal));
         Assert.NotNull(join.Spec.Emit);
@@ -197,12 +195,7 @@ public sealed class ExplainAndPathTests : IDisposable
     public void A_having_against_a_scalar_subquery_filters_the_groups_after_the_aggregate()
     {
         // The subquery's value is a constant: joined onto every input row it would also become a grouping key.
-        DataFrame Query(string path)
-        {
-            var fact = Fact(path, 3000);
-            fact.CreateOrReplaceTempView("fact");
-            return fact.Session.Sql("SELECT k, sum(v) AS s FROM fact GROUP BY k HAVING sum(v) > (SELECT avg(v) FROM fact) * 190");
-        }
+        DataFrame Query(string path) => FactSql(path, "SELECT k, sum(v) AS s FROM fact GROUP BY k HAVING sum(v) > (SELECT avg(v) FROM fact) * 190");
         var plan = Query("simd").ExplainString().Split('\n').Where(l => l.Contains("Exec")).ToList();
         int aggregate = plan.FindIndex(l => l.Contains("HashAggregateExec keys=["));
         Assert.Contains("keys=[k] ", plan[aggregate]);

@@ -768,12 +768,12 @@ public sealed class EvaluationScratch
 /// from its cached range.</summary>
 internal static class ColumnMaxAbs
 {
-    public static Int128 Of(PrimitiveVector<long> c) => c.Length == 0 ? 0 : ColumnRange.Of(c) is var (lo, hi) ? Magnitude(lo, hi) : 0;
+    public static Int128 Of(PrimitiveVector<long> c) => c.Length == 0 ? 0 : Magnitude(ColumnRange.Of(c));
 
     /// <summary>The largest magnitude among the values (0 for none).</summary>
-    public static Int128 Of(ReadOnlySpan<long> values) => values.IsEmpty ? 0 : VectorLoops.MinMax<long>(values) is var (lo, hi) ? Magnitude(lo, hi) : 0;
+    public static Int128 Of(ReadOnlySpan<long> values) => values.IsEmpty ? 0 : Magnitude(VectorLoops.MinMax<long>(values));
 
-    private static Int128 Magnitude(long lo, long hi) => Int128.Max(Int128.Abs(lo), Int128.Abs(hi));
+    private static Int128 Magnitude((long Lo, long Hi) range) => Int128.Max(Int128.Abs(range.Lo), Int128.Abs(range.Hi));
 }
 
 /// <summary>Conversions between CLR literal values and stored (physical) values.</summary>

@@ -896,10 +896,10 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             return r;
         }
 
-        // sum / count at the result's scale, rounded half away from zero; false (NULL) when it needs more digits than
-        // the result's precision (the scalar path's decimal rules).
-        // A decimal sum's rescaling to the result's scale and the result's precision limit, computed once per column:
-        // per group they were dozens of 128-bit multiplies, 9% of a 91,000-group aggregate (TPC-H Q11's).
+        // sum / count at the result's scale, rounded half away from zero; no result (NULL) when it needs more digits than
+        // the result's precision (the scalar path's decimal rules). The rescaling factor and the precision limit are
+        // computed once per column: per group they were dozens of 128-bit multiplies, 9% of a 91,000-group aggregate
+        // (TPC-H Q11's).
         private readonly struct DecimalFit
         {
             private readonly Int128 _rescale, _limit;

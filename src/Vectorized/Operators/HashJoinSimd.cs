@@ -778,18 +778,12 @@ public sealed class HashJoinSimd : IHashJoinImpl
             }
             if (start is null)
             {
-                for (int p = s; p < e; p++)
+                // A probe-side outer join on unique keys: every probe row once, against its build row or -1.
+                for (int p = s; p < e; p++, o++)
                 {
                     int id = pid[p];
-                    if (id < 0)
-                    {
-                        if (!outer) continue;
-                        pIdx[o] = p;
-                        bIdx[o++] = -1;
-                        continue;
-                    }
                     pIdx[o] = p;
-                    bIdx[o++] = rows is null ? id : rows[id];
+                    bIdx[o] = id < 0 ? -1 : rows is null ? id : rows[id];
                 }
                 return;
             }
