@@ -205,6 +205,35 @@ public sealed class ExplainAndPathTests : IDisposable
         Assert.Null(Accel.Execution.ResultComparer.FirstDifference(expected, Query("simd").ToBatch(), unordered: true, relativeTolerance: 1e-9));
     }
 
+    [Theory]
+    [InlineData("scalar")]
+    [InlineData("simd")]
+    [InlineData("gpu")]
+    public void Joins_against_one_subquery_row_filter_the_probe_batches_and_equal_the_query_with_the_values_inlined(string path)
+    {
+        _ = TestPaths.Skeleton;
+        // The NOT IN's counts and the scalar subquery's average are one build row each: their joins make no pairs, and
+        // each probe batch (of 256 rows) keeps its columns.
+        DataFrame Query(string p, string sql)
+        {
+            var df = FactSql(p, sql);
+            df.Session.Conf().Set("accel.batchSize", "256");
+            return df;
+        }
+        var average = (double)FactSql("scalar", "SELECT avg(v) FROM fact").ToBatch()[0].GetValue(0)!;
+        var subqueries = Query(path, "SELECT id, k, g, v FROM fact WHERE k NOT IN (SELECT k FROM dim WHERE weight BETWEEN 3 AND 8) AND v > (SELECT avg(v) FROM fact)");
+        var actual = subqueries.ToBatch();
+        var keyless = subqueries.ExplainString(analyze: true).Split('\n').Where(l => l.Contains("HashJoinExec") && l.Contains(" [] ")).ToList();
+        Assert.Equal(2, keyless.Count);
+        Assert.All(keyless, l => Assert.Contains("one build row: no pairs", l));
+        Assert.True(keyless.Any(l => l.Contains($"residual filtered over the probe rows on the {path} path")), string.Join("\n", keyless));
+        Assert.All(keyless, l => Assert.True(int.Parse(System.Text.RegularExpressions.Regex.Match(l, @"batches=(\d+)").Groups[1].Value) > 1, l));
+        // dim's rows of weights 3 to 8 hold keys 3, 3, 5 and 7, no NULL: NOT IN is the complement of the non-NULL keys.
+        var inlined = Query("scalar", $"SELECT id, k, g, v FROM fact WHERE k IS NOT NULL AND k NOT IN (3, 5, 7) AND v > {average.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}").ToBatch();
+        Assert.InRange(inlined.RowCount, 100, 2000);
+        Assert.Null(Accel.Execution.ResultComparer.FirstDifference(inlined, actual, unordered: true, relativeTolerance: 0));
+    }
+
     private static IEnumerable<ExecNode> Descendants(ExecNode n) => n.Children.SelectMany(Descendants).Prepend(n);
 
     [Fact]

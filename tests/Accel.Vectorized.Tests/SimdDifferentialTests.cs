@@ -383,6 +383,11 @@ public sealed class SimdDifferentialTests
         B(BinaryOp.Equal, F("dayofmonth", C("dt")), L(31)),
         new InExpr(F("substring", C("s"), L(1), L(2)), [L("AI"), L("PR"), L("é-")]), B(BinaryOp.Equal, F("substring", C("t"), L(-3), L(2)), L("ue")),
         B(BinaryOp.Equal, F("substring", C("s"), L(0)), C("s")), B(BinaryOp.LessThan, F("substring", C("s"), L(3), L(100)), L("R")),
+        // IN lists with literals of 0, 7, 8 and more bytes, over whole rows and over substrings cut in place.
+        new InExpr(C("s"), [L("AIR REG"), L("PROMOTION"), L(""), L("forest green")]),
+        new InExpr(F("substring", C("s"), L(2), L(7)), [L("IR REG"), L("ROMO BR"), L("-ü"), L("ROMOTIO")], Negated: true),
+        new InExpr(F("substring", C("t"), L(1), L(8)), [L("PROMO BR"), L("forest g"), L("é-ü"), L("AIR")]),
+        new InExpr(F("substring", C("s"), L(12), L(3)), [L(""), L("ED")]), new InExpr(F("substring", C("s"), L(1), L(0)), [L("")]),
     ];
 
     /// <summary>CASE WHEN over numbers and decimals, casts into decimals (widening, narrowing with rounding, overflow to NULL) and to double.</summary>
@@ -463,6 +468,8 @@ public sealed class SimdDifferentialTests
         var schema = new Schema([new Field("s", DataType.Utf8)]);
         var batch = new ColumnBatch(schema, [new StringVector([.. offsets], [.. bytes])], 200);
         Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch, F("substring", C("s"), L(1), L(100))));
+        Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch, new InExpr(F("substring", C("s"), L(1), L(1)), [L("\uFFFD"), L("0")])));
+        Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch, new InExpr(F("substring", C("s"), L(2), L(1)), [L("\uFFFD")], Negated: true)));
     }
 
     [Fact]

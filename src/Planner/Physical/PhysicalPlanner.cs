@@ -309,7 +309,7 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var spec = new JoinSpec(lIn.Output, rIn.Output, type, lOrds, rOrds, boundResidual, build, broadcast, outSchema, emit);
         var decision = PathChooser.Choose(broadcast ? "BroadcastHashJoinExec" : "HashJoinExec", spec, impls.Join, new ExecEnvironment(lIn.EstimatedRows + rIn.EstimatedRows, OnDevice(lIn) && OnDevice(rIn)), setting);
         long rows = type switch { JoinType.Cross => lIn.EstimatedRows * rIn.EstimatedRows, JoinType.LeftSemi or JoinType.LeftAnti => lIn.EstimatedRows, _ => Math.Max(lIn.EstimatedRows, rIn.EstimatedRows) };
-        return new HashJoinExec(lIn, rIn, spec, impls.Join, decision, rows);
+        return new HashJoinExec(lIn, rIn, spec, impls.Join, impls.Filter, decision, rows);
     }
 
     // The join's output columns: those the parent reads (all when it reads all), never the computed key columns. A join

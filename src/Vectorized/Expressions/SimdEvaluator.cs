@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using Accel.Data;
 using Accel.Expressions;
 using Accel.Semantics;
@@ -230,6 +231,8 @@ public static class SimdEvaluator
                 return DoubleFunction(f.Name, f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
             case BoundFunction f:
                 return DatePart(f.Name, Eval(f.Args[0], cols, n), n);
+            case BoundIn i when i.Value.Type.Id == TypeId.Utf8:
+                return StringIn(i, cols, n);
             case BoundIn i:
             {
                 // x IN (a, b, ...) is x = a OR x = b OR ...: three-valued, so a NULL in the list makes a miss NULL.
@@ -602,6 +605,70 @@ public static class SimdEvaluator
         var mask = new ulong[Bitmask.Words(n)];
         for (int i = 0; i < n; i++) if (pattern.Matches(s.Column.GetBytes(i))) mask[i >> 6] |= 1UL << (i & 63);
         return new Truth(Bitmask.And(mask, s.Valid), Bitmask.AndNot(s.Valid, mask));
+    }
+
+    // A string IN against literals tests each row once: rows of up to 8 bytes as one word against the short literals'
+    // words, longer rows against the literals of their length. A substring at a positive literal position is cut
+    // in place, without building its column: when the bytes up to the cut's end are ASCII they are the characters,
+    // and any other row takes the scalar rule (TPC-H Q22's substring(c_phone, 1, 2) IN (seven codes)).
+    private static Value StringIn(BoundIn e, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        int pos = 0, length = 0;
+        Str x;
+        if (e.Value is BoundFunction { Name: "substring", Args: [var arg, BoundLiteral { Value: int p }, ..] } sub && p >= 1)
+        {
+            x = (Str)Eval(arg, cols, n);
+            pos = p;
+            length = sub.Args.Count > 2 ? (int)((BoundLiteral)sub.Args[2]).Value! : int.MaxValue;
+        }
+        else x = (Str)Eval(e.Value, cols, n);
+        var literals = e.List.Select(l => System.Text.Encoding.UTF8.GetBytes((string)((BoundLiteral)l).Value!)).ToArray();
+        // Literals of up to 7 bytes are words with their length in the top byte, 8 to a vector; padding (all ones)
+        // has length 255, so no row matches it.
+        var shortKeys = literals.Where(l => l.Length <= 7).Select(l => ShortKey(l)).ToList();
+        while (shortKeys.Count % 8 != 0) shortKeys.Add(ulong.MaxValue);
+        var keyVectors = Enumerable.Range(0, shortKeys.Count / 8).Select(v => Vector512.Create(shortKeys.GetRange(v * 8, 8).ToArray())).ToArray();
+        var longOnes = literals.Where(l => l.Length > 7).ToArray();
+        var src = x.Column;
+        var hit = new ulong[Bitmask.Words(n)];
+        for (int i = 0; i < n; i++)
+        {
+            if ((x.Valid[i >> 6] >> (i & 63) & 1) == 0) continue;
+            ReadOnlySpan<byte> bytes = src.GetBytes(i);
+            if (pos > 0)
+            {
+                int cutEnd = (int)Math.Min(bytes.Length, (long)pos - 1 + length);
+                if (cutEnd <= 8 ? IsAscii(bytes[..Math.Max(0, cutEnd)]) : System.Text.Ascii.IsValid(bytes[..Math.Max(0, cutEnd)]))
+                    bytes = cutEnd <= pos - 1 ? default : bytes[(pos - 1)..cutEnd];
+                else bytes = System.Text.Encoding.UTF8.GetBytes(FunctionCatalog.Substring(System.Text.Encoding.UTF8.GetString(bytes), pos, length));
+            }
+            bool found = false;
+            if (bytes.Length <= 7)
+            {
+                var key = Vector512.Create(ShortKey(bytes));
+                foreach (var keys in keyVectors) found |= Vector512.EqualsAny(keys, key);
+            }
+            else
+                foreach (var l in longOnes) found |= bytes.SequenceEqual(l);
+            hit[i >> 6] |= (found ? 1UL : 0UL) << (i & 63);
+        }
+        var truth = new Truth(hit, Bitmask.AndNot(x.Valid, hit));
+        return e.Negated ? new Truth(truth.False, truth.True) : truth;
+    }
+
+    private static bool IsAscii(ReadOnlySpan<byte> bytes)
+    {
+        int any = 0;
+        foreach (byte b in bytes) any |= b;
+        return any < 0x80;
+    }
+
+    // Up to 7 bytes as one little-endian word, with their count in the top byte.
+    private static ulong ShortKey(ReadOnlySpan<byte> bytes)
+    {
+        ulong w = (ulong)bytes.Length << 56;
+        for (int k = 0; k < bytes.Length; k++) w |= (ulong)bytes[k] << (8 * k);
+        return w;
     }
 
     // Spark's substring at literal positions: an all-ASCII row is cut by bytes (each byte is one character there), any

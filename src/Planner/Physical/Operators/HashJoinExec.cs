@@ -1,11 +1,13 @@
 using Accel.Data;
 using Accel.Execution;
+using Accel.Expressions;
 
 namespace Accel.Planner.Physical;
 
 /// <summary>Equi-join through a hash table on the build side (broadcast: the build side is small and
 /// shared read-only by all probe work).</summary>
-public sealed class HashJoinExec(ExecNode left, ExecNode right, JoinSpec spec, IReadOnlyList<IHashJoinImpl> impls, PathDecision decision, long estimatedRows)
+public sealed class HashJoinExec(ExecNode left, ExecNode right, JoinSpec spec, IReadOnlyList<IHashJoinImpl> impls, IReadOnlyList<IFilterImpl> filters,
+    PathDecision decision, long estimatedRows)
     : ExecNode(spec.Output, [left, right], decision, estimatedRows)
 {
     /// <summary>Keys, type and build side.</summary>
@@ -30,6 +32,12 @@ public sealed class HashJoinExec(ExecNode left, ExecNode right, JoinSpec spec, I
         bool buildRight = Spec.Build == BuildSide.Right;
         var pool = new PooledConcat();
         var build = pool.Combine(Spec.BuildSchema, Children[buildRight ? 1 : 0].Execute(ctx).ToList());
+        if (OneRowBuild.Applies(Spec, build.RowCount))
+        {
+            foreach (var b in JoinOneRow(ctx, build, Children[buildRight ? 0 : 1].Execute(ctx))) yield return b;
+            pool.Release([]);
+            yield break;
+        }
         var probe = Children[buildRight ? 0 : 1].Execute(ctx).ToList();
         // Streaming the probe side joins its batches where they are: concatenating them first copied every probe
         // column (TPC-H Q5 SF 1: 190 MB of lineitem, most of the join's time in fresh page faults).
@@ -45,5 +53,24 @@ public sealed class HashJoinExec(ExecNode left, ExecNode right, JoinSpec spec, I
         pool.Release(results);
         foreach (var result in results)
             foreach (var b in Batching.Split(new ColumnBatch(Output, result.Columns, result.PhysicalRows, result.Selection), ctx.BatchSize)) yield return b;
+    }
+
+    // The residual runs as a filter on this join's path, when that path's filter can run it (the scalar one can).
+    private IEnumerable<ColumnBatch> JoinOneRow(ExecContext ctx, ColumnBatch build, IEnumerable<ColumnBatch> probe)
+    {
+        var predicate = build.RowCount == 0 ? null : OneRowBuild.ProbePredicate(Spec, build);
+        var filter = predicate is null || predicate is BoundLiteral ? null : new FilterSpec(Spec.ProbeSchema, predicate);
+        var path = Metrics.ActualPath ?? Decision.Chosen;
+        var env = new ExecEnvironment(EstimatedRows);
+        bool onPath = filter is null || filters.Any(f => f.Path == path && f.CanRun(filter, env).CanRun);
+        Metrics.Extra = $"one build row: no pairs{(filter is null ? "" : $", residual filtered over the probe rows on the {PathDecision.Name(onPath ? path : ExecPath.Scalar)} path")}";
+        return MapBatches(probe, batch =>
+        {
+            int[] matched = build.RowCount == 0 || predicate is BoundLiteral { Value: not true } ? []
+                : filter is null ? OneRowBuild.Live(batch)
+                : onPath ? RunBatchWithFailover(ctx, filters, batch, (f, b) => f.Filter(b, filter)).Selection ?? OneRowBuild.Live(batch)
+                : filters.First(f => f.Path == ExecPath.Scalar).Filter(batch, filter).Selection ?? OneRowBuild.Live(batch);
+            return OneRowBuild.Join(Spec, batch, build, matched);
+        }).Where(b => b.RowCount > 0);
     }
 }
