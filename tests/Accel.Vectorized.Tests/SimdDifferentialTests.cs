@@ -291,6 +291,22 @@ public sealed class SimdDifferentialTests
         });
     }
 
+    [Theory, MemberData(nameof(Densities))]
+    public void Distinct_aggregates_equal_scalar_over_parts_and_selections(double density)
+    {
+        foreach (var n in new[] { 0, 1, 65, 3000, 70_000 })
+        {
+            var first = DifferentialCases.Batch(n, density, seed: 4000 + n);
+            var second = DifferentialCases.Batch(n / 2, density, seed: 5000 + n);
+            var selected = second.WithSelection([.. Enumerable.Range(0, second.RowCount).Where(i => i % 5 != 2)]);
+            foreach (var spec in DifferentialCases.DistinctAggregates())
+            {
+                Assert.True(new HashAggregateSimd().CanRun(spec, new ExecEnvironment(n)).CanRun);
+                Assert.Null(DifferentialCases.CompareAggregate(new HashAggregateSimd(), [first, selected], spec));
+            }
+        }
+    }
+
     /// <summary>Key sets that take every encoding: one packed word (small ranges, direct-indexed or hashed), several
     /// words (int64 values spanning the whole range), floating keys with NaN and -0.0, and NULL keys.</summary>
     private static readonly string[][] KeySets =

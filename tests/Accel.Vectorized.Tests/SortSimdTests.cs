@@ -80,6 +80,31 @@ public class SortSimdTests
         }
     }
 
+    [Theory, MemberData(nameof(Densities))]
+    public void Long_string_keys_of_few_values_sort_by_rank_and_mostly_distinct_ones_by_comparison(double density)
+    {
+        // "Brand#NN" (8 bytes, 50 values, shared 7-byte prefixes) ranks; "Customer#" numbers are nearly all distinct.
+        var rng = new Random(17);
+        int n = 5000;
+        string? Maybe(string v) => rng.NextDouble() < density * 0.5 ? null : v;
+        var schema = new Schema([new Field("brand", DataType.Utf8), new Field("customer", DataType.Utf8), new Field("n", DataType.Int32)]);
+        var batch = new ColumnBatch(schema, [
+            StringVector.From(Enumerable.Range(0, n).Select(_ => Maybe($"Brand#{rng.Next(10, 60)}")).ToList()),
+            StringVector.From(Enumerable.Range(0, n).Select(_ => Maybe($"Customer#{rng.Next(1, 4 * n):D9}")).ToList()),
+            new PrimitiveVector<int>(DataType.Int32, [.. Enumerable.Range(0, n).Select(_ => rng.Next(4))]),
+        ], n);
+        foreach (var keys in new SortKey[][]
+        {
+            [new(0, true, true)], [new(2, false, false), new(0, false, true), new(1, true, false)],
+            [new(1, false, false)], [new(1, true, true), new(0, true, true)], [new(0, true, false), new(2, true, true)],
+        })
+        {
+            Assert.Null(Compare(batch, keys));
+            Assert.Null(Compare(batch, keys, limit: 20));
+            Assert.Null(Compare(batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 3 != 0)]), keys));
+        }
+    }
+
     [Fact]
     public void Top_n_returns_the_first_rows_of_the_full_order()
     {

@@ -86,6 +86,21 @@ public static class DifferentialCases
             yield return new AggregateSpec(s, keys, calls, new Schema(keys.Select(k => s[k]).Concat(calls.Select((c, i) => new Field($"a{i}", c.ResultType)))));
     }
 
+    /// <summary>DISTINCT aggregates under no key, one key and two keys: counts over a small-range int (pairs of group and
+    /// value pack into one word), int64s and dates, a double (NaN and -0.0 among its values), and sums and averages.</summary>
+    public static IEnumerable<AggregateSpec> DistinctAggregates()
+    {
+        var s = Schema;
+        var calls = new List<AggregateCall>();
+        foreach (var col in new[] { "i", "l", "dt", "d", "k" })
+            calls.Add(new AggregateCall(AggFunc.Count, s.IndexOf(col), true, DataType.Int64));
+        calls.Add(new AggregateCall(AggFunc.Sum, s.IndexOf("i"), true, AggregateTypes.ResultType(AggFunc.Sum, DataType.Int32)));
+        calls.Add(new AggregateCall(AggFunc.Avg, s.IndexOf("k"), true, AggregateTypes.ResultType(AggFunc.Avg, DataType.Int32)));
+        calls.Add(new AggregateCall(AggFunc.CountStar, -1, false, DataType.Int64));
+        foreach (var keys in new[] { Array.Empty<int>(), [s.IndexOf("k")], [s.IndexOf("g"), s.IndexOf("k")] })
+            yield return new AggregateSpec(s, keys, calls, new Schema(keys.Select(k => s[k]).Concat(calls.Select((c, i) => new Field($"a{i}", c.ResultType)))));
+    }
+
     /// <summary>Runs one filter on a path and on the scalar path; null when equal.</summary>
     public static string? CompareFilter(IFilterImpl impl, ColumnBatch batch, Expr predicate)
     {

@@ -530,13 +530,22 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
         }
 
         /// <summary>Feeds aggregate <paramref name="a"/> each distinct (group, value) pair once: a second pass over the
-        /// input, after the groups are known, through one table of pairs of the group id and the value's key word(s).</summary>
+        /// input, after the groups are known, through one table of pairs of the group id and the value's key word(s).
+        /// A count whose pairs pack into one word sorts the words instead and counts their runs: most pairs are distinct
+        /// in a typical count(DISTINCT), so a table of them misses the cache at nearly every row (TPC-H Q16: 357,000
+        /// pairs, 36 ms in the table against a few ms of radix passes).</summary>
         public void AddDistinct(int a, List<ColumnBatch> batches, List<LiveRows?> live, AggregateCall call)
         {
             var values = new KeyEncoder(batches.Select(b => new[] { b[call.InputOrdinal] }).ToList());
-            var seen = new WideKeyTable(1 + values.Words);
+            // A (group, value) pair packs into one word when both ranges' product fits.
+            bool packed = values.Packed && (double)values.Cardinality * Math.Max(1, _groups + 1) < (1L << 62);
+            bool counts = call.Func == AggFunc.Count;
+            var sorted = packed && counts ? new List<ulong>() : null;
+            var seenPacked = packed && !counts ? new LongHashTable() : null;
+            var seen = packed ? null : new WideKeyTable(1 + values.Words);
             var pair = new long[1 + values.Words];
             var one = new int[1];
+            var slots = _aggs[_slotOf[a]];
             for (int part = 0; part < batches.Count; part++)
             {
                 var col = batches[part][call.InputOrdinal];
@@ -553,16 +562,32 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
                     for (int i = 0; i < count; i++)
                     {
                         if (col.IsNull(start + i) || !liveHere[i]) continue;
-                        pair[0] = _encoder is null ? 0 : FindGroup(keyWords.AsSpan(i * _encoder.Words, _encoder.Words));
-                        valueWords.AsSpan(i * values.Words, values.Words).CopyTo(pair.AsSpan(1));
-                        int before = seen.Count;
-                        seen.GetOrAdd(pair);
-                        if (seen.Count == before) continue;
-                        one[0] = (int)pair[0];
-                        Accumulate(_aggs[_slotOf[a]], call.Func, col, isDecimal, start + i, 1, one);
+                        int g = _encoder is null ? 0 : FindGroup(keyWords.AsSpan(i * _encoder.Words, _encoder.Words));
+                        if (sorted is not null) { sorted.Add((ulong)(g * values.Cardinality + valueWords[i])); continue; }
+                        if (seenPacked is not null)
+                        {
+                            int before = seenPacked.Count;
+                            if (seenPacked.GetOrAdd(g * values.Cardinality + valueWords[i], before) != before) continue;
+                        }
+                        else
+                        {
+                            pair[0] = g;
+                            valueWords.AsSpan(i * values.Words, values.Words).CopyTo(pair.AsSpan(1));
+                            int before = seen!.Count;
+                            seen.GetOrAdd(pair);
+                            if (seen.Count == before) continue;
+                        }
+                        if (counts) { slots.Count[g]++; continue; }
+                        one[0] = g;
+                        Accumulate(slots, call.Func, col, isDecimal, start + i, 1, one);
                     }
                 }
             }
+            if (sorted is null || sorted.Count == 0) return;
+            var words = sorted.ToArray();
+            SortSimd.RadixSort(words, new int[words.Length]);
+            for (int i = 0; i < words.Length; i++)
+                if (i == 0 || words[i] != words[i - 1]) slots.Count[(int)(words[i] / (ulong)values.Cardinality)]++;
         }
 
         private int FindGroup(ReadOnlySpan<long> words) =>

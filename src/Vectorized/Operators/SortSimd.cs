@@ -138,8 +138,8 @@ public sealed class SortSimd : ISortImpl
         return rows;
     }
 
-    // Stable LSD radix sort of (key, row) pairs by key, one counting pass per byte that varies.
-    private static void RadixSort(ulong[] keys, int[] rows)
+    /// <summary>Stable LSD radix sort of (key, row) pairs by key, one counting pass per byte that varies.</summary>
+    internal static void RadixSort(ulong[] keys, int[] rows)
     {
         int n = keys.Length;
         if (n < 2) return;
@@ -224,7 +224,7 @@ public sealed class SortSimd : ISortImpl
         {
             var key = keys[k];
             var col = batch[key.Ordinal];
-            bool exact = Normalize(col, 0, n, values);
+            bool exact = Normalize(col, 0, n, values) || col is StringVector sv && TryRanks(sv, n, values);
             if (!key.Ascending) for (int i = 0; i < n; i++) values[i] = ~values[i];
             ulong lo = ulong.MaxValue, hi = 0;
             bool anyValue = false;
@@ -273,6 +273,33 @@ public sealed class SortSimd : ISortImpl
             }
             default: throw new AccelException($"simd sort: no normalized key for {col.Type}");
         }
+    }
+
+    // A string key of few distinct values, longer than a word holds, as each row's rank among them in byte order (as
+    // the comparisons order strings): exact, and a few bits wide. TPC-H Q16 sorts 26,700 groups by count, then three
+    // strings whose 7-byte prefixes ("Brand#4") tie in long runs; comparing those runs was 12 ms of the query. A sample
+    // of mostly distinct values leaves the key to the prefix and the comparisons, which hashing would not beat.
+    private static bool TryRanks(StringVector s, int n, Span<ulong> dst)
+    {
+        const int sample = 4096;
+        var probe = new ByteStringTable();
+        for (int i = 0; i < Math.Min(n, sample); i++) if (!s.IsNull(i)) probe.GetOrAdd(s.GetBytes(i));
+        if (n < 64 || probe.Count * 2 > Math.Min(n, sample)) return false;
+        var dict = new ByteStringTable();
+        var codes = new int[n];
+        var first = new List<int>();
+        for (int i = 0; i < n; i++)
+        {
+            if (s.IsNull(i)) { codes[i] = -1; continue; }
+            int id = codes[i] = dict.GetOrAdd(s.GetBytes(i));
+            if (id == first.Count) first.Add(i);
+        }
+        var byValue = Identity(first.Count);
+        Array.Sort(byValue, (a, b) => s.GetBytes(first[a]).SequenceCompareTo(s.GetBytes(first[b])));
+        var rank = new ulong[first.Count];
+        for (int r = 0; r < byValue.Length; r++) rank[byValue[r]] = (ulong)r;
+        for (int i = 0; i < n; i++) dst[i] = codes[i] < 0 ? 0 : rank[codes[i]];
+        return true;
     }
 
     // IEEE order made unsigned: negatives flip every bit, positives the sign bit; one NaN above +Inf, -0.0 as 0.0.
