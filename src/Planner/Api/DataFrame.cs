@@ -244,7 +244,7 @@ public sealed class DataFrame
     // ---- actions ----
 
     /// <summary>Plans the query (paths chosen, nothing run).</summary>
-    public ExecNode PhysicalPlan() => new PhysicalPlanner(Session.Implementations, Session.Conf().Path).Plan(Accel.Planner.Optimizer.LogicalOptimizer.Optimize(Plan));
+    public ExecNode PhysicalPlan() => new PhysicalPlanner(Session.Implementations, Session.Conf().Path, Session.Conf().RuntimeFilters).Plan(Accel.Planner.Optimizer.LogicalOptimizer.Optimize(Plan));
 
     /// <summary>Runs the query and streams its batches.</summary>
     public IEnumerable<ColumnBatch> Execute()

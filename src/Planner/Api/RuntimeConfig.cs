@@ -6,7 +6,8 @@ namespace Accel.Sql;
 /// (true: a GPU failure is an error instead of a fail-over), accel.batchSize (rows per batch),
 /// accel.log (true: print one line per query with the path of each operator), accel.gpu.memoryBudget (the device
 /// memory the GPU path may hold, e.g. 512m or 8g; process-wide, like the device itself), accel.gpu.cache (true: a
-/// cached table's columns are also kept on the device).</summary>
+/// cached table's columns are also kept on the device), accel.runtimeFilters (true: inner joins filter the scans below their
+/// probe side by their build keys).</summary>
 public sealed class RuntimeConfig
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase)
@@ -16,6 +17,7 @@ public sealed class RuntimeConfig
         ["accel.batchSize"] = "65536",
         ["accel.log"] = "false",
         ["accel.gpu.cache"] = "true",
+        ["accel.runtimeFilters"] = "true",
     };
 
     /// <summary>Sets a value; known keys are validated.</summary>
@@ -25,7 +27,7 @@ public sealed class RuntimeConfig
         if (key.Equals("accel.batchSize", StringComparison.OrdinalIgnoreCase) && (!int.TryParse(value, out var n) || n <= 0))
             throw new Accel.AccelException($"accel.batchSize must be a positive integer, got '{value}'");
         if ((key.Equals("accel.strict", StringComparison.OrdinalIgnoreCase) || key.Equals("accel.log", StringComparison.OrdinalIgnoreCase)
-             || key.Equals("accel.gpu.cache", StringComparison.OrdinalIgnoreCase))
+             || key.Equals("accel.gpu.cache", StringComparison.OrdinalIgnoreCase) || key.Equals("accel.runtimeFilters", StringComparison.OrdinalIgnoreCase))
             && !bool.TryParse(value, out _))
             throw new Accel.AccelException($"{key} must be true or false, got '{value}'");
         if (key.Equals(MemoryBudgetKey, StringComparison.OrdinalIgnoreCase))
@@ -72,6 +74,8 @@ public sealed class RuntimeConfig
     /// <summary>accel.gpu.cache: whether Cache() and CACHE TABLE also keep the columns on the device (when a GPU is
     /// available and accel.path is auto or gpu).</summary>
     public bool CacheOnDevice => bool.Parse(Get("accel.gpu.cache")!);
+    /// <summary>accel.runtimeFilters.</summary>
+    public bool RuntimeFilters => bool.Parse(Get("accel.runtimeFilters")!);
     /// <summary>accel.log.</summary>
     public bool LogQueries => bool.Parse(Get("accel.log")!);
 

@@ -8,7 +8,7 @@ namespace Accel.Planner.Physical;
 
 /// <summary>Turns a logical plan into operators, choosing each operator's path and pruning the columns
 /// each scan reads to those the plan needs.</summary>
-public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
+public sealed class PhysicalPlanner(Implementations impls, PathSetting setting, bool runtimeFilters = true)
 {
     private const long UnknownRows = 1_000_000;
 
@@ -309,7 +309,53 @@ public sealed class PhysicalPlanner(Implementations impls, PathSetting setting)
         var spec = new JoinSpec(lIn.Output, rIn.Output, type, lOrds, rOrds, boundResidual, build, broadcast, outSchema, emit);
         var decision = PathChooser.Choose(broadcast ? "BroadcastHashJoinExec" : "HashJoinExec", spec, impls.Join, new ExecEnvironment(lIn.EstimatedRows + rIn.EstimatedRows, OnDevice(lIn) && OnDevice(rIn)), setting);
         long rows = type switch { JoinType.Cross => lIn.EstimatedRows * rIn.EstimatedRows, JoinType.LeftSemi or JoinType.LeftAnti => lIn.EstimatedRows, _ => Math.Max(lIn.EstimatedRows, rIn.EstimatedRows) };
-        return new HashJoinExec(lIn, rIn, spec, impls.Join, impls.Filter, decision, rows);
+        var join = new HashJoinExec(lIn, rIn, spec, impls.Join, impls.Filter, decision, rows);
+        if (runtimeFilters && broadcast && (type == JoinType.Inner || (type == JoinType.LeftSemi && build == BuildSide.Right)))
+            AddRuntimeFilters(join, build == BuildSide.Right ? lIn : rIn, buildRows);
+        return join;
+    }
+
+    // For each key whose probe column comes unchanged from a scan's integer column, that scan drops the rows whose key is
+    // not among the build side's when the join runs; only where the build side is estimated smaller than the scan (a
+    // filter of more keys than the scan has rows would drop nothing) and the scan is not a device-resident table.
+    private static void AddRuntimeFilters(HashJoinExec join, ExecNode probe, long buildRows)
+    {
+        var spec = join.Spec;
+        bool buildRight = spec.Build == BuildSide.Right;
+        var (probeKeys, buildKeys) = buildRight ? (spec.LeftKeys, spec.RightKeys) : (spec.RightKeys, spec.LeftKeys);
+        for (int k = 0; k < probeKeys.Count; k++)
+        {
+            if (Origin(probe, probeKeys[k]) is not var (scan, ordinal) || scan.Source is InMemorySource { Device.Released: false }) continue;
+            if (scan.Output[ordinal].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Date32) || buildRows * 2 > scan.EstimatedRows) continue;
+            var keys = string.Join(", ", spec.LeftKeys.Select((l, i) => $"{spec.Left[l].Name} = {spec.Right[spec.RightKeys[i]].Name}"));
+            var filter = new RuntimeFilter(scan.Output[ordinal].Name, $"{join.Name} [{keys}]");
+            scan.AddRuntimeFilter(ordinal, filter);
+            join.PublishKeys(buildKeys[k], filter);
+        }
+    }
+
+    // The scan and column an output column of `node` is, unchanged, through filters, column projections and the sides of
+    // joins whose output rows carry that side's row as it is (so a row dropped there only loses output rows whose key it
+    // gave); null when the column is computed or comes through any other operator.
+    private static (ScanExec Scan, int Ordinal)? Origin(ExecNode node, int ordinal)
+    {
+        if (node.FusedIntoAggregate) return null;
+        switch (node)
+        {
+            case ScanExec scan: return (scan, ordinal);
+            case FilterExec f: return Origin(f.Children[0], ordinal);
+            case ProjectExec p when p.Spec.Exprs[ordinal] is BoundColumn c: return Origin(p.Children[0], c.Ordinal);
+            case HashJoinExec j:
+            {
+                var spec = j.Spec;
+                int combined = spec.Emit?[ordinal] ?? ordinal;
+                if (combined < spec.Left.Count)
+                    return spec.Type is JoinType.Inner or JoinType.Cross or JoinType.LeftOuter or JoinType.LeftSemi or JoinType.LeftAnti
+                        ? Origin(j.Children[0], combined) : null;
+                return spec.Type is JoinType.Inner or JoinType.Cross or JoinType.RightOuter ? Origin(j.Children[1], combined - spec.Left.Count) : null;
+            }
+            default: return null;
+        }
     }
 
     // The join's output columns: those the parent reads (all when it reads all), never the computed key columns. A join

@@ -26,12 +26,19 @@ public sealed class HashJoinExec(ExecNode left, ExecNode right, JoinSpec spec, I
         }
     }
 
+    private readonly List<(int BuildKey, RuntimeFilter Filter)> _publishes = [];
+
+    /// <summary>Publishes the build side's values of key column <paramref name="buildKey"/> (an ordinal of the build
+    /// schema) to <paramref name="filter"/> before the probe side runs.</summary>
+    internal void PublishKeys(int buildKey, RuntimeFilter filter) => _publishes.Add((buildKey, filter));
+
     /// <inheritdoc />
     protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
     {
         bool buildRight = Spec.Build == BuildSide.Right;
         var pool = new PooledConcat();
         var build = pool.Combine(Spec.BuildSchema, Children[buildRight ? 1 : 0].Execute(ctx).ToList());
+        foreach (var (key, filter) in _publishes) filter.Publish(Accel.Vectorized.JoinKeySet.Of(build[key], build.Selection, build.PhysicalRows));
         if (OneRowBuild.Applies(Spec, build.RowCount))
         {
             foreach (var b in JoinOneRow(ctx, build, Children[buildRight ? 0 : 1].Execute(ctx))) yield return b;

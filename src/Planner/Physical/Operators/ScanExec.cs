@@ -25,21 +25,48 @@ public sealed class ScanExec(ITableSource source, ScanRequest request, Schema ou
         {
             var cols = Request.Columns is null ? $"all {Source.Schema.Count} columns" : $"{Request.Columns.Count} of {Source.Schema.Count} columns";
             var pushed = Request.Predicates.Count == 0 ? "" : $" pushed=[{string.Join(", ", Request.Predicates.Select(p => $"{p.Column} {p.Op} {ValueConversions.Format(p.Value)}"))}]";
-            return $"{Source.Format} {Source.Describe} [{cols}]{pushed}";
+            var runtime = _runtime.Count == 0 ? "" : $" runtime filters=[{string.Join(", ", _runtime.Select(r => $"{r.Filter.Column} in keys of {r.Filter.Join}"))}]";
+            return $"{Source.Format} {Source.Describe} [{cols}]{pushed}{runtime}";
         }
     }
+
+    private readonly List<(int Ordinal, RuntimeFilter Filter)> _runtime = [];
+
+    /// <summary>The runtime filters this scan applies to its batches, on the output column at each ordinal.</summary>
+    public IReadOnlyList<(int Ordinal, RuntimeFilter Filter)> RuntimeFilters => _runtime;
+
+    /// <summary>Applies <paramref name="filter"/> to output column <paramref name="ordinal"/>.</summary>
+    internal void AddRuntimeFilter(int ordinal, RuntimeFilter filter) => _runtime.Add((ordinal, filter));
 
     /// <inheritdoc />
     protected override IEnumerable<ColumnBatch> ExecuteCore(ExecContext ctx)
     {
-        foreach (var b in Source.Scan(Request, _scan))
+        var batches = Source.Scan(Request, _scan).Select(b =>
         {
-            Metrics.Extra = _scan.RowGroupsRead + _scan.RowGroupsSkipped > 0
-                ? $"row groups read={_scan.RowGroupsRead} skipped={_scan.RowGroupsSkipped}" : null;
+            Metrics.Extra = Figures();
             Metrics.BytesScanned += b.Columns.Sum(c => ByteSize(c, b.PhysicalRows));
             // Re-label with the plan's schema so attribute ids match the operators above.
-            yield return new ColumnBatch(Output, b.Columns, b.PhysicalRows, b.Selection);
+            return new ColumnBatch(Output, b.Columns, b.PhysicalRows, b.Selection);
+        });
+        if (_runtime.Count == 0)
+        {
+            foreach (var b in batches) yield return b;
+            yield break;
         }
+        foreach (var b in MapBatches(batches, b => _runtime.Aggregate(b, (batch, r) => r.Filter.Apply(batch, r.Ordinal))))
+        {
+            Metrics.Extra = Figures();
+            if (b.RowCount > 0) yield return b;
+        }
+    }
+
+    private string? Figures()
+    {
+        var parts = new List<string>();
+        if (_scan.RowGroupsRead + _scan.RowGroupsSkipped > 0) parts.Add($"row groups read={_scan.RowGroupsRead} skipped={_scan.RowGroupsSkipped}");
+        foreach (var (_, f) in _runtime)
+            parts.Add(f.Counts.Seen == 0 ? $"runtime filter {f.Column}: not applied" : $"runtime filter {f.Column} kept {f.Counts.Kept} of {f.Counts.Seen}{(f.GaveUp ? " (stopped: kept nearly all)" : "")}");
+        return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 
     // Bytes a column occupies for `rows` rows: the value width (strings: offsets plus UTF-8 bytes) and validity.
