@@ -607,8 +607,8 @@ public static class SimdEvaluator
         return new Truth(Bitmask.And(mask, s.Valid), Bitmask.AndNot(s.Valid, mask));
     }
 
-    // A string IN against literals tests each row once: rows of up to 8 bytes as one word against the short literals'
-    // words, longer rows against the literals of their length. A substring at a positive literal position is cut
+    // A string IN against literals tests each row once: rows of up to 7 bytes as one word against the short literals'
+    // words, longer rows against the longer literals. A substring at a positive literal position is cut
     // in place, without building its column: when the bytes up to the cut's end are ASCII they are the characters,
     // and any other row takes the scalar rule (TPC-H Q22's substring(c_phone, 1, 2) IN (seven codes)).
     private static Value StringIn(BoundIn e, IReadOnlyList<ColumnVector> cols, int n)

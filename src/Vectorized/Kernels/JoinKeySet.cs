@@ -26,9 +26,6 @@ public sealed class JoinKeySet
     /// <summary>Build rows with a non-NULL key.</summary>
     public int Keys { get; }
 
-    /// <summary>Whether the set holds each key exactly (a bitmap), not just its bounds.</summary>
-    public bool Exact => _bits is not null || Keys == 0;
-
     /// <summary>The set of the non-NULL live values of an int32, date or int64 column; null for other columns.</summary>
     public static JoinKeySet? Of(ColumnVector keys, int[]? selection, int physicalRows) => keys switch
     {

@@ -403,7 +403,7 @@ public sealed class KeyEncoder
     /// computed once per column object and kept as long as it lives: a cached table's string key is coded once,
     /// not on every query (H2O groupby q3 and q7 code 10 million id3 strings, most of their aggregate's time).
     /// Columns are immutable, so the codes never go stale.</summary>
-    private sealed class LocalDictionary
+    internal sealed class LocalDictionary
     {
         private static readonly ConditionalWeakTable<StringVector, LocalDictionary> Cache = new();
 

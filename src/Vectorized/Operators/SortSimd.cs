@@ -285,18 +285,11 @@ public sealed class SortSimd : ISortImpl
         var probe = new ByteStringTable();
         for (int i = 0; i < Math.Min(n, sample); i++) if (!s.IsNull(i)) probe.GetOrAdd(s.GetBytes(i));
         if (n < 64 || probe.Count * 2 > Math.Min(n, sample)) return false;
-        var dict = new ByteStringTable();
-        var codes = new int[n];
-        var first = new List<int>();
-        for (int i = 0; i < n; i++)
-        {
-            if (s.IsNull(i)) { codes[i] = -1; continue; }
-            int id = codes[i] = dict.GetOrAdd(s.GetBytes(i));
-            if (id == first.Count) first.Add(i);
-        }
-        var byValue = Identity(first.Count);
+        var dictionary = KeyEncoder.LocalDictionary.Of(s);
+        var (codes, first) = (dictionary.Codes, dictionary.FirstRows);
+        var byValue = Identity(first.Length);
         Array.Sort(byValue, (a, b) => s.GetBytes(first[a]).SequenceCompareTo(s.GetBytes(first[b])));
-        var rank = new ulong[first.Count];
+        var rank = new ulong[first.Length];
         for (int r = 0; r < byValue.Length; r++) rank[byValue[r]] = (ulong)r;
         for (int i = 0; i < n; i++) dst[i] = codes[i] < 0 ? 0 : rank[codes[i]];
         return true;
