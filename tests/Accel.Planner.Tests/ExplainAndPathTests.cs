@@ -241,8 +241,13 @@ public sealed class ExplainAndPathTests : IDisposable
     public void Inner_joins_filter_the_scan_below_their_probe_side_by_their_build_keys_and_answer_as_without(string path)
     {
         _ = TestPaths.Skeleton;
-        // dim's rows named 'three*' hold key 3 only: the fact scan keeps its k = 3 rows. The outer join filters nothing.
-        const string inner = "SELECT f.id, f.k, f.v, d.name FROM fact f JOIN dim d ON f.k = d.k WHERE d.name LIKE 'three%'";
+        // dim's rows named 'three*' hold key 3 only: the fact scan keeps its k = 3 rows for the join above the left join.
+        // Directly over the scan the join's own probe is the filter, and the outer join filters nothing.
+        const string inner = "SELECT f.id, f.k, f.v, d.name, e.name AS e_name FROM fact f LEFT JOIN dim e ON f.k + 1 = e.k "
+                             + "JOIN dim d ON f.k = d.k WHERE d.name LIKE 'three%'";
+        const string direct = "SELECT f.id, f.k, f.v, d.name FROM fact f JOIN dim d ON f.k = d.k WHERE d.name LIKE 'three%'";
+        // Nor does an unfiltered build side, which holds every key of its table.
+        const string unfiltered = "SELECT f.id, d.name, e.name AS e_name FROM fact f LEFT JOIN dim e ON f.k + 1 = e.k JOIN dim d ON f.k = d.k";
         const string outer = "SELECT f.id, d.name FROM fact f LEFT JOIN dim d ON f.k = d.k AND d.name LIKE 'three%'";
         DataFrame Query(string p, string sql, bool filters)
         {
@@ -260,7 +265,9 @@ public sealed class ExplainAndPathTests : IDisposable
         Assert.InRange(int.Parse(m.Groups[1].Value), 100, 600);
         Assert.DoesNotContain("runtime", Query(path, inner, false).ExplainString());
         Assert.DoesNotContain("runtime", Query(path, outer, true).ExplainString());
-        foreach (var sql in new[] { inner, outer })
+        Assert.DoesNotContain("runtime", Query(path, direct, true).ExplainString());
+        Assert.DoesNotContain("runtime", Query(path, unfiltered, true).ExplainString());
+        foreach (var sql in new[] { inner, direct, unfiltered, outer })
         {
             var expected = Query("scalar", sql, false).ToBatch();
             Assert.Null(Accel.Execution.ResultComparer.FirstDifference(expected, Query(path, sql, true).ToBatch(), unordered: true, relativeTolerance: 0));

@@ -47,6 +47,7 @@ public sealed class RuntimeFilter(string column, string join)
         long seen = Interlocked.Add(ref _seen, batch.RowCount);
         long all = Interlocked.Add(ref _kept, kept.Length);
         if (seen >= MinRowsSeen && all > UsefulKeptShare * seen) GaveUp = true;
-        return batch.WithSelection(kept);
+        // A batch that keeps every row stays without a selection, so the operators above keep their dense paths.
+        return kept.Length == batch.RowCount ? batch : batch.WithSelection(kept);
     }
 }
