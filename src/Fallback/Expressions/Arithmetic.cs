@@ -36,7 +36,6 @@ public static class Arithmetic
             case BinaryOp.Divide or BinaryOp.Modulo or BinaryOp.IntDivide:
             {
                 bool[]? valid = null;
-                bool integral = typeof(T) == typeof(int) || typeof(T) == typeof(long);
                 for (int i = 0; i < n; i++)
                 {
                     T x = a.Values[i], y = b.Values[i];
@@ -46,13 +45,7 @@ public static class Arithmetic
                         valid[i] = false;
                         continue;
                     }
-                    if (integral && y == -T.One)
-                    {
-                        // MinValue / -1 overflows: Spark wraps (MinValue), and x % -1 is 0.
-                        r[i] = op == BinaryOp.Modulo ? T.Zero : unchecked(T.Zero - x);
-                        continue;
-                    }
-                    r[i] = op == BinaryOp.Modulo ? x % y : x / y;
+                    r[i] = DivRem(op == BinaryOp.Modulo, x, y);
                 }
                 if (valid is not null) validity = ValidityBitmap.FromFlags(valid);
                 break;
@@ -61,6 +54,15 @@ public static class Arithmetic
                 throw new AccelException($"{op} is not an arithmetic operator");
         }
         return new PrimitiveVector<T>(type, r, validity);
+    }
+
+    /// <summary>x % y (<paramref name="remainder"/>) or x div y for a non-zero y, as Spark computes them: the remainder
+    /// takes the dividend's sign, integer division truncates toward zero, MinValue div -1 wraps to MinValue and x % -1
+    /// is 0 (both overflow a machine division).</summary>
+    public static T DivRem<T>(bool remainder, T x, T y) where T : INumber<T>
+    {
+        if ((typeof(T) == typeof(int) || typeof(T) == typeof(long)) && y == -T.One) return remainder ? T.Zero : unchecked(T.Zero - x);
+        return remainder ? x % y : x / y;
     }
 
     private static bool[] Flags(ValidityBitmap? validity, int n)

@@ -614,6 +614,14 @@ public sealed class SqlParser
             if (Accept("IS"))
             {
                 bool not = Accept("NOT");
+                // IS [NOT] DISTINCT FROM is <=> (negated for IS DISTINCT FROM), as Spark reads it.
+                if (Accept("DISTINCT"))
+                {
+                    Expect("FROM");
+                    Expr same = new BinaryExpr(BinaryOp.EqualNullSafe, e, Additive());
+                    e = not ? same : new UnaryExpr(UnaryOp.Not, same);
+                    continue;
+                }
                 Expect("NULL");
                 e = new UnaryExpr(not ? UnaryOp.IsNotNull : UnaryOp.IsNull, e);
                 continue;

@@ -35,9 +35,10 @@ public static class SimdEvaluator
                 BoundLiteral { Value: null } => "a NULL literal",
                 BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"a {l.Type} literal",
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
-                BoundBinary { Op: BinaryOp.Modulo or BinaryOp.IntDivide or BinaryOp.EqualNullSafe } b => $"operator {BinaryExpr.Symbol(b.Op)}",
-                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply } b when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
-                BoundBinary b when IsComparison(b.Op) && !IsVectorType(b.Left.Type) && b.Left.Type.Id != TypeId.Utf8 => $"comparison of {b.Left.Type} values",
+                BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Modulo or BinaryOp.IntDivide } b
+                    when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
+                BoundBinary b when (IsComparison(b.Op) || b.Op == BinaryOp.EqualNullSafe) && !IsVectorType(b.Left.Type) && b.Left.Type.Id != TypeId.Utf8
+                    => $"comparison of {b.Left.Type} values",
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
                 BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id != TypeId.Utf8 => $"IN over {i.Value.Type}",
@@ -274,6 +275,16 @@ public static class SimdEvaluator
             }
             case BoundBinary b when IsComparison(b.Op):
                 return Compare(b.Op, Eval(b.Left, cols, n), Eval(b.Right, cols, n), b.Left.Type, n);
+            case BoundBinary { Op: BinaryOp.EqualNullSafe } b:
+            {
+                // a <=> b: equal, or both NULL; never NULL itself.
+                var l = Eval(b.Left, cols, n);
+                var r = Eval(b.Right, cols, n);
+                var equal = (Truth)Compare(BinaryOp.Equal, l, r, b.Left.Type, n);
+                var all = Bitmask.AllSet(n);
+                var holds = Bitmask.Or(equal.True, Bitmask.AndNot(all, Bitmask.Or(ValidOf(l, n), ValidOf(r, n))));
+                return new Truth(holds, Bitmask.AndNot(all, holds));
+            }
             case BoundBinary b when b.Type.Id == TypeId.Decimal:
                 return DecimalArith(b.Op, Eval(b.Left, cols, n), b.Left.Type.Scale, Eval(b.Right, cols, n), b.Right.Type.Scale, b.Type, n);
             case BoundBinary b:
@@ -325,6 +336,7 @@ public static class SimdEvaluator
     private static Value DecimalArith(BinaryOp op, Value l, int leftScale, Value r, int rightScale, DataType type, int n)
     {
         if (op == BinaryOp.Divide) return DecimalDivide(l, leftScale, r, rightScale, type, n);
+        if (op == BinaryOp.Modulo) return DecimalRows(l, r, n, (a, b) => Arithmetic.DecimalValue(BinaryOp.Modulo, a, leftScale, b, rightScale, type));
         if (op is not (BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply)) throw new AccelException($"simd: decimal {op} has no kernel");
         int exact = op == BinaryOp.Multiply ? leftScale + rightScale : Math.Max(leftScale, rightScale);
         Int128 lf = op == BinaryOp.Multiply ? 1 : Pow10(exact - leftScale), rf = op == BinaryOp.Multiply ? 1 : Pow10(exact - rightScale);
@@ -453,6 +465,7 @@ public static class SimdEvaluator
 
     private static Value Arith<T>(BinaryOp op, Value l, Value r, int n) where T : unmanaged, INumber<T>
     {
+        if (op is BinaryOp.Modulo or BinaryOp.IntDivide) return DivRem<T>(op == BinaryOp.Modulo, l, r, n);
         if (l is Const cl && r is Const cr)
         {
             T a = (T)cl.Value, b = (T)cr.Value;
@@ -492,6 +505,43 @@ public static class SimdEvaluator
                 if (scalarLeft) valid = Bitmask.AndNot(valid, VectorLoops.ZeroMask<T>(span));
                 else if (T.IsZero(k)) valid = new ulong[valid.Length];
                 break;
+        }
+        return new Vec(result, valid);
+    }
+
+    // x % y and x div y. No vector instruction divides integers, so each shape is one tight loop over the rows, with
+    // Spark's rule for each pair (Arithmetic.DivRem); a zero divisor makes the row NULL. A constant divisor (id % 7) is
+    // checked once, not per row.
+    private static Value DivRem<T>(bool remainder, Value l, Value r, int n) where T : unmanaged, INumber<T>
+    {
+        var result = NewArray<T>(n);
+        var dst = result.AsSpan(0, n);
+        if (r is Const cr)
+        {
+            T k = (T)cr.Value;
+            if (T.IsZero(k)) return new Vec(result, new ulong[Bitmask.Words(n)]);
+            if (l is Const cl) return new Const(Arithmetic.DivRem(remainder, (T)cl.Value, k));
+            var a = ((Vec)l).Rows<T>(n);
+            if ((typeof(T) == typeof(int) || typeof(T) == typeof(long)) && k == -T.One)
+                for (int i = 0; i < n; i++) dst[i] = Arithmetic.DivRem(remainder, a[i], k);
+            else if (remainder)
+                for (int i = 0; i < n; i++) dst[i] = a[i] % k;
+            else
+                for (int i = 0; i < n; i++) dst[i] = a[i] / k;
+            return new Vec(result, ((Vec)l).Valid);
+        }
+        var vr = (Vec)r;
+        var b = vr.Rows<T>(n);
+        var valid = Bitmask.AndNot(l is Vec v ? Bitmask.And(v.Valid, vr.Valid) : vr.Valid, VectorLoops.ZeroMask<T>(b));
+        if (l is Const c)
+        {
+            T x = (T)c.Value;
+            for (int i = 0; i < n; i++) dst[i] = T.IsZero(b[i]) ? T.Zero : Arithmetic.DivRem(remainder, x, b[i]);
+        }
+        else
+        {
+            var a = ((Vec)l).Rows<T>(n);
+            for (int i = 0; i < n; i++) dst[i] = T.IsZero(b[i]) ? T.Zero : Arithmetic.DivRem(remainder, a[i], b[i]);
         }
         return new Vec(result, valid);
     }
