@@ -276,6 +276,30 @@ public sealed class ExplainAndPathTests : IDisposable
         Assert.Equal(filtered.ToBatch().RowCount, filtered.ToBatch().RowCount);
     }
 
+    [Theory]
+    [InlineData("scalar")]
+    [InlineData("simd")]
+    [InlineData("gpu")]
+    public void Top_n_over_many_batches_keeps_the_first_rows_of_one_stable_sort(string path)
+    {
+        _ = TestPaths.Skeleton;
+        // 12 batches of 256 rows keep 200 each, cut back to 200 past 1,024. k and g take few values, so the last rows
+        // taken tie with rows left out: ties resolve by input order, as one stable sort of all 3,000 rows does.
+        var session = AccelSession.Builder().Create();
+        TestPaths.Configure(session, path);
+        var batches = TestData.Fact(3000).Chunk(256).Select(rows => ColumnBatch.FromRows(TestData.FactSchema, rows)).ToList();
+        session.CreateDataFrame(TestData.FactSchema, batches).CreateOrReplaceTempView("fact");
+        var df = session.Sql("SELECT id, k, g FROM fact ORDER BY k DESC NULLS LAST, g LIMIT 200");
+        Assert.Contains("TopNExec limit=200", df.ExplainString());
+        var actual = df.Collect().Select(r => ((long)r.Values[0]!, (int?)r.Values[1], (string?)r.Values[2])).ToList();
+        var expected = TestData.Fact(3000).Select(r => ((long)r[0]!, (int?)r[1], (string?)r[2]))
+            .OrderBy(r => r.Item2 is null).ThenByDescending(r => r.Item2)
+            .ThenBy(r => r.Item3 is not null).ThenBy(r => r.Item3, StringComparer.Ordinal)
+            .Take(200).ToList();
+        Assert.Equal(expected, actual);
+        Assert.Contains(actual, r => r.Item2 != expected[^1].Item2 || r.Item3 != expected[^1].Item3); // not one tie group
+    }
+
     private static IEnumerable<ExecNode> Descendants(ExecNode n) => n.Children.SelectMany(Descendants).Prepend(n);
 
     [Fact]

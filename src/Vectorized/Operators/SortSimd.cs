@@ -98,14 +98,20 @@ public sealed class SortSimd : ISortImpl
         if (limit == 0) return [];
         // The limit-th smallest word bounds every row of the answer: rows above it cannot be in the first N.
         var heap = new PriorityQueue<ulong, ulong>(limit, Comparer<ulong>.Create((a, b) => b.CompareTo(a)));
-        foreach (var w in words)
-        {
-            if (heap.Count < limit) heap.Enqueue(w, w);
-            else if (w < heap.Peek()) heap.EnqueueDequeue(w, w);
-        }
+        int i = 0;
+        for (; i < words.Length && heap.Count < limit; i++) heap.Enqueue(words[i], words[i]);
+        // Past the first N rows few words beat the bound (about N ln(rows / N) of them in random order), so the loop is
+        // one compare against a local per row; the heap is touched only on a hit.
         ulong bound = heap.Peek();
+        for (; i < words.Length; i++)
+        {
+            ulong w = words[i];
+            if (w >= bound) continue;
+            heap.EnqueueDequeue(w, w);
+            bound = heap.Peek();
+        }
         var candidates = new List<int>();
-        for (int i = 0; i < words.Length; i++) if (words[i] <= bound) candidates.Add(i);
+        for (int r = 0; r < words.Length; r++) if (words[r] <= bound) candidates.Add(r);
         var sorted = SortRows(batch, spec, words, tiedFrom, candidates.ToArray());
         return sorted[..limit];
     }
