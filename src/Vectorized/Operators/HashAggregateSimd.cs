@@ -364,6 +364,20 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             }
             enc.Encode(part, start, count, words);
             int w = enc.Words;
+            if (_direct && _partitions == 1 && kept.IsEmpty)
+            {
+                // The common dense key (a small-range integer): one array read per row, no per-row dispatch (the
+                // generic Slot/PackedSlot calls were 60% of a 1,000-group sum over 1e7 rows).
+                var ds = _directSlot;
+                for (int i = 0; i < count; i++)
+                {
+                    if (anyDead && !live[i]) { slots[i] = Trash(); continue; }
+                    long key = words[i];
+                    int s = ds[key];
+                    slots[i] = s >= 0 ? s : ds[key] = NewGroup(key, repBase + i);
+                }
+                return;
+            }
             if (!kept.IsEmpty)
             {
                 for (int i = 0; i < kept.Length; i++) slots[i] = Slot(words, kept[i], w, enc.Packed, repBase);
