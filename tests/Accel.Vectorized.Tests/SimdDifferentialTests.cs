@@ -168,6 +168,52 @@ public sealed class SimdDifferentialTests
         });
     }
 
+    [Theory, MemberData(nameof(Densities))]
+    public void Coalesce_and_boolean_case_equal_scalar(double density)
+    {
+        static Expr C(string n) => new ColumnRef(n);
+        static Expr L(object? v) => Literal.Of(v);
+        static Expr B(BinaryOp op, Expr l, Expr r) => new BinaryExpr(op, l, r);
+        static Expr F(string name, params Expr[] args) => new FunctionCall(name, args);
+        // A boolean CASE with and without ELSE (no branch hit is NULL), its branches NULL on NULL inputs.
+        var withElse = new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.GreaterThan, C("d"), L(0.5))),
+            (B(BinaryOp.LessThan, C("k"), L(3)), L(false))], B(BinaryOp.GreaterThan, C("l"), L(0L)));
+        var noElse = new CaseWhenExpr([(B(BinaryOp.Equal, C("k"), L(7)), L(true)), (B(BinaryOp.LessThan, C("d2"), L(0.0)), B(BinaryOp.LessThan, C("f"), L(0f)))], null);
+        Expr[] projections =
+        [
+            F("coalesce", C("i"), C("k")), F("coalesce", C("d"), C("d2"), L(0.0)), F("coalesce", C("m"), L(1.5m)),
+            F("coalesce", C("l"), C("i")), F("coalesce", C("dt"), L(new DateOnly(2024, 1, 1))), withElse, noElse,
+            // NULL literals: untyped, cast, in arithmetic and as a boolean CASE's ELSE.
+            F("coalesce", L(null), C("k")), B(BinaryOp.Add, C("i"), L(null)), new CastExpr(L(null), DataType.Float64),
+            new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5)))], L(null)),
+        ];
+        Expr[] predicates =
+        [
+            withElse, noElse, new UnaryExpr(UnaryOp.Not, noElse), B(BinaryOp.GreaterThan, F("coalesce", C("i"), C("k"), L(0)), L(5)),
+            new InExpr(C("k"), [L(3), L(null)]), new InExpr(C("k"), [L(3), L(null)], Negated: true),
+            new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5)))], L(null)),
+        ];
+        var s = DifferentialCases.Schema;
+        foreach (var e in projections)
+        {
+            var bound = Binder.Bind(e, s);
+            var support = new ProjectSimd().CanRun(new ProjectSpec(s, [bound], new Schema([new Field("x", bound.Type)])), new ExecEnvironment(10));
+            Assert.True(support.CanRun, $"{e.DisplayName}: {support.Reason}");
+        }
+        AtEveryWidth(() =>
+        {
+            foreach (var n in new[] { 0, 1, 63, 64, 65, 257, 3000 })
+            {
+                var batch = DifferentialCases.Batch(n, density, seed: 8000 + n);
+                foreach (var input in new[] { batch, batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 4 != 2)]) })
+                {
+                    foreach (var e in projections) Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), input, e));
+                    foreach (var p in predicates) Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), input, p));
+                }
+            }
+        });
+    }
+
     /// <summary>Q1's shape: expressions of one projection share subexpressions (evaluated once per batch on the SIMD
     /// path), within one expression and across several, under and over a selection vector.</summary>
     [Theory, MemberData(nameof(Densities))]
@@ -461,6 +507,38 @@ public sealed class SimdDifferentialTests
         new InExpr(F("substring", C("t"), L(1), L(8)), [L("PROMO BR"), L("forest g"), L("é-ü"), L("AIR")]),
         new InExpr(F("substring", C("s"), L(12), L(3)), [L(""), L("ED")]), new InExpr(F("substring", C("s"), L(1), L(0)), [L("")]),
     ];
+
+    [Theory, MemberData(nameof(Densities))]
+    public void Upper_lower_and_length_equal_scalar_on_ascii_and_other_text(double density)
+    {
+        // An all-ASCII column maps its bytes in place and has its lengths from its offsets; İ, ß and é send the column
+        // to the scalar rule (İ lowers to two characters, so rows change length).
+        string[] ascii = ["", "ASIA", "Air Reg", "forest green", "x1-Y2 z", "MAIL"];
+        string[] other = [.. ascii, "İstanbul", "straße", "é-ü"];
+        Expr[] projections =
+        [
+            F("upper", C("s")), F("lower", C("t")), F("upper", F("lower", C("s"))), F("lower", F("substring", C("t"), L(2), L(4))),
+            F("length", C("s")), F("length", F("lower", C("t"))),
+        ];
+        Expr[] predicates =
+        [
+            B(BinaryOp.Equal, F("upper", C("s")), L("FOREST GREEN")), new InExpr(F("lower", C("t")), [L("asia"), L("i̇stanbul"), L("")]),
+            B(BinaryOp.GreaterThan, F("length", C("t")), L(6)),
+        ];
+        foreach (var words in new[] { ascii, other })
+            foreach (var n in new[] { 0, 1, 64, 65, 1000 })
+            {
+                var rng = new Random(n);
+                object? N(object v) => rng.NextDouble() < density ? null : v;
+                var batch = ColumnBatch.FromRows(StringSchema, Enumerable.Range(0, n).Select(_ => new object?[]
+                    { N(words[rng.Next(words.Length)]), N(words[rng.Next(words.Length)]), 1, new DateOnly(2024, 1, 1), 1m, 1.0 }));
+                foreach (var input in new[] { batch, batch.WithSelection([.. Enumerable.Range(0, n).Where(i => i % 3 != 1)]) })
+                {
+                    foreach (var e in projections) Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), input, e));
+                    foreach (var p in predicates) Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), input, p));
+                }
+            }
+    }
 
     /// <summary>CASE WHEN over numbers and decimals, casts into decimals (widening, narrowing with rounding, overflow to NULL) and to double.</summary>
     public static readonly Expr[] CaseAndCastProjections =

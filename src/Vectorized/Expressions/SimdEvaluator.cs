@@ -32,7 +32,9 @@ public static class SimdEvaluator
             string? why = n switch
             {
                 BoundColumn c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"column '{c.Name}' is {c.Type}",
-                BoundLiteral { Value: null } => "a NULL literal",
+                BoundLiteral { Value: null } l when l.Type.Id is not (TypeId.Null or TypeId.Boolean) && !IsVectorType(l.Type) => $"a NULL {l.Type} literal",
+                BoundCast { Child: BoundLiteral { Value: null } } c when c.Type.Id != TypeId.Boolean && !IsVectorType(c.Type) => $"a NULL {c.Type} literal",
+                BoundLiteral { Value: null } or BoundCast { Child: BoundLiteral { Value: null } } => null,
                 BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"a {l.Type} literal",
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
                 BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Modulo or BinaryOp.IntDivide } b
@@ -42,13 +44,14 @@ public static class SimdEvaluator
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
                 BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id != TypeId.Utf8 => $"IN over {i.Value.Type}",
-                BoundCase c when !IsVectorType(c.Type) => $"CASE WHEN producing {c.Type}",
+                BoundCase c when !IsVectorType(c.Type) && c.Type.Id != TypeId.Boolean => $"CASE WHEN producing {c.Type}",
                 BoundFunction { Name: "like" } f when f.Args[1] is not BoundLiteral { Value: string p } || LikePattern.TryCreate(p) is null
                     => "LIKE with a pattern other than text and '%'",
                 BoundFunction { Name: "like" } f when f.Args[0] is not BoundColumn => "LIKE over a computed string",
                 BoundFunction { Name: "substring" } f when f.Args[0] is not BoundColumn || f.Args.Skip(1).Any(a => a is not BoundLiteral { Value: int })
                     => "substring of a computed string or at computed positions",
-                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" } => null,
+                BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) => $"coalesce of {f.Type} values",
+                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower" or "length" } => null,
                 BoundFunction f => $"function '{f.Name}'",
                 BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
                 _ => null,
@@ -213,6 +216,10 @@ public static class SimdEvaluator
                     _ => throw new InvalidOperationException(),
                 }, valid, from, maxAbs);
             }
+            case BoundLiteral { Value: null } l:
+                return NullOf(l.Type, n);
+            case BoundCast { Child: BoundLiteral { Value: null } } c:
+                return NullOf(c.Type, n);
             case BoundLiteral { Value: string text }:
                 return new Const(System.Text.Encoding.UTF8.GetBytes(text));
             case BoundLiteral l:
@@ -228,6 +235,12 @@ public static class SimdEvaluator
             case BoundFunction { Name: "substring" } f:
                 return Substring((Str)Eval(f.Args[0], cols, n), (int)((BoundLiteral)f.Args[1]).Value!,
                     f.Args.Count > 2 ? (int)((BoundLiteral)f.Args[2]).Value! : int.MaxValue, n);
+            case BoundFunction { Name: "coalesce" } f:
+                return Coalesce(f, cols, n);
+            case BoundFunction { Name: "upper" or "lower" } f:
+                return ChangeCase(f, (Str)Eval(f.Args[0], cols, n), n);
+            case BoundFunction { Name: "length" } f:
+                return Length(f, (Str)Eval(f.Args[0], cols, n), n);
             case BoundFunction { Name: "pow" or "sqrt" } f:
                 return DoubleFunction(f.Name, f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
             case BoundFunction f:
@@ -247,6 +260,8 @@ public static class SimdEvaluator
                 any ??= new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n));
                 return i.Negated ? new Truth(any.False, any.True) : any;
             }
+            case BoundCase { Type.Id: TypeId.Boolean } c:
+                return BooleanCase(c, cols, n);
             case BoundCase c:
                 return Case(c, cols, n);
             case BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal:
@@ -815,27 +830,122 @@ public static class SimdEvaluator
         var result = NewArray<T>(n);
         var valid = new ulong[Bitmask.Words(n)];
         var undecided = Bitmask.AllSet(n);
-        void Take(Value v, ulong[] rows)
+        foreach (var (when, then) in c.Branches)
         {
-            if (v is Const k)
+            var hit = Bitmask.And(AsTruth(Eval(when, cols, n), n).True, undecided);
+            Take(result, valid, Eval(then, cols, n), hit);
+            undecided = Bitmask.AndNot(undecided, hit);
+        }
+        if (c.Else is not null) Take(result, valid, Eval(c.Else, cols, n), undecided);
+        return new Vec(result, valid);
+    }
+
+    // Copies the value of `v` into `result` at the rows set in `rows`, marking those of them where it is not NULL valid.
+    private static void Take<T>(T[] result, ulong[] valid, Value v, ulong[] rows) where T : unmanaged
+    {
+        if (v is Const k)
+        {
+            var value = (T)k.Value;
+            foreach (var i in Bitmask.Positions(rows, null)) result[i] = value;
+            for (int w = 0; w < valid.Length; w++) valid[w] |= rows[w];
+            return;
+        }
+        var x = (Vec)v;
+        var src = (T[])x.Values;
+        foreach (var i in Bitmask.Positions(rows, null)) result[i] = src[x.Offset + i];
+        for (int w = 0; w < valid.Length; w++) valid[w] |= rows[w] & x.Valid[w];
+    }
+
+    // A boolean CASE on the TRUE/FALSE masks: each row takes its first hit branch's truth, NULL when no branch hits and
+    // there is no ELSE.
+    private static Truth BooleanCase(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var isTrue = new ulong[Bitmask.Words(n)];
+        var isFalse = new ulong[isTrue.Length];
+        var undecided = Bitmask.AllSet(n);
+        void Assign(Truth t, ulong[] rows)
+        {
+            for (int w = 0; w < isTrue.Length; w++)
             {
-                var value = (T)k.Value;
-                foreach (var i in Bitmask.Positions(rows, null)) result[i] = value;
-                for (int w = 0; w < valid.Length; w++) valid[w] |= rows[w];
-                return;
+                isTrue[w] |= rows[w] & t.True[w];
+                isFalse[w] |= rows[w] & t.False[w];
             }
-            var x = (Vec)v;
-            var src = (T[])x.Values;
-            foreach (var i in Bitmask.Positions(rows, null)) result[i] = src[x.Offset + i];
-            for (int w = 0; w < valid.Length; w++) valid[w] |= rows[w] & x.Valid[w];
         }
         foreach (var (when, then) in c.Branches)
         {
             var hit = Bitmask.And(AsTruth(Eval(when, cols, n), n).True, undecided);
-            Take(Eval(then, cols, n), hit);
+            Assign(AsTruth(Eval(then, cols, n), n), hit);
             undecided = Bitmask.AndNot(undecided, hit);
         }
-        if (c.Else is not null) Take(Eval(c.Else, cols, n), undecided);
+        if (c.Else is not null) Assign(AsTruth(Eval(c.Else, cols, n), n), undecided);
+        return new Truth(isTrue, isFalse);
+    }
+
+    // upper and lower: a column of ASCII text (the common case) maps its bytes in one vectorized pass and keeps its
+    // offsets; any other character sends the whole column to the scalar rule, since a case mapping may change a row's
+    // length in bytes.
+    private static Str ChangeCase(BoundFunction f, Str s, int n)
+    {
+        var c = s.Column;
+        int from = c.Offsets[0], to = c.Offsets[n];
+        var data = new byte[c.Data.Length];
+        var source = c.Data.AsSpan(from, to - from);
+        var target = data.AsSpan(from, to - from);
+        var status = f.Name == "upper" ? System.Text.Ascii.ToUpper(source, target, out _) : System.Text.Ascii.ToLower(source, target, out _);
+        var mapped = status == System.Buffers.OperationStatus.Done
+            ? new StringVector(c.Offsets, data, c.Validity, n)
+            : (StringVector)FunctionCatalog.Evaluate(f, [c], n);
+        return new Str(mapped, s.Valid);
+    }
+
+    // length counts characters: in ASCII text each byte is one, so the lengths are the offsets' differences; other text
+    // takes the scalar rule (code points of the decoded string, a malformed byte counting as one).
+    private static Vec Length(BoundFunction f, Str s, int n)
+    {
+        var c = s.Column;
+        int from = c.Offsets[0];
+        if (!System.Text.Ascii.IsValid(c.Data.AsSpan(from, c.Offsets[n] - from)))
+            return new Vec(((PrimitiveVector<int>)FunctionCatalog.Evaluate(f, [c], n)).Values, s.Valid);
+        var lengths = NewArray<int>(n);
+        var offsets = c.Offsets;
+        for (int i = 0; i < n; i++) lengths[i] = offsets[i + 1] - offsets[i];
+        return new Vec(lengths, s.Valid);
+    }
+
+    // A NULL of a numeric or boolean type: every row invalid (neither TRUE nor FALSE for a boolean, and an untyped NULL
+    // is that unknown too).
+    private static Value NullOf(DataType type, int n)
+    {
+        var none = new ulong[Bitmask.Words(n)];
+        return type.Id switch
+        {
+            TypeId.Boolean or TypeId.Null => new Truth(none, new ulong[none.Length]),
+            TypeId.Int32 or TypeId.Date32 => new Vec(new int[n], none),
+            TypeId.Float32 => new Vec(new float[n], none),
+            TypeId.Float64 => new Vec(new double[n], none),
+            _ => new Vec(new long[n], none),
+        };
+    }
+
+    private static Value Coalesce(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n) => f.Type.Id switch
+    {
+        TypeId.Int32 or TypeId.Date32 => Coalesce<int>(f, cols, n),
+        TypeId.Float32 => Coalesce<float>(f, cols, n),
+        TypeId.Float64 => Coalesce<double>(f, cols, n),
+        _ => Coalesce<long>(f, cols, n),
+    };
+
+    // Each row takes its first non-NULL argument; the arguments after the first are evaluated only while a row lacks one.
+    private static Value Coalesce<T>(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n) where T : unmanaged
+    {
+        var result = NewArray<T>(n);
+        var valid = new ulong[Bitmask.Words(n)];
+        foreach (var arg in f.Args)
+        {
+            var missing = Bitmask.AndNot(Bitmask.AllSet(n), valid);
+            if (Array.TrueForAll(missing, w => w == 0)) break;
+            Take(result, valid, Eval(arg, cols, n), missing);
+        }
         return new Vec(result, valid);
     }
 
