@@ -169,7 +169,7 @@ public sealed class SimdDifferentialTests
     }
 
     [Theory, MemberData(nameof(Densities))]
-    public void Coalesce_and_boolean_case_equal_scalar(double density)
+    public void Coalesce_boolean_case_null_literals_abs_and_date_functions_equal_scalar(double density)
     {
         static Expr C(string n) => new ColumnRef(n);
         static Expr L(object? v) => Literal.Of(v);
@@ -186,11 +186,16 @@ public sealed class SimdDifferentialTests
             // NULL literals: untyped, cast, in arithmetic and as a boolean CASE's ELSE.
             F("coalesce", L(null), C("k")), B(BinaryOp.Add, C("i"), L(null)), new CastExpr(L(null), DataType.Float64),
             new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5)))], L(null)),
+            // abs over every storage type (int.MaxValue, NaN and -0.0 among the values) and the date functions.
+            F("abs", C("i")), F("abs", C("l")), F("abs", C("d")), F("abs", C("f")), F("abs", C("m")), F("abs", L(-7)),
+            F("abs", B(BinaryOp.Subtract, L(int.MinValue), C("k"))),
+            F("date_add", C("dt"), C("k")), F("date_sub", C("dt"), L(30)), F("datediff", C("dt"), L(new DateOnly(2024, 6, 1))), F("to_date", C("dt")),
         ];
         Expr[] predicates =
         [
             withElse, noElse, new UnaryExpr(UnaryOp.Not, noElse), B(BinaryOp.GreaterThan, F("coalesce", C("i"), C("k"), L(0)), L(5)),
             new InExpr(C("k"), [L(3), L(null)]), new InExpr(C("k"), [L(3), L(null)], Negated: true),
+            B(BinaryOp.GreaterThan, F("datediff", L(new DateOnly(2024, 9, 1)), C("dt")), F("abs", C("i"))),
             new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5)))], L(null)),
         ];
         var s = DifferentialCases.Schema;
@@ -285,12 +290,14 @@ public sealed class SimdDifferentialTests
     {
         var s = DifferentialCases.Schema;
         var calls = new List<AggregateCall>();
-        foreach (var col in new[] { "l", "d", "i", "f" })
+        foreach (var col in new[] { "l", "d", "i", "f", "m" })
             foreach (var f in new[] { AggFunc.StdDev, AggFunc.StdDevPop, AggFunc.Variance, AggFunc.VariancePop })
                 calls.Add(new AggregateCall(f, s.IndexOf(col), false, DataType.Float64));
         calls.Add(new AggregateCall(AggFunc.Corr, s.IndexOf("d"), false, DataType.Float64, s.IndexOf("l")));
         calls.Add(new AggregateCall(AggFunc.Corr, s.IndexOf("i"), false, DataType.Float64, s.IndexOf("f")));
-        foreach (var col in new[] { "l", "d", "i" })
+        calls.Add(new AggregateCall(AggFunc.Corr, s.IndexOf("m"), false, DataType.Float64, s.IndexOf("d")));
+        // Decimals (m) are read as the scalar path reads them: each System.Decimal value converted to a double.
+        foreach (var col in new[] { "l", "d", "i", "m" })
         {
             calls.Add(new AggregateCall(AggFunc.Median, s.IndexOf(col), false, DataType.Float64));
             calls.Add(new AggregateCall(AggFunc.Percentile, s.IndexOf(col), false, DataType.Float64, Fraction: 0.9));
@@ -652,16 +659,16 @@ public sealed class SimdDifferentialTests
     public void Unsupported_expressions_are_declined_with_the_node_named()
     {
         var s = DifferentialCases.Schema;
-        var substring = Binder.Bind(new FunctionCall("abs", [new ColumnRef("i")]), s);
-        var support = new ProjectSimd().CanRun(new ProjectSpec(s, [substring], new Schema([new Field("x", DataType.Int32)])), new ExecEnvironment(10));
+        var rounded = Binder.Bind(new FunctionCall("round", [new ColumnRef("d"), Literal.Of(1)]), s);
+        var support = new ProjectSimd().CanRun(new ProjectSpec(s, [rounded], new Schema([new Field("x", DataType.Float64)])), new ExecEnvironment(10));
         Assert.False(support.CanRun);
-        Assert.Contains("function 'abs'", support.Reason);
+        Assert.Contains("function 'round'", support.Reason);
 
         var toText = Binder.Bind(new BinaryExpr(BinaryOp.Equal, new CastExpr(new ColumnRef("d"), DataType.Utf8), Literal.Of("1.5")), s);
         Assert.Contains("CAST(double AS string) has no SIMD kernel", new ProjectSimd().CanRun(new ProjectSpec(s, [toText], new Schema([new Field("x", toText.Type)])), new ExecEnvironment(10)).Reason);
 
-        var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, s.IndexOf("m"), false, DataType.Float64)], new Schema([s[0], s[1], new Field("md", DataType.Float64)]));
-        Assert.Contains("median over decimal", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);
+        var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, s.IndexOf("ts"), false, DataType.Float64)], new Schema([s[0], s[1], new Field("md", DataType.Float64)]));
+        Assert.Contains("median over timestamp", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);
         var distinctStddev = new AggregateSpec(s, [0], [new AggregateCall(AggFunc.StdDev, s.IndexOf("d"), true, DataType.Float64)], new Schema([s[0], new Field("sd", DataType.Float64)]));
         Assert.Contains("stddev(DISTINCT) is not vectorized yet", new HashAggregateSimd().CanRun(distinctStddev, new ExecEnvironment(10)).Reason);
         var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32))]);

@@ -51,7 +51,9 @@ public static class SimdEvaluator
                 BoundFunction { Name: "substring" } f when f.Args[0] is not BoundColumn || f.Args.Skip(1).Any(a => a is not BoundLiteral { Value: int })
                     => "substring of a computed string or at computed positions",
                 BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) => $"coalesce of {f.Type} values",
-                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower" or "length" } => null,
+                BoundFunction { Name: "abs" } f when !IsVectorType(f.Type) => $"abs of {f.Type}",
+                BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower"
+                    or "length" or "abs" or "date_add" or "date_sub" or "datediff" or "to_date" } => null,
                 BoundFunction f => $"function '{f.Name}'",
                 BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
                 _ => null,
@@ -241,6 +243,14 @@ public static class SimdEvaluator
                 return ChangeCase(f, (Str)Eval(f.Args[0], cols, n), n);
             case BoundFunction { Name: "length" } f:
                 return Length(f, (Str)Eval(f.Args[0], cols, n), n);
+            case BoundFunction { Name: "abs" } f:
+                return Abs(Eval(f.Args[0], cols, n), n);
+            // Dates are days since the epoch: date_add and date_sub add and subtract days (wrapping, as the scalar rule
+            // does), datediff subtracts dates, and to_date of a date is the date.
+            case BoundFunction { Name: "date_add" or "date_sub" or "datediff" } f:
+                return Arith<int>(f.Name == "date_add" ? BinaryOp.Add : BinaryOp.Subtract, Eval(f.Args[0], cols, n), Eval(f.Args[1], cols, n), n);
+            case BoundFunction { Name: "to_date" } f:
+                return Eval(f.Args[0], cols, n);
             case BoundFunction { Name: "pow" or "sqrt" } f:
                 return DoubleFunction(f.Name, f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
             case BoundFunction f:
@@ -925,6 +935,29 @@ public static class SimdEvaluator
             TypeId.Float64 => new Vec(new double[n], none),
             _ => new Vec(new long[n], none),
         };
+    }
+
+    private static Value Abs(Value v, int n)
+    {
+        if (v is Const c)
+            return new Const(c.Value switch
+            {
+                int k => VectorLoops.AbsOf(k), long k => VectorLoops.AbsOf(k), float k => VectorLoops.AbsOf(k), double k => VectorLoops.AbsOf(k),
+                _ => throw new InvalidOperationException(),
+            });
+        var rows = (Vec)v;
+        Array r = rows.Values switch
+        {
+            int[] => AbsRows<int>(rows, n), long[] => AbsRows<long>(rows, n), float[] => AbsRows<float>(rows, n), _ => AbsRows<double>(rows, n),
+        };
+        return new Vec(r, rows.Valid);
+    }
+
+    private static T[] AbsRows<T>(Vec x, int n) where T : unmanaged, INumber<T>
+    {
+        var r = NewArray<T>(n);
+        VectorLoops.Abs<T>(x.Rows<T>(n), r.AsSpan(0, n));
+        return r;
     }
 
     private static Value Coalesce(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n) => f.Type.Id switch

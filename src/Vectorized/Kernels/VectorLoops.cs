@@ -34,6 +34,23 @@ public static class VectorLoops
         for (; i < n; i++) r[i] = TOp.Invoke(a[i], b[i]);
     }
 
+    /// <summary>r[i] = |a[i]|. Integers wrap (|MinValue| is MinValue), as Spark's abs does; -0.0 becomes 0.0.</summary>
+    public static void Abs<T>(ReadOnlySpan<T> a, Span<T> r) where T : unmanaged, INumber<T>
+    {
+        int n = r.Length, i = 0;
+        ref T ra = ref MemoryMarshal.GetReference(a), rr = ref MemoryMarshal.GetReference(r);
+        if (SimdCapabilities.Use512)
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count) Vector512.Abs(Vector512.LoadUnsafe(ref ra, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
+        if (SimdCapabilities.Use256)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count) Vector256.Abs(Vector256.LoadUnsafe(ref ra, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
+        if (SimdCapabilities.Use128)
+            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count) Vector128.Abs(Vector128.LoadUnsafe(ref ra, (nuint)i)).StoreUnsafe(ref rr, (nuint)i);
+        for (; i < n; i++) r[i] = AbsOf(a[i]);
+    }
+
+    /// <summary>|x| with <see cref="Abs{T}"/>'s rule.</summary>
+    public static T AbsOf<T>(T x) where T : INumber<T> => T.IsNegative(x) ? T.Zero - x : x;
+
     /// <summary>r[i] = op(a[i], b) or, with <paramref name="scalarLeft"/>, op(b, a[i]).</summary>
     public static void BinaryScalar<T, TOp>(ReadOnlySpan<T> a, T b, Span<T> r, bool scalarLeft)
         where T : unmanaged, INumber<T> where TOp : IBinaryOperator<T>

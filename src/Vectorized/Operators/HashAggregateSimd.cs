@@ -34,7 +34,7 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             {
                 if (a.Distinct) return Support.No($"{AggregateExpr.NameOf(a.Func)}(DISTINCT) is not vectorized yet");
                 foreach (int o in new[] { a.InputOrdinal, a.SecondInputOrdinal }.Where(o => o >= 0))
-                    if (spec.Input[o].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64))
+                    if (spec.Input[o].Type.Id is not (TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64 or TypeId.Decimal))
                         return Support.No($"{AggregateExpr.NameOf(a.Func)} over {spec.Input[o].Type} is not vectorized yet");
                 continue;
             }
@@ -675,6 +675,10 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             {
                 case PrimitiveVector<double> v: v.Values.AsSpan(start, dst.Length).CopyTo(dst); break;
                 case PrimitiveVector<float> v: for (int i = 0; i < dst.Length; i++) dst[i] = v.Values[start + i]; break;
+                // A decimal's double is the scalar path's: the System.Decimal value converted, not the scaled integer divided.
+                case PrimitiveVector<long> v when c.Type.Id == TypeId.Decimal:
+                    for (int i = 0; i < dst.Length; i++) dst[i] = (double)Accel.Data.ValueConversions.ToDecimal(v.Values[start + i], c.Type.Scale);
+                    break;
                 case PrimitiveVector<long> v: for (int i = 0; i < dst.Length; i++) dst[i] = v.Values[start + i]; break;
                 case PrimitiveVector<int> v: for (int i = 0; i < dst.Length; i++) dst[i] = v.Values[start + i]; break;
                 default: throw new AccelException($"no SIMD moments over {c.Type}");
