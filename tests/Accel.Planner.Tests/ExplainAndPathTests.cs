@@ -72,10 +72,10 @@ public sealed class ExplainAndPathTests : IDisposable
         var windowed = Fact("gpu").Select(Col("id"), RowNumber().Over(Window.OrderBy(Col("id"))).Alias("rn"));
         Assert.Contains("no gpu implementation of WindowExec yet", Assert.Throws<AccelException>(() => windowed.Collect()).Message);
 
-        var runningSum = Fact("simd").Select(Col("id"), Sum(Col("v")).Over(Window.OrderBy(Col("id"))).Alias("total"));
-        var ex2 = Assert.Throws<AccelException>(() => runningSum.Collect());
-        Assert.Contains("WindowExec cannot run on the simd path", ex2.Message);
-        Assert.Contains("sum over a window is not vectorized yet", ex2.Message);
+        var joinedText = Fact("simd").Select(Col("id"), Concat(Col("g"), Col("s")).Alias("gs"));
+        var ex2 = Assert.Throws<AccelException>(() => joinedText.Collect());
+        Assert.Contains("ProjectExec cannot run on the simd path", ex2.Message);
+        Assert.Contains("function 'concat' has no SIMD kernel yet", ex2.Message);
 
         var words = Fact("scalar").Select(Col("id"), Split(Col("s"), " ").Alias("w")).Cache();
         words.Session.Conf().Set("accel.path", "simd");
@@ -97,13 +97,13 @@ public sealed class ExplainAndPathTests : IDisposable
         Assert.Contains("path=scalar", explode);
         Assert.Contains("gpu: no gpu implementation of ExplodeExec yet", explode);
         Assert.Contains("simd: no simd implementation of ExplodeExec yet", explode);
-        // Ranking windows have a SIMD implementation; other window functions say why they stay on the scalar path.
+        // Windows have a SIMD implementation (ranking, lag and lead, frame aggregates) and none on the GPU.
         var ranked = df.Select(Col("id"), RowNumber().Over(Window.OrderBy(Col("id"))).Alias("rn")).ExplainString().Split('\n').Single(l => l.Contains("WindowExec"));
         Assert.Contains("path=simd", ranked);
         Assert.Contains("gpu: no gpu implementation of WindowExec yet", ranked);
         var lagged = df.Select(Col("id"), Lag(Col("x")).Over(Window.OrderBy(Col("id"))).Alias("prev")).ExplainString().Split('\n').Single(l => l.Contains("WindowExec"));
-        Assert.Contains("path=scalar", lagged);
-        Assert.Contains("simd: window function lag is not vectorized yet (ranking functions are)", lagged);
+        Assert.Contains("path=simd", lagged);
+        Assert.Contains("gpu: no gpu implementation of WindowExec yet", lagged);
         // A top-N has GPU and SIMD implementations: the plan gives the GPU's cost instead of a missing implementation.
         var topN = df.OrderBy(Col("id")).Limit(3).ExplainString().Split('\n').Single(l => l.Contains("TopNExec"));
         Assert.DoesNotContain("no gpu implementation", topN);

@@ -3,10 +3,12 @@ using Accel.Execution;
 
 namespace Accel.Vectorized;
 
-/// <summary>SIMD-path window operator for the ranking functions (row_number, rank, dense_rank): one radix sort of the
-/// rows by partition and order keys (<see cref="SortSimd.Order"/>), partition and peer boundaries found by comparing
-/// each sorted row's key words (<see cref="KeyEncoder"/>: Spark's key equality) with its neighbour's, and the numbers
-/// written back in input row order. Other window functions stay on the scalar path, which says so.</summary>
+/// <summary>SIMD-path window operator: one radix sort of the rows by partition and order keys (<see cref="SortSimd.Order"/>),
+/// and partition and peer boundaries found by comparing each sorted row's key words (<see cref="KeyEncoder"/>: Spark's
+/// key equality) with its neighbour's. The ranking functions are numbered here; lag, lead and the aggregates over their
+/// frames are evaluated on those sorted partitions by the scalar path's frame rules
+/// (<see cref="Accel.Operators.WindowScalar.EvaluatePartition"/>), so the sort, which the scalar path does with
+/// comparisons of boxed values, is what this path speeds up for them.</summary>
 public sealed class WindowSimd : IWindowImpl
 {
     /// <inheritdoc />
@@ -15,11 +17,7 @@ public sealed class WindowSimd : IWindowImpl
     /// <inheritdoc />
     public Support CanRun(WindowSpec spec, ExecEnvironment env)
     {
-        if (spec.Function is not (WindowFunction.RowNumber or WindowFunction.Rank or WindowFunction.DenseRank))
-            return Support.No(spec.Function == WindowFunction.Aggregate
-                ? $"{Accel.Expressions.AggregateExpr.NameOf(spec.Aggregate!.Func)} over a window is not vectorized yet (ranking functions are)"
-                : $"window function {spec.Function.ToString().ToLowerInvariant()} is not vectorized yet (ranking functions are)");
-        if (spec.Output[^1].Type.Id is not (TypeId.Int32 or TypeId.Int64))
+        if (Ranking(spec) && spec.Output[^1].Type.Id is not (TypeId.Int32 or TypeId.Int64))
             return Support.No($"a ranking result of type {spec.Output[^1].Type} is not vectorized");
         foreach (int k in spec.PartitionKeys.Concat(spec.OrderKeys.Select(o => o.Ordinal)))
             if (!KeyEncoder.Supports(spec.Input[k].Type))
@@ -41,6 +39,7 @@ public sealed class WindowSimd : IWindowImpl
         // (null: no keys, so one partition, or one peer group).
         var newPartition = Changes(batch, spec.PartitionKeys, order);
         var newPeers = spec.Function == WindowFunction.RowNumber ? null : Changes(batch, spec.OrderKeys.Select(k => k.Ordinal).ToList(), order);
+        if (!Ranking(spec)) return Frames(batch, spec, order, newPartition, newPeers);
         var numbers = new long[n];
         long position = 0, rank = 0, dense = 0;
         for (int i = 0; i < n; i++)
@@ -54,6 +53,30 @@ public sealed class WindowSimd : IWindowImpl
         var type = spec.Output[^1].Type;
         ColumnVector result = type.Id == TypeId.Int64 ? new PrimitiveVector<long>(type, numbers) : new PrimitiveVector<int>(type, Array.ConvertAll(numbers, x => (int)x));
         return new ColumnBatch(spec.Output, [.. batch.Columns, result], n);
+    }
+
+    private static bool Ranking(WindowSpec spec) => spec.Function is WindowFunction.RowNumber or WindowFunction.Rank or WindowFunction.DenseRank;
+
+    // Lag, lead and frame aggregates, one partition at a time over the sorted rows. Sorted rows i < j are peers when no
+    // order-key change lies in (i, j].
+    private static ColumnBatch Frames(ColumnBatch batch, WindowSpec spec, int[] order, bool[]? newPartition, bool[]? newPeers)
+    {
+        int n = order.Length;
+        var results = new object?[n];
+        bool Peer(int i, int j)
+        {
+            if (newPeers is null) return true;
+            for (int k = Math.Min(i, j) + 1; k <= Math.Max(i, j); k++) if (newPeers[k]) return false;
+            return true;
+        }
+        for (int start = 0; start < n;)
+        {
+            int end = start + 1;
+            while (end < n && (newPartition is null || !newPartition[end])) end++;
+            Accel.Operators.WindowScalar.EvaluatePartition(batch, spec, order, start, end, Peer, results);
+            start = end;
+        }
+        return Accel.Operators.WindowScalar.WithResults(batch, spec, results);
     }
 
     // The partition keys first (ascending, NULLs first: any fixed order groups them), then the order keys.

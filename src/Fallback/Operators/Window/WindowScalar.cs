@@ -33,13 +33,18 @@ public sealed class WindowScalar : IWindowImpl
         {
             int end = start + 1;
             while (end < n && Compare(partition, order[start], order[end]) == 0) end++;
-            EvaluatePartition(batch, spec, order, start, end, ordering, results);
+            EvaluatePartition(batch, spec, order, start, end, (i, j) => Compare(ordering, order[i], order[j]) == 0, results);
             start = end;
         }
-        var type = spec.Output[^1].Type;
-        var builder = ColumnBuilder.Create(type, n);
+        return WithResults(batch, spec, results);
+    }
+
+    /// <summary>The input columns plus the window function's column built from one value per input row.</summary>
+    public static ColumnBatch WithResults(ColumnBatch batch, WindowSpec spec, object?[] results)
+    {
+        var builder = ColumnBuilder.Create(spec.Output[^1].Type, results.Length);
         foreach (var v in results) builder.Append(v);
-        return new ColumnBatch(spec.Output, [.. batch.Columns, builder.Build()], n);
+        return new ColumnBatch(spec.Output, [.. batch.Columns, builder.Build()], results.Length);
     }
 
     private static int Compare(Comparison<int>[] comparers, int a, int b)
@@ -52,10 +57,13 @@ public sealed class WindowScalar : IWindowImpl
         return 0;
     }
 
-    // Rows [start, end) of `order` form one partition, sorted by the order keys.
-    private static void EvaluatePartition(ColumnBatch batch, WindowSpec spec, int[] order, int start, int end, Comparison<int>[] ordering, object?[] results)
+    /// <summary>The one place for each window function's and frame's semantics: evaluates it over one partition, rows
+    /// [start, end) of <paramref name="order"/> (sorted by the order keys, ties in input order), into
+    /// <paramref name="results"/> at each row's input position. <paramref name="peer"/>(i, j) says whether sorted rows
+    /// i and j tie on every order key.</summary>
+    public static void EvaluatePartition(ColumnBatch batch, WindowSpec spec, int[] order, int start, int end, Func<int, int, bool> peer, object?[] results)
     {
-        bool Peer(int i, int j) => Compare(ordering, order[i], order[j]) == 0;
+        bool Peer(int i, int j) => peer(i, j);
         switch (spec.Function)
         {
             case WindowFunction.RowNumber:
