@@ -17,8 +17,8 @@ public sealed class Implementations
     public IReadOnlyList<IHashAggregateImpl> Aggregate { get; } = [new HashAggregateGpu(), new HashAggregateSimd(), new HashAggregateScalar()];
     /// <summary>Hash join: GPU, SIMD, scalar.</summary>
     public IReadOnlyList<IHashJoinImpl> Join { get; } = [new HashJoinGpu(), new HashJoinSimd(), new HashJoinScalar()];
-    /// <summary>Explode: scalar only so far.</summary>
-    public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeScalar()];
+    /// <summary>Explode: SIMD and scalar.</summary>
+    public IReadOnlyList<IExplodeImpl> Explode { get; } = [new ExplodeSimd(), new ExplodeScalar()];
     /// <summary>Window functions: SIMD (ranking functions), scalar.</summary>
     public IReadOnlyList<IWindowImpl> Window { get; } = [new WindowSimd(), new WindowScalar()];
     /// <summary>Window group limits (the rows a ranking window limited to k can number): SIMD, scalar.</summary>
