@@ -44,7 +44,7 @@ public static class SimdEvaluator
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
                 BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id != TypeId.Utf8 => $"IN over {i.Value.Type}",
-                BoundCase c when !IsVectorType(c.Type) && c.Type.Id != TypeId.Boolean => $"CASE WHEN producing {c.Type}",
+                BoundCase c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"CASE WHEN producing {c.Type}",
                 BoundFunction { Name: "like" } f when f.Args[1] is not BoundLiteral { Value: string p } || LikePattern.TryCreate(p) is null
                     => "LIKE with a pattern other than text and '%'",
                 BoundFunction { Name: "like" } f when f.Args[0] is not BoundColumn => "LIKE over a computed string",
@@ -53,7 +53,7 @@ public static class SimdEvaluator
                 BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) => $"coalesce of {f.Type} values",
                 BoundFunction { Name: "abs" } f when !IsVectorType(f.Type) => $"abs of {f.Type}",
                 BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower"
-                    or "length" or "abs" or "date_add" or "date_sub" or "datediff" or "to_date" } => null,
+                    or "length" or "abs" or "date_add" or "date_sub" or "datediff" or "to_date" or "concat" } => null,
                 BoundFunction f => $"function '{f.Name}'",
                 BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
                 _ => null,
@@ -245,6 +245,8 @@ public static class SimdEvaluator
                 return Length(f, (Str)Eval(f.Args[0], cols, n), n);
             case BoundFunction { Name: "abs" } f:
                 return Abs(Eval(f.Args[0], cols, n), n);
+            case BoundFunction { Name: "concat" } f:
+                return Concat(f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
             // Dates are days since the epoch: date_add and date_sub add and subtract days (wrapping, as the scalar rule
             // does), datediff subtracts dates, and to_date of a date is the date.
             case BoundFunction { Name: "date_add" or "date_sub" or "datediff" } f:
@@ -272,6 +274,8 @@ public static class SimdEvaluator
             }
             case BoundCase { Type.Id: TypeId.Boolean } c:
                 return BooleanCase(c, cols, n);
+            case BoundCase { Type.Id: TypeId.Utf8 } c:
+                return StringCase(c, cols, n);
             case BoundCase c:
                 return Case(c, cols, n);
             case BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal:
@@ -958,6 +962,75 @@ public static class SimdEvaluator
         var r = NewArray<T>(n);
         VectorLoops.Abs<T>(x.Rows<T>(n), r.AsSpan(0, n));
         return r;
+    }
+
+    // concat: NULL when any part is; otherwise the parts' UTF-8 bytes one after another (Spark concatenates bytes; the
+    // scalar path's decoded strings give the same bytes for valid UTF-8). One pass sizes every row, one copies.
+    private static Str Concat(Value[] parts, int n)
+    {
+        var valid = Bitmask.AllSet(n);
+        foreach (var p in parts) if (p is Str s) valid = Bitmask.And(valid, s.Valid);
+        var offsets = new int[n + 1];
+        long total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if ((valid[i >> 6] >> (i & 63) & 1) != 0)
+                foreach (var p in parts) total += p is Str s ? s.Column.Offsets[i + 1] - s.Column.Offsets[i] : ((byte[])((Const)p).Value).Length;
+            if (total > Array.MaxLength) throw new AccelException("concat produces more than 2 GB of text in one batch");
+            offsets[i + 1] = (int)total;
+        }
+        var data = new byte[total];
+        for (int i = 0; i < n; i++)
+        {
+            int at = offsets[i];
+            if (at == offsets[i + 1]) continue;
+            foreach (var p in parts)
+            {
+                var bytes = p is Str s ? s.Column.GetBytes(i) : ((byte[])((Const)p).Value).AsSpan();
+                bytes.CopyTo(data.AsSpan(at));
+                at += bytes.Length;
+            }
+        }
+        return new Str(new StringVector(offsets, data, Bitmask.ToValidity(valid, n), n), valid);
+    }
+
+    // A string CASE: each row's branch from the conditions' masks (NULL where none hits and there is no ELSE), then the
+    // chosen values' bytes copied into one new column.
+    private static Str StringCase(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var values = c.Branches.Select(b => Eval(b.Then, cols, n)).ToList();
+        if (c.Else is not null) values.Add(Eval(c.Else, cols, n));
+        var pick = new int[n];
+        Array.Fill(pick, -1);
+        var undecided = Bitmask.AllSet(n);
+        for (int b = 0; b < c.Branches.Count; b++)
+        {
+            var hit = Bitmask.And(AsTruth(Eval(c.Branches[b].When, cols, n), n).True, undecided);
+            foreach (var i in Bitmask.Positions(hit, null)) pick[i] = b;
+            undecided = Bitmask.AndNot(undecided, hit);
+        }
+        if (c.Else is not null) foreach (var i in Bitmask.Positions(undecided, null)) pick[i] = c.Branches.Count;
+        var valid = new ulong[Bitmask.Words(n)];
+        var offsets = new int[n + 1];
+        long total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (pick[i] >= 0 && (values[pick[i]] is not Str s || (s.Valid[i >> 6] >> (i & 63) & 1) != 0))
+            {
+                valid[i >> 6] |= 1UL << (i & 63);
+                total += values[pick[i]] is Str x ? x.Column.Offsets[i + 1] - x.Column.Offsets[i] : ((byte[])((Const)values[pick[i]]).Value).Length;
+                if (total > Array.MaxLength) throw new AccelException("CASE produces more than 2 GB of text in one batch");
+            }
+            offsets[i + 1] = (int)total;
+        }
+        var data = new byte[total];
+        for (int i = 0; i < n; i++)
+        {
+            if (offsets[i] == offsets[i + 1]) continue;
+            var bytes = values[pick[i]] is Str s ? s.Column.GetBytes(i) : ((byte[])((Const)values[pick[i]]).Value).AsSpan();
+            bytes.CopyTo(data.AsSpan(offsets[i]));
+        }
+        return new Str(new StringVector(offsets, data, Bitmask.ToValidity(valid, n), n), valid);
     }
 
     private static Value Coalesce(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n) => f.Type.Id switch
