@@ -520,7 +520,7 @@ public sealed class SimdDifferentialTests
     {
         // An all-ASCII column maps its bytes in place and has its lengths from its offsets; İ, ß and é send the column
         // to the scalar rule (İ lowers to two characters, so rows change length).
-        string[] ascii = ["", "ASIA", "Air Reg", "forest green", "x1-Y2 z", "MAIL"];
+        string[] ascii = ["", "ASIA", "Air Reg", "forest green", "x1-Y2 z", "MAIL", "  padded  ", "   ", " left", "right "];
         string[] other = [.. ascii, "İstanbul", "straße", "é-ü"];
         Expr[] projections =
         [
@@ -529,6 +529,7 @@ public sealed class SimdDifferentialTests
             F("concat", C("s"), L("-"), C("t")), F("concat", F("upper", C("t")), C("s")), F("concat", L("x"), L("")),
             new CaseWhenExpr([(B(BinaryOp.Equal, C("s"), L("ASIA")), C("t")), (F("like", C("t"), L("%a%")), L("has a"))], F("upper", C("s"))),
             new CaseWhenExpr([(B(BinaryOp.LessThan, C("s"), C("t")), C("s"))], null),
+            F("trim", C("s")), F("ltrim", C("t")), F("rtrim", F("concat", L(" "), C("s"), L(" "))),
         ];
         Expr[] predicates =
         [

@@ -53,7 +53,7 @@ public static class SimdEvaluator
                 BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) => $"coalesce of {f.Type} values",
                 BoundFunction { Name: "abs" } f when !IsVectorType(f.Type) => $"abs of {f.Type}",
                 BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower"
-                    or "length" or "abs" or "date_add" or "date_sub" or "datediff" or "to_date" or "concat" } => null,
+                    or "length" or "abs" or "date_add" or "date_sub" or "datediff" or "to_date" or "concat" or "trim" or "ltrim" or "rtrim" } => null,
                 BoundFunction f => $"function '{f.Name}'",
                 BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
                 _ => null,
@@ -247,6 +247,8 @@ public static class SimdEvaluator
                 return Abs(Eval(f.Args[0], cols, n), n);
             case BoundFunction { Name: "concat" } f:
                 return Concat(f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
+            case BoundFunction { Name: "trim" or "ltrim" or "rtrim" } f:
+                return Trim((Str)Eval(f.Args[0], cols, n), f.Name != "rtrim", f.Name != "ltrim", n);
             // Dates are days since the epoch: date_add and date_sub add and subtract days (wrapping, as the scalar rule
             // does), datediff subtracts dates, and to_date of a date is the date.
             case BoundFunction { Name: "date_add" or "date_sub" or "datediff" } f:
@@ -1031,6 +1033,26 @@ public static class SimdEvaluator
             bytes.CopyTo(data.AsSpan(offsets[i]));
         }
         return new Str(new StringVector(offsets, data, Bitmask.ToValidity(valid, n), n), valid);
+    }
+
+    // Spark's trim functions strip the space character only; a UTF-8 byte 0x20 is always that character, so each row's
+    // bytes are cut by their leading and trailing 0x20 bytes and copied into one new column.
+    private static Str Trim(Str s, bool leading, bool trailing, int n)
+    {
+        var c = s.Column;
+        var from = new int[n];
+        var offsets = new int[n + 1];
+        for (int i = 0; i < n; i++)
+        {
+            int a = c.Offsets[i], b = c.Offsets[i + 1];
+            if (leading) while (a < b && c.Data[a] == (byte)' ') a++;
+            if (trailing) while (b > a && c.Data[b - 1] == (byte)' ') b--;
+            from[i] = a;
+            offsets[i + 1] = offsets[i] + (b - a);
+        }
+        var data = new byte[offsets[n]];
+        for (int i = 0; i < n; i++) c.Data.AsSpan(from[i], offsets[i + 1] - offsets[i]).CopyTo(data.AsSpan(offsets[i]));
+        return new Str(new StringVector(offsets, data, c.Validity, n), s.Valid);
     }
 
     private static Value Coalesce(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n) => f.Type.Id switch
