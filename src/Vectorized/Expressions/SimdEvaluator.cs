@@ -32,8 +32,8 @@ public static class SimdEvaluator
             string? why = n switch
             {
                 BoundColumn c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"column '{c.Name}' is {c.Type}",
-                BoundLiteral { Value: null } l when l.Type.Id is not (TypeId.Null or TypeId.Boolean) && !IsVectorType(l.Type) => $"a NULL {l.Type} literal",
-                BoundCast { Child: BoundLiteral { Value: null } } c when c.Type.Id != TypeId.Boolean && !IsVectorType(c.Type) => $"a NULL {c.Type} literal",
+                BoundLiteral { Value: null } l when l.Type.Id is not (TypeId.Null or TypeId.Boolean or TypeId.Utf8) && !IsVectorType(l.Type) => $"a NULL {l.Type} literal",
+                BoundCast { Child: BoundLiteral { Value: null } } c when c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) && !IsVectorType(c.Type) => $"a NULL {c.Type} literal",
                 BoundLiteral { Value: null } or BoundCast { Child: BoundLiteral { Value: null } } => null,
                 BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"a {l.Type} literal",
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
@@ -928,14 +928,15 @@ public static class SimdEvaluator
         return new Vec(lengths, s.Valid);
     }
 
-    // A NULL of a numeric or boolean type: every row invalid (neither TRUE nor FALSE for a boolean, and an untyped NULL
-    // is that unknown too).
+    // A NULL of a numeric, boolean or string type: every row invalid (neither TRUE nor FALSE for a boolean, and an
+    // untyped NULL is that unknown too; a string NULL is a column of empty invalid rows).
     private static Value NullOf(DataType type, int n)
     {
         var none = new ulong[Bitmask.Words(n)];
         return type.Id switch
         {
             TypeId.Boolean or TypeId.Null => new Truth(none, new ulong[none.Length]),
+            TypeId.Utf8 => new Str(new StringVector(new int[n + 1], [], Bitmask.ToValidity(none, n), n), none),
             TypeId.Int32 or TypeId.Date32 => new Vec(new int[n], none),
             TypeId.Float32 => new Vec(new float[n], none),
             TypeId.Float64 => new Vec(new double[n], none),
