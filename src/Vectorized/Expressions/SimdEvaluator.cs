@@ -845,15 +845,24 @@ public static class SimdEvaluator
     {
         var result = NewArray<T>(n);
         var valid = new ulong[Bitmask.Words(n)];
+        foreach (var (value, rows) in CaseRows(c, cols, n)) Take(result, valid, value, rows);
+        return new Vec(result, valid);
+    }
+
+    // The value each row of a CASE takes: each branch's value with the rows whose first TRUE condition is that branch's,
+    // then the ELSE value with the rows no condition took (without an ELSE those rows are NULL and are not listed).
+    private static List<(Value Value, ulong[] Rows)> CaseRows(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var taken = new List<(Value, ulong[])>(c.Branches.Count + 1);
         var undecided = Bitmask.AllSet(n);
         foreach (var (when, then) in c.Branches)
         {
             var hit = Bitmask.And(AsTruth(Eval(when, cols, n), n).True, undecided);
-            Take(result, valid, Eval(then, cols, n), hit);
+            taken.Add((Eval(then, cols, n), hit));
             undecided = Bitmask.AndNot(undecided, hit);
         }
-        if (c.Else is not null) Take(result, valid, Eval(c.Else, cols, n), undecided);
-        return new Vec(result, valid);
+        if (c.Else is not null) taken.Add((Eval(c.Else, cols, n), undecided));
+        return taken;
     }
 
     // Copies the value of `v` into `result` at the rows set in `rows`, marking those of them where it is not NULL valid.
@@ -878,22 +887,15 @@ public static class SimdEvaluator
     {
         var isTrue = new ulong[Bitmask.Words(n)];
         var isFalse = new ulong[isTrue.Length];
-        var undecided = Bitmask.AllSet(n);
-        void Assign(Truth t, ulong[] rows)
+        foreach (var (value, rows) in CaseRows(c, cols, n))
         {
+            var t = AsTruth(value, n);
             for (int w = 0; w < isTrue.Length; w++)
             {
                 isTrue[w] |= rows[w] & t.True[w];
                 isFalse[w] |= rows[w] & t.False[w];
             }
         }
-        foreach (var (when, then) in c.Branches)
-        {
-            var hit = Bitmask.And(AsTruth(Eval(when, cols, n), n).True, undecided);
-            Assign(AsTruth(Eval(then, cols, n), n), hit);
-            undecided = Bitmask.AndNot(undecided, hit);
-        }
-        if (c.Else is not null) Assign(AsTruth(Eval(c.Else, cols, n), n), undecided);
         return new Truth(isTrue, isFalse);
     }
 
@@ -1001,18 +1003,12 @@ public static class SimdEvaluator
     // chosen values' bytes copied into one new column.
     private static Str StringCase(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
     {
-        var values = c.Branches.Select(b => Eval(b.Then, cols, n)).ToList();
-        if (c.Else is not null) values.Add(Eval(c.Else, cols, n));
+        var taken = CaseRows(c, cols, n);
+        var values = taken.Select(t => t.Value).ToList();
         var pick = new int[n];
         Array.Fill(pick, -1);
-        var undecided = Bitmask.AllSet(n);
-        for (int b = 0; b < c.Branches.Count; b++)
-        {
-            var hit = Bitmask.And(AsTruth(Eval(c.Branches[b].When, cols, n), n).True, undecided);
-            foreach (var i in Bitmask.Positions(hit, null)) pick[i] = b;
-            undecided = Bitmask.AndNot(undecided, hit);
-        }
-        if (c.Else is not null) foreach (var i in Bitmask.Positions(undecided, null)) pick[i] = c.Branches.Count;
+        for (int b = 0; b < taken.Count; b++)
+            foreach (var i in Bitmask.Positions(taken[b].Rows, null)) pick[i] = b;
         var valid = new ulong[Bitmask.Words(n)];
         var offsets = new int[n + 1];
         long total = 0;

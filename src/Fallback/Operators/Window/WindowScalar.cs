@@ -63,7 +63,6 @@ public sealed class WindowScalar : IWindowImpl
     /// i and j tie on every order key.</summary>
     public static void EvaluatePartition(ColumnBatch batch, WindowSpec spec, int[] order, int start, int end, Func<int, int, bool> peer, object?[] results)
     {
-        bool Peer(int i, int j) => peer(i, j);
         switch (spec.Function)
         {
             case WindowFunction.RowNumber:
@@ -74,7 +73,7 @@ public sealed class WindowScalar : IWindowImpl
                 int rank = 0, dense = 0;
                 for (int i = start; i < end; i++)
                 {
-                    if (i == start || !Peer(i - 1, i)) { rank = i - start + 1; dense++; }
+                    if (i == start || !peer(i - 1, i)) { rank = i - start + 1; dense++; }
                     results[order[i]] = spec.Function == WindowFunction.Rank ? rank : dense;
                 }
                 return;
@@ -91,7 +90,7 @@ public sealed class WindowScalar : IWindowImpl
                 return;
             }
             default:
-                Aggregate(batch, spec, order, start, end, Peer, results);
+                Aggregate(batch, spec, order, start, end, peer, results);
                 return;
         }
     }

@@ -43,20 +43,16 @@ public sealed class ScanExec(ITableSource source, ScanRequest request, Schema ou
     {
         var batches = Source.Scan(Request, _scan).Select(b =>
         {
-            Metrics.Extra = Figures();
             Metrics.BytesScanned += b.Columns.Sum(c => ByteSize(c, b.PhysicalRows));
             // Re-label with the plan's schema so attribute ids match the operators above.
             return new ColumnBatch(Output, b.Columns, b.PhysicalRows, b.Selection);
         });
-        if (_runtime.Count == 0)
-        {
-            foreach (var b in batches) yield return b;
-            yield break;
-        }
-        foreach (var b in MapBatches(batches, b => _runtime.Aggregate(b, (batch, r) => r.Filter.Apply(batch, r.Ordinal))))
+        if (_runtime.Count > 0)
+            batches = MapBatches(batches, b => _runtime.Aggregate(b, (batch, r) => r.Filter.Apply(batch, r.Ordinal))).Where(b => b.RowCount > 0);
+        foreach (var b in batches)
         {
             Metrics.Extra = Figures();
-            if (b.RowCount > 0) yield return b;
+            yield return b;
         }
     }
 

@@ -52,6 +52,8 @@ public sealed class SortExec(ExecNode child, SortSpec spec, IReadOnlyList<ISortI
             kept.Add(cut);
             keptRows = cut.RowCount;
         }
+        // One kept batch is already a sort's first N rows in order.
+        if (kept.Count == 1) return kept[0];
         var candidates = ColumnBatch.Concat(Spec.Input, kept);
         return RunWithFailover(ctx, impls, impl => impl.Sort(candidates, Spec));
     }
