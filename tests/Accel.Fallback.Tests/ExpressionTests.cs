@@ -111,6 +111,8 @@ public sealed class ExpressionTests
         Assert.Equal("1.0", Eval1(new CastExpr(C("x"), DataType.Utf8), R(x: 1.0)));
         Assert.Equal("1.0E10", Eval1(new CastExpr(C("x"), DataType.Utf8), R(x: 1e10)));
         Assert.Equal("2024-02-29", Eval1(new CastExpr(C("dt"), DataType.Utf8), R(dt: new DateOnly(2024, 2, 29))));
+        // A float prints its own shortest digits, as Spark's does, not those of the double it widens to (0.10000000149011612).
+        Assert.Equal("0.1", Eval1(new CastExpr(new CastExpr(C("x"), DataType.Float32), DataType.Utf8), R(x: 0.1)));
         Assert.Equal(1.24m, Eval1(new CastExpr(C("x"), DataType.Decimal(5, 2)), R(x: 1.235)));
         Assert.Null(Eval1(new CastExpr(C("x"), DataType.Decimal(3, 2)), R(x: 123.0)));
         Assert.Equal(true, Eval1(new CastExpr(C("s"), DataType.Boolean), R(s: "yes")));

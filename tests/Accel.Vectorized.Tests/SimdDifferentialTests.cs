@@ -637,12 +637,100 @@ public sealed class SimdDifferentialTests
         Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch, new InExpr(F("substring", C("s"), L(2), L(1)), [L("\uFFFD")], Negated: true)));
     }
 
-    [Fact]
-    public void Like_patterns_beyond_text_and_percent_and_string_coalesce_are_declined()
+    /// <summary>The per-row functions: round over every numeric type (negative digits, int.MaxValue wrapping, NaN and
+    /// -0.0), add_months, casts of every type to string, string coalesce, LIKE beyond text and '%', rlike, split (plain
+    /// and regular-expression separators, limits) and size.</summary>
+    [Theory, MemberData(nameof(Densities))]
+    public void Round_add_months_casts_to_string_regex_split_and_size_equal_scalar(double density)
     {
-        Assert.Contains("LIKE with a pattern other than text and '%'", SimdEvaluator.Unsupported(Binder.Bind(F("like", C("s"), L("A_R")), StringSchema), StringSchema));
-        Assert.Contains("substring of a computed string or at computed positions", SimdEvaluator.Unsupported(Binder.Bind(F("substring", C("s"), C("n"), L(2)), StringSchema), StringSchema));
-        Assert.Contains("coalesce of string values", SimdEvaluator.Unsupported(Binder.Bind(F("coalesce", C("s"), C("t")), StringSchema), StringSchema));
+        static Expr S(Expr e) => new CastExpr(e, DataType.Utf8);
+        Expr[] numeric =
+        [
+            F("round", C("d")), F("round", C("d"), L(1)), F("round", C("d2"), L(2)), F("round", C("f"), L(1)), F("round", C("m"), L(1)),
+            F("round", C("m"), L(0)), F("round", C("m"), L(3)), F("round", C("m"), L(-1)), F("round", C("i"), L(-1)), F("round", C("i"), L(-2)),
+            F("round", C("l"), L(-5)), F("round", C("l"), L(2)), F("round", C("k"), L(-20)), F("round", C("g"), L(-9)), F("round", L(2.5)),
+            F("add_months", C("dt"), C("k")), F("add_months", C("dt"), L(-13)), F("add_months", L(new DateOnly(2024, 1, 31)), C("k")),
+            S(C("i")), S(C("l")), S(C("d")), S(C("f")), S(C("dt")), S(C("m")), S(C("ts")), S(B(BinaryOp.GreaterThan, C("i"), L(0))), S(L(1.5)),
+            F("coalesce", S(C("i")), S(C("d")), L("none")), F("length", S(C("g"))),
+        ];
+        Expr[] numericPredicates =
+        [
+            B(BinaryOp.Equal, F("round", C("d"), L(1)), L(0.5)), B(BinaryOp.GreaterThan, F("add_months", C("dt"), L(1)), L(new DateOnly(2024, 6, 30))),
+            B(BinaryOp.Equal, S(C("k")), L("7")), F("like", S(C("dt")), L("2024-0_-1%")),
+        ];
+        Expr[] text =
+        [
+            F("coalesce", C("s"), C("t")), F("coalesce", C("s"), C("t"), L("none")), F("coalesce", F("upper", C("s")), C("t")),
+            F("split", C("s"), L(" ")), F("split", C("s"), L("E")), F("split", C("s"), L(" "), L(2)), F("split", C("t"), L("[ -]")),
+            F("split", C("s"), L("")), F("split", C("t"), L("e"), L(1)), F("split", C("t"), L("re"), L(-1)), F("split", F("concat", C("s"), L(",")), L(",")),
+            F("size", F("split", C("s"), L(" "))), F("size", F("split", C("t"), L("[aeiou]"))),
+        ];
+        Expr[] textPredicates =
+        [
+            F("rlike", C("s"), L("AIR")), F("rlike", C("s"), L("^A.R")), F("rlike", C("t"), L("e$")), F("rlike", F("upper", C("t")), L("ST")),
+            F("rlike", C("s"), L("")), F("like", C("s"), L("A_R%")), F("like", C("t"), L("%é_ü")), F("like", F("upper", C("s")), L("PROMO%")),
+            B(BinaryOp.GreaterThan, F("size", F("split", C("s"), L(" "))), L(1)), B(BinaryOp.Equal, F("coalesce", C("s"), C("t")), L("ASIA")),
+        ];
+        foreach (var (schema, exprs) in new[] { (DifferentialCases.Schema, numeric.Concat(numericPredicates)), (StringSchema, text.Concat(textPredicates)) })
+            foreach (var e in exprs)
+                Assert.True(SimdEvaluator.Unsupported(Binder.Bind(e, schema), schema) is null, $"{e.DisplayName}: {SimdEvaluator.Unsupported(Binder.Bind(e, schema), schema)}");
+        AtEveryWidth(() =>
+        {
+            foreach (var n in new[] { 0, 1, 63, 64, 65, 257, 3000 })
+            {
+                var numbers = DifferentialCases.Batch(n, density, seed: 9000 + n);
+                var strings = StringBatch(n, density, seed: 9100 + n);
+                var keep = Enumerable.Range(0, n).Where(i => i % 4 != 1).ToArray();
+                foreach (var input in new[] { numbers, numbers.WithSelection(keep) })
+                {
+                    foreach (var e in numeric) Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), input, e));
+                    foreach (var p in numericPredicates) Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), input, p));
+                }
+                foreach (var input in new[] { strings, strings.WithSelection(keep) })
+                {
+                    foreach (var e in text) Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), input, e));
+                    foreach (var p in textPredicates) Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), input, p));
+                }
+            }
+        });
+    }
+
+    [Fact]
+    public void Size_of_an_array_column_is_minus_one_for_null_and_counts_elements()
+    {
+        var schema = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32)), new Field("k", DataType.Int32)]);
+        var batch = ColumnBatch.FromRows(schema, Enumerable.Range(0, 130).Select(i => new object?[]
+            { i % 5 == 0 ? null : Enumerable.Range(0, i % 4).Cast<object?>().ToArray(), i }));
+        var size = Binder.Bind(F("size", C("a")), schema);
+        Assert.Null(SimdEvaluator.Unsupported(size, schema));
+        var projected = new ProjectSimd().Project(batch, new ProjectSpec(schema, [size], new Schema([new Field("n", DataType.Int32)])));
+        Assert.Equal(Enumerable.Range(0, 130).Select(i => i % 5 == 0 ? -1 : i % 4).Cast<object?>(), projected.Rows().Select(r => r[0]));
+        Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch, B(BinaryOp.GreaterThanOrEqual, F("size", C("a")), L(2))));
+        Assert.Null(DifferentialCases.CompareFilter(new FilterSimd(), batch.WithSelection([.. Enumerable.Range(0, 130).Where(i => i % 3 == 0)]),
+            new UnaryExpr(UnaryOp.IsNull, C("a"))));
+    }
+
+    [Fact]
+    public void Computed_patterns_and_positions_and_string_parsing_are_declined()
+    {
+        string? Why(Expr e) => SimdEvaluator.Unsupported(Binder.Bind(e, StringSchema), StringSchema);
+        Assert.Contains("like with a computed pattern", Why(F("like", C("s"), C("t"))));
+        Assert.Contains("rlike with a computed pattern", Why(F("rlike", C("s"), F("concat", C("t"), L("$")))));
+        Assert.Contains("split with a computed pattern", Why(F("split", C("s"), C("t"))));
+        Assert.Contains("split with a computed limit", Why(F("split", C("s"), L(","), C("n"))));
+        Assert.Contains("substring at computed positions", Why(F("substring", C("s"), C("n"), L(2))));
+        Assert.Contains("CAST(string AS int)", Why(new CastExpr(C("s"), DataType.Int32)));
+    }
+
+    [Fact]
+    public void An_invalid_regular_expression_is_the_same_error_on_simd_as_on_scalar()
+    {
+        var batch = StringBatch(10, 0, seed: 1);
+        var spec = new FilterSpec(StringSchema, Binder.Bind(F("rlike", C("s"), L("(unclosed")), StringSchema));
+        var simd = Assert.Throws<AccelException>(() => new FilterSimd().Filter(batch, spec));
+        var scalar = Assert.Throws<AccelException>(() => new Accel.Operators.FilterScalar().Filter(batch, spec));
+        Assert.Equal(scalar.Message, simd.Message);
+        Assert.Contains("invalid regular expression '(unclosed'", simd.Message);
     }
 
     [Fact]
@@ -667,13 +755,13 @@ public sealed class SimdDifferentialTests
     public void Unsupported_expressions_are_declined_with_the_node_named()
     {
         var s = DifferentialCases.Schema;
-        var rounded = Binder.Bind(new FunctionCall("round", [new ColumnRef("d"), Literal.Of(1)]), s);
-        var support = new ProjectSimd().CanRun(new ProjectSpec(s, [rounded], new Schema([new Field("x", DataType.Float64)])), new ExecEnvironment(10));
+        var toDate = Binder.Bind(new CastExpr(new ColumnRef("ts"), DataType.Date32), s);
+        var support = new ProjectSimd().CanRun(new ProjectSpec(s, [toDate], new Schema([new Field("x", DataType.Date32)])), new ExecEnvironment(10));
         Assert.False(support.CanRun);
-        Assert.Contains("function 'round'", support.Reason);
+        Assert.Contains("CAST(timestamp AS date) has no SIMD kernel", support.Reason);
 
-        var toText = Binder.Bind(new BinaryExpr(BinaryOp.Equal, new CastExpr(new ColumnRef("d"), DataType.Utf8), Literal.Of("1.5")), s);
-        Assert.Contains("CAST(double AS string) has no SIMD kernel", new ProjectSimd().CanRun(new ProjectSpec(s, [toText], new Schema([new Field("x", toText.Type)])), new ExecEnvironment(10)).Reason);
+        var parsed = Binder.Bind(new BinaryExpr(BinaryOp.Equal, new CastExpr(new CastExpr(new ColumnRef("d"), DataType.Utf8), DataType.Float64), Literal.Of(1.5)), s);
+        Assert.Contains("CAST(string AS double) has no SIMD kernel", new ProjectSimd().CanRun(new ProjectSpec(s, [parsed], new Schema([new Field("x", parsed.Type)])), new ExecEnvironment(10)).Reason);
 
         var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, s.IndexOf("ts"), false, DataType.Float64)], new Schema([s[0], s[1], new Field("md", DataType.Float64)]));
         Assert.Contains("median over timestamp", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);

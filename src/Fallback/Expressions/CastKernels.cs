@@ -118,7 +118,7 @@ public static class CastKernels
     public static string ToSparkString(object value) => value switch
     {
         double d => ValueConversions.FormatDouble(d),
-        float f => ValueConversions.FormatDouble(f),
+        float f => ValueConversions.FormatFloat(f),
         _ => ValueConversions.Format(value),
     };
 

@@ -237,13 +237,12 @@ public static class FunctionCatalog
             }
             case "add_months":
             {
-                // Spark 3 semantics: the day is kept, clamped to the length of the resulting month.
                 var d = (PrimitiveVector<int>)args[0];
                 var n = (PrimitiveVector<int>)args[1];
                 var validity = ValidityBitmap.And(d.Validity, n.Validity);
                 var r = new int[rows];
                 for (int i = 0; i < rows; i++)
-                    if (validity is null || validity.IsValid(i)) r[i] = ValueConversions.FromDate(ValueConversions.ToDate(d.Values[i]).AddMonths(n.Values[i]));
+                    if (validity is null || validity.IsValid(i)) r[i] = AddMonths(d.Values[i], n.Values[i]);
                 return new PrimitiveVector<int>(DataType.Date32, r, validity);
             }
             case "datediff":
@@ -286,34 +285,41 @@ public static class FunctionCatalog
         return new PrimitiveVector<int>(to, r, d.Validity);
     }
 
-    private static object? RoundValue(object v, int scale, DataType type)
+    private static object? RoundValue(object v, int scale, DataType type) => v switch
     {
-        switch (v)
-        {
-            case double d:
-                if (double.IsNaN(d) || double.IsInfinity(d)) return d;
-                // HALF_UP on the decimal value, as Spark's BigDecimal rounding does.
-                try { return (double)Math.Round((decimal)d, Math.Clamp(scale, 0, 28), MidpointRounding.AwayFromZero); }
-                catch (OverflowException) { return d; }
-            case float f:
-                return (float)(double)RoundValue((double)f, scale, DataType.Float64)!;
-            case decimal m:
-                return Math.Round(m, Math.Max(0, Math.Min(scale, type.Scale)), MidpointRounding.AwayFromZero);
-            case int x when scale < 0:
-                return (int)RoundIntegral(x, -scale);
-            case long x when scale < 0:
-                return RoundIntegral(x, -scale);
-            default:
-                return v;
-        }
+        double d => RoundHalfUp(d, scale),
+        float f => (float)RoundHalfUp(f, scale),
+        decimal m => Math.Round(m, Math.Max(0, Math.Min(scale, type.Scale)), MidpointRounding.AwayFromZero),
+        int x when scale < 0 => unchecked((int)RoundToPowerOfTen(x, -scale)),
+        long x when scale < 0 => RoundToPowerOfTen(x, -scale),
+        _ => v,
+    };
+
+    /// <summary>Spark's round of a double: HALF_UP on its decimal value (NaN, the infinities and values beyond the
+    /// decimal range stay as they are).</summary>
+    public static double RoundHalfUp(double d, int scale)
+    {
+        if (double.IsNaN(d) || double.IsInfinity(d)) return d;
+        try { return (double)Math.Round((decimal)d, Math.Clamp(scale, 0, 28), MidpointRounding.AwayFromZero); }
+        catch (OverflowException) { return d; }
     }
 
-    private static long RoundIntegral(long x, int digits)
+    /// <summary><paramref name="x"/> rounded HALF_UP to a multiple of 10^<paramref name="digits"/> (wrapping, as int64
+    /// arithmetic does, where that multiple overflows).</summary>
+    public static long RoundToPowerOfTen(long x, int digits) =>
+        digits >= 19 ? 0 : unchecked(DivideHalfUp(x, ValueConversions.Pow10[digits]) * ValueConversions.Pow10[digits]);
+
+    /// <summary><paramref name="x"/> / <paramref name="divisor"/> (positive) rounded half away from zero: the HALF_UP
+    /// rule on scaled integers, which a decimal's round to fewer digits is.</summary>
+    public static long DivideHalfUp(long x, long divisor)
     {
-        if (digits >= 19) return 0;
-        long p = ValueConversions.Pow10[digits];
-        return (long)Math.Round((decimal)x / p, MidpointRounding.AwayFromZero) * p;
+        long q = Math.DivRem(x, divisor, out long r);
+        // |r| < divisor <= 10^18, so 2|r| cannot overflow.
+        return Math.Abs(r) * 2 >= divisor ? q + Math.Sign(x) : q;
     }
+
+    /// <summary>Spark 3's add_months on date32 days: the day of month is kept, clamped to the length of the resulting month.</summary>
+    public static int AddMonths(int days, int months) => ValueConversions.FromDate(ValueConversions.ToDate(days).AddMonths(months));
 
     private static int CountChars(string s)
     {
@@ -354,11 +360,16 @@ public static class FunctionCatalog
         return new Regex(sb.Append('$').ToString(), RegexOptions.Singleline | RegexOptions.CultureInvariant);
     }
 
-    private static Regex CompileRegex(string pattern)
+    /// <summary>A Spark regular expression (rlike, split) compiled once; an invalid one is an error naming it.</summary>
+    public static Regex CompileRegex(string pattern)
     {
         try { return new Regex(pattern, RegexOptions.CultureInvariant); }
         catch (ArgumentException ex) { throw new AccelException($"invalid regular expression '{pattern}': {ex.Message}"); }
     }
+
+    /// <summary>Whether a regular expression is plain text (no metacharacter), so that it matches exactly its own
+    /// characters: such patterns are found and split on as bytes, without the regex engine.</summary>
+    public static bool IsLiteralRegex(string pattern) => pattern.AsSpan().IndexOfAny(@"\^$.|?*+()[]{}") < 0;
 
     /// <summary>Java's String.split(regex, limit) as Spark uses it: limit &gt; 0 caps the parts; limit &lt;= 0 keeps all,
     /// including trailing empty strings (Spark passes -1).</summary>

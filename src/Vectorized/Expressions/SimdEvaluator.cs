@@ -10,7 +10,7 @@ namespace Accel.Vectorized;
 /// <summary>Evaluates the expressions the SIMD path supports with vector loops: numeric arithmetic into
 /// typed arrays plus a validity mask, predicates into two row masks (TRUE rows, FALSE rows; neither is
 /// NULL), which makes Spark's three-valued AND/OR/NOT plain word operations.</summary>
-public static class SimdEvaluator
+public static partial class SimdEvaluator
 {
     private abstract record Value;
     // Values[Offset..Offset+n) are the rows: Offset is non-zero only for a column read in place by EvaluateRange.
@@ -31,7 +31,7 @@ public static class SimdEvaluator
         {
             string? why = n switch
             {
-                BoundColumn c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"column '{c.Name}' is {c.Type}",
+                BoundColumn c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8 or TypeId.Array) => $"column '{c.Name}' is {c.Type}",
                 BoundLiteral { Value: null } l when l.Type.Id is not (TypeId.Null or TypeId.Boolean or TypeId.Utf8) && !IsVectorType(l.Type) => $"a NULL {l.Type} literal",
                 BoundCast { Child: BoundLiteral { Value: null } } c when c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) && !IsVectorType(c.Type) => $"a NULL {c.Type} literal",
                 BoundLiteral { Value: null } or BoundCast { Child: BoundLiteral { Value: null } } => null,
@@ -41,21 +41,22 @@ public static class SimdEvaluator
                     when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
                 BoundBinary b when (IsComparison(b.Op) || b.Op == BinaryOp.EqualNullSafe) && !IsVectorType(b.Left.Type) && b.Left.Type.Id != TypeId.Utf8
                     => $"comparison of {b.Left.Type} values",
-                BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
+                BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) && !IsCastToString(c.Child.Type, c.Type)
+                    => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
                 BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id != TypeId.Utf8 => $"IN over {i.Value.Type}",
                 BoundCase c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"CASE WHEN producing {c.Type}",
-                BoundFunction { Name: "like" } f when f.Args[1] is not BoundLiteral { Value: string p } || LikePattern.TryCreate(p) is null
-                    => "LIKE with a pattern other than text and '%'",
-                BoundFunction { Name: "like" } f when f.Args[0] is not BoundColumn => "LIKE over a computed string",
-                BoundFunction { Name: "substring" } f when f.Args[0] is not BoundColumn || f.Args.Skip(1).Any(a => a is not BoundLiteral { Value: int })
-                    => "substring of a computed string or at computed positions",
-                BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) => $"coalesce of {f.Type} values",
+                BoundFunction { Name: "like" or "rlike" or "split" } f when f.Args[1] is not BoundLiteral { Value: string } => $"{f.Name} with a computed pattern",
+                BoundFunction { Name: "split" } f when f.Args.Count > 2 && f.Args[2] is not BoundLiteral { Value: int } => "split with a computed limit",
+                BoundFunction { Name: "substring" } f when f.Args.Skip(1).Any(a => a is not BoundLiteral { Value: int }) => "substring at computed positions",
+                BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) && f.Type.Id != TypeId.Utf8 => $"coalesce of {f.Type} values",
+                BoundFunction { Name: "round" } f when !IsVectorType(f.Type) => $"round of {f.Type}",
                 BoundFunction { Name: "abs" } f when !IsVectorType(f.Type) => $"abs of {f.Type}",
                 BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower"
-                    or "length" or "abs" or "date_add" or "date_sub" or "datediff" or "to_date" or "concat" or "trim" or "ltrim" or "rtrim" } => null,
+                    or "length" or "abs" or "date_add" or "date_sub" or "datediff" or "to_date" or "concat" or "trim" or "ltrim" or "rtrim"
+                    or "round" or "add_months" or "rlike" or "split" or "size" } => null,
                 BoundFunction f => $"function '{f.Name}'",
-                BoundColumn { Type.Id: TypeId.Utf8 } c when n == e => $"a bare string column '{c.Name}'",
+                BoundColumn { Type.Id: TypeId.Utf8 or TypeId.Array } c when n == e => $"a bare {c.Type} column '{c.Name}'",
                 _ => null,
             };
             if (why is not null) return $"{why} has no SIMD kernel yet";
@@ -87,6 +88,7 @@ public static class SimdEvaluator
         {
             case Vec v: return Build(e.Type, v.Offset == 0 ? v.Values : CopyRows(v, rows), Bitmask.ToValidity(v.Valid, rows), rows);
             case Str s: return s.Column;
+            case Lst l: return l.Column;
             case Const c: return ScalarEvaluator.Constant(e.Type, Storage.ToClr(e.Type, c.Value), rows);
             case Truth t:
             {
@@ -200,6 +202,7 @@ public static class SimdEvaluator
                 if (from != 0 && col is not PrimitiveVector<int> and not PrimitiveVector<long> and not PrimitiveVector<float> and not PrimitiveVector<double>)
                     throw new InvalidOperationException($"simd: a range evaluation reads a {col.Type} column"); // RangeUnsupported rules these out
                 if (col is StringVector sv) return new Str(sv, valid);
+                if (col is ListVector lv) return new Lst(lv, valid);
                 if (col is PrimitiveVector<bool> b)
                 {
                     var t = new ulong[valid.Length];
@@ -228,12 +231,29 @@ public static class SimdEvaluator
                 return l.Type.Id == TypeId.Boolean
                     ? (bool)l.Value! ? new Truth(Bitmask.AllSet(n), new ulong[Bitmask.Words(n)]) : new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n))
                     : new Const(Storage.FromClr(l.Type, l.Value!));
+            case BoundCast c when IsCastToString(c.Child.Type, c.Type):
+                return CastToString(Eval(c.Child, cols, n), c.Child.Type, n);
             case BoundCast c when IsDecimalCast(c.Child.Type, c.Type):
                 return DecimalCast(Eval(c.Child, cols, n), c.Child.Type, c.Type, n);
             case BoundCast c:
                 return Widen(Eval(c.Child, cols, n), c.Type, n);
-            case BoundFunction { Name: "like" } f:
-                return Like((Str)Eval(f.Args[0], cols, n), LikePattern.TryCreate((string)((BoundLiteral)f.Args[1]).Value!)!, n);
+            case BoundFunction { Name: "like" or "rlike" } f:
+            {
+                var text = (Str)Eval(f.Args[0], cols, n);
+                var pattern = (string)((BoundLiteral)f.Args[1]).Value!;
+                return f.Name == "like" && LikePattern.TryCreate(pattern) is { } plain ? Like(text, plain, n) : RegexMatches(text, pattern, f.Name == "like", n);
+            }
+            case BoundFunction { Name: "split" } f:
+                return Split((Str)Eval(f.Args[0], cols, n), (string)((BoundLiteral)f.Args[1]).Value!,
+                    f.Args.Count > 2 ? (int)((BoundLiteral)f.Args[2]).Value! : -1, f.Type, n);
+            case BoundFunction { Name: "size" } f:
+                return Size((Lst)Eval(f.Args[0], cols, n), n);
+            case BoundFunction { Name: "round" } f:
+                return Round(Eval(f.Args[0], cols, n), f.Args[0].Type, f.Type, Convert.ToInt32(((BoundLiteral)f.Args[1]).Value, System.Globalization.CultureInfo.InvariantCulture), n);
+            case BoundFunction { Name: "add_months" } f:
+                return AddMonths(Eval(f.Args[0], cols, n), Eval(f.Args[1], cols, n), n);
+            case BoundFunction { Name: "coalesce", Type.Id: TypeId.Utf8 } f:
+                return CoalesceStrings(f, cols, n);
             case BoundFunction { Name: "substring" } f:
                 return Substring((Str)Eval(f.Args[0], cols, n), (int)((BoundLiteral)f.Args[1]).Value!,
                     f.Args.Count > 2 ? (int)((BoundLiteral)f.Args[2]).Value! : int.MaxValue, n);
@@ -335,6 +355,7 @@ public static class SimdEvaluator
     {
         Vec x => x.Valid,
         Str x => x.Valid,
+        Lst x => x.Valid,
         Truth t => Bitmask.Or(t.True, t.False),
         _ => Bitmask.AllSet(n),
     };
@@ -999,16 +1020,21 @@ public static class SimdEvaluator
         return new Str(new StringVector(offsets, data, Bitmask.ToValidity(valid, n), n), valid);
     }
 
-    // A string CASE: each row's branch from the conditions' masks (NULL where none hits and there is no ELSE), then the
-    // chosen values' bytes copied into one new column.
+    // A string CASE: each row's branch from the conditions' masks (NULL where none hits and there is no ELSE).
     private static Str StringCase(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
     {
         var taken = CaseRows(c, cols, n);
-        var values = taken.Select(t => t.Value).ToList();
         var pick = new int[n];
         Array.Fill(pick, -1);
         for (int b = 0; b < taken.Count; b++)
             foreach (var i in Bitmask.Positions(taken[b].Rows, null)) pick[i] = b;
+        return PickedStrings(taken.Select(t => t.Value).ToList(), pick, n);
+    }
+
+    // The string column whose row i is row i of values[pick[i]] (a Str, or a Const of bytes): NULL where pick[i] is -1
+    // or that value is NULL. One pass sizes every row, one copies the bytes.
+    private static Str PickedStrings(IReadOnlyList<Value> values, int[] pick, int n)
+    {
         var valid = new ulong[Bitmask.Words(n)];
         var offsets = new int[n + 1];
         long total = 0;
@@ -1018,7 +1044,7 @@ public static class SimdEvaluator
             {
                 valid[i >> 6] |= 1UL << (i & 63);
                 total += values[pick[i]] is Str x ? x.Column.Offsets[i + 1] - x.Column.Offsets[i] : ((byte[])((Const)values[pick[i]]).Value).Length;
-                if (total > Array.MaxLength) throw new AccelException("CASE produces more than 2 GB of text in one batch");
+                if (total > Array.MaxLength) throw new AccelException("a string expression produces more than 2 GB of text in one batch");
             }
             offsets[i + 1] = (int)total;
         }
