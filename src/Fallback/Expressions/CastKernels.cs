@@ -111,8 +111,10 @@ public static class CastKernels
 
     private static long FloorSeconds(DateTime t) => (long)Math.Floor(ValueConversions.FromTimestamp(t) / 1e6);
 
-    private static int SaturateInt(double d) => double.IsNaN(d) ? 0 : d >= int.MaxValue ? int.MaxValue : d <= int.MinValue ? int.MinValue : (int)d;
-    private static long SaturateLong(double d) => double.IsNaN(d) ? 0 : d >= long.MaxValue ? long.MaxValue : d <= long.MinValue ? long.MinValue : (long)d;
+    /// <summary>A double as an int the way Spark's non-ANSI cast makes it: truncated toward zero, saturated, NaN as 0.</summary>
+    public static int SaturateInt(double d) => double.IsNaN(d) ? 0 : d >= int.MaxValue ? int.MaxValue : d <= int.MinValue ? int.MinValue : (int)d;
+    /// <summary>A double as a bigint the way Spark's non-ANSI cast makes it: truncated toward zero, saturated, NaN as 0.</summary>
+    public static long SaturateLong(double d) => double.IsNaN(d) ? 0 : d >= long.MaxValue ? long.MaxValue : d <= long.MinValue ? long.MinValue : (long)d;
 
     /// <summary>Spark's string form of a value (doubles as Java prints them: 1.0, 1.0E10; timestamps without trailing zeros).</summary>
     public static string ToSparkString(object value) => value switch

@@ -182,21 +182,12 @@ public static class FunctionCatalog
             case "like" or "rlike":
             {
                 var r = new PrimitiveColumnBuilder<bool>(DataType.Boolean, rows);
-                var cache = new Dictionary<string, Regex>();
-                var plain = new Dictionary<string, LikePattern?>();
+                var matcher = new PatternMatcher(f.Name == "like");
+                var text = (StringVector)args[0];
                 for (int i = 0; i < rows; i++)
                 {
-                    if (args[0].IsNull(i) || args[1].IsNull(i)) { r.AppendNull(); continue; }
-                    var pattern = (string)args[1].GetValue(i)!;
-                    // Patterns of text and '%' match on the bytes, as the SIMD path does; the rest through a regex.
-                    if (f.Name == "like" && args[0] is StringVector sv)
-                    {
-                        if (!plain.TryGetValue(pattern, out var lp)) plain[pattern] = lp = LikePattern.TryCreate(pattern);
-                        if (lp is not null) { r.AppendValue(lp.Matches(sv.GetBytes(i))); continue; }
-                    }
-                    if (!cache.TryGetValue(pattern, out var re))
-                        cache[pattern] = re = f.Name == "like" ? LikeToRegex(pattern) : CompileRegex(pattern);
-                    r.AppendValue(re.IsMatch((string)args[0].GetValue(i)!));
+                    if (text.IsNull(i) || args[1].IsNull(i)) r.AppendNull();
+                    else r.AppendValue(matcher.Matches(text.GetBytes(i), (string)args[1].GetValue(i)!));
                 }
                 return r.Build();
             }

@@ -100,6 +100,81 @@ public static partial class SimdEvaluator
         return filled;
     }
 
+    private static bool IsNumericCast(DataType from, DataType to) => (from.Id, to.Id) switch
+    {
+        (TypeId.Float64 or TypeId.Float32 or TypeId.Int64 or TypeId.Decimal, TypeId.Int32) => true,
+        (TypeId.Float64 or TypeId.Float32 or TypeId.Decimal, TypeId.Int64) => true,
+        (TypeId.Float64 or TypeId.Int32 or TypeId.Int64, TypeId.Float32) => true,
+        (TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64 or TypeId.Decimal, TypeId.Boolean) => true,
+        (TypeId.Boolean, TypeId.Int32 or TypeId.Int64 or TypeId.Float32 or TypeId.Float64) => true,
+        (TypeId.Timestamp, TypeId.Date32) or (TypeId.Date32, TypeId.Timestamp) => true,
+        _ => false,
+    };
+
+    // The narrowing casts between numbers, booleans and date/time, each one typed loop with CastKernels' rule:
+    // floating point to integers truncates and saturates (NaN is 0), bigint to int wraps, a decimal truncates its
+    // scaled value, a number is TRUE when non-zero, a timestamp's date is the floor of its days.
+    private static Value NumericCast(Value v, DataType from, DataType to, int n)
+    {
+        if (v is Const c)
+        {
+            var cast = CastKernels.CastValue(Storage.ToClr(from, c.Value), from, to);
+            return cast is bool b ? AsTruthConstant(b, n) : new Const(Storage.FromClr(to, cast!));
+        }
+        if (v is Truth t)
+        {
+            return to.Id switch
+            {
+                TypeId.Int32 => FromTruth(t, 1, n), TypeId.Int64 => FromTruth(t, 1L, n), TypeId.Float32 => FromTruth(t, 1f, n), _ => FromTruth(t, 1d, n),
+            };
+        }
+        var x = (Vec)v;
+        if (to.Id == TypeId.Boolean)
+        {
+            var nonZero = new ulong[Bitmask.Words(n)];
+            for (int i = 0; i < n; i++)
+            {
+                bool truth = x.Values switch
+                {
+                    int[] a => a[x.Offset + i] != 0, long[] a => a[x.Offset + i] != 0, float[] a => a[x.Offset + i] != 0, _ => ((double[])x.Values)[x.Offset + i] != 0,
+                };
+                if (truth) nonZero[i >> 6] |= 1UL << (i & 63);
+            }
+            nonZero = Bitmask.And(nonZero, x.Valid);
+            return new Truth(nonZero, Bitmask.AndNot(x.Valid, nonZero));
+        }
+        long scaleDivisor = from.Id == TypeId.Decimal ? ValueConversions.Pow10[from.Scale] : 1;
+        const long MicrosPerDay = 86_400_000_000L;
+        Array r = (from.Id, to.Id) switch
+        {
+            (TypeId.Float64, TypeId.Int32) => Map(x.Rows<double>(n), n, CastKernels.SaturateInt),
+            (TypeId.Float32, TypeId.Int32) => Map(x.Rows<float>(n), n, f => CastKernels.SaturateInt(f)),
+            (TypeId.Int64, TypeId.Int32) => Map(x.Rows<long>(n), n, l => unchecked((int)l)),
+            (TypeId.Decimal, TypeId.Int32) => Map(x.Rows<long>(n), n, m => unchecked((int)(m / scaleDivisor))),
+            (TypeId.Float64, TypeId.Int64) => Map(x.Rows<double>(n), n, CastKernels.SaturateLong),
+            (TypeId.Float32, TypeId.Int64) => Map(x.Rows<float>(n), n, f => CastKernels.SaturateLong(f)),
+            (TypeId.Decimal, TypeId.Int64) => Map(x.Rows<long>(n), n, m => m / scaleDivisor),
+            (TypeId.Float64, TypeId.Float32) => Map(x.Rows<double>(n), n, d => (float)d),
+            (TypeId.Int32, TypeId.Float32) => Map(x.Rows<int>(n), n, i => (float)i),
+            (TypeId.Int64, TypeId.Float32) => Map(x.Rows<long>(n), n, l => (float)l),
+            (TypeId.Timestamp, TypeId.Date32) => Map(x.Rows<long>(n), n, us => (int)Math.DivRem(us, MicrosPerDay, out long rem) - (rem < 0 ? 1 : 0)),
+            (TypeId.Date32, TypeId.Timestamp) => Map(x.Rows<int>(n), n, d => d * MicrosPerDay),
+            _ => throw new InvalidOperationException($"simd: no loop casts {from} to {to}"),
+        };
+        return new Vec(r, x.Valid);
+    }
+
+    private static Truth AsTruthConstant(bool b, int n) =>
+        b ? new Truth(Bitmask.AllSet(n), new ulong[Bitmask.Words(n)]) : new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n));
+
+    // A boolean as a number: `one` where TRUE, zero where FALSE, NULL where neither.
+    private static Vec FromTruth<T>(Truth t, T one, int n) where T : unmanaged
+    {
+        var r = NewArray<T>(n);
+        foreach (var i in Bitmask.Positions(t.True, null)) r[i] = one;
+        return new Vec(r, Bitmask.Or(t.True, t.False));
+    }
+
     private static bool IsCastToString(DataType from, DataType to) =>
         to.Id == TypeId.Utf8 && (IsVectorType(from) || from.Id == TypeId.Boolean);
 
@@ -186,61 +261,77 @@ public static partial class SimdEvaluator
         return PickedStrings(values, pick, n);
     }
 
-    // LIKE with '_' or escapes, and rlike: a regular expression over each row's text, decoded into one reused buffer
-    // (no string per row). An rlike pattern of plain text is a byte search instead (rlike finds, it does not anchor).
-    private static Truth RegexMatches(Str s, string pattern, bool like, int n)
+    // LIKE and rlike through the shared PatternMatcher, the pattern a literal or one per row (a row with a NULL text
+    // or pattern is NULL).
+    private static Truth Matches(Str s, Value pattern, bool like, int n)
     {
-        var c = s.Column;
+        var matcher = new PatternMatcher(like);
+        var valid = Bitmask.And(s.Valid, ValidOf(pattern, n));
+        var patterns = PerRowText(pattern);
         var hit = new ulong[Bitmask.Words(n)];
-        if (!like && FunctionCatalog.IsLiteralRegex(pattern))
+        for (int i = 0; i < n; i++)
+            if (IsValid(valid, i) && matcher.Matches(s.Column.GetBytes(i), patterns(i))) hit[i >> 6] |= 1UL << (i & 63);
+        return new Truth(hit, Bitmask.AndNot(valid, hit));
+    }
+
+    // A string value as a column: a literal (rare here: constant folding computes literal-only calls) repeated per row.
+    private static Str Text(Value v, int n)
+    {
+        if (v is Str s) return s;
+        var bytes = (byte[])((Const)v).Value;
+        var offsets = new int[n + 1];
+        var data = new byte[(long)bytes.Length * n];
+        for (int i = 0; i < n; i++)
         {
-            var needle = Encoding.UTF8.GetBytes(pattern);
-            for (int i = 0; i < n; i++)
-                if (IsValid(s.Valid, i) && c.GetBytes(i).IndexOf(needle) >= 0) hit[i >> 6] |= 1UL << (i & 63);
+            bytes.CopyTo(data, (long)i * bytes.Length);
+            offsets[i + 1] = (i + 1) * bytes.Length;
         }
-        else
+        return new Str(new StringVector(offsets, data, null, n), Bitmask.AllSet(n));
+    }
+
+    // Row i's text of a string value: a literal is one string for every row (decoded once), a column's row is decoded.
+    private static Func<int, string> PerRowText(Value v)
+    {
+        if (v is Const c)
         {
-            var re = like ? FunctionCatalog.LikeToRegex(pattern) : FunctionCatalog.CompileRegex(pattern);
-            var buffer = ArrayPool<char>.Shared.Rent(256);
-            try
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    if (!IsValid(s.Valid, i)) continue;
-                    var bytes = c.GetBytes(i);
-                    if (bytes.Length > buffer.Length)
-                    {
-                        ArrayPool<char>.Shared.Return(buffer);
-                        buffer = ArrayPool<char>.Shared.Rent(bytes.Length);
-                    }
-                    int chars = Encoding.UTF8.GetChars(bytes, buffer);
-                    if (re.IsMatch(buffer.AsSpan(0, chars))) hit[i >> 6] |= 1UL << (i & 63);
-                }
-            }
-            finally { ArrayPool<char>.Shared.Return(buffer); }
+            var text = Encoding.UTF8.GetString((byte[])c.Value);
+            return _ => text;
         }
-        return new Truth(hit, Bitmask.AndNot(s.Valid, hit));
+        var column = ((Str)v).Column;
+        return i => Encoding.UTF8.GetString(column.GetBytes(i));
     }
 
     // split(s, pattern[, limit]) with Java's String.split rules: a plain-text pattern cuts each row's bytes at its
     // occurrences, left to right; any other pattern splits the decoded row by the scalar rule. limit > 0 caps the parts
-    // (the last keeps the rest); otherwise every part is kept, trailing empty ones included.
-    private static Lst Split(Str s, string pattern, int limit, DataType type, int n)
+    // (the last keeps the rest); otherwise every part is kept, trailing empty ones included. The pattern and the limit
+    // are literals or one per row.
+    private static Lst Split(Str s, Value pattern, Value? limit, DataType type, int n)
     {
         var c = s.Column;
+        var valid = Bitmask.And(s.Valid, ValidOf(pattern, n));
+        var limits = OptionalIntRows(limit, -1, n, ref valid);
+        var patterns = PerRowText(pattern);
+        var regexes = new Dictionary<string, Regex>();
         var rowParts = new int[n + 1];
         var parts = new TextRows(n, c.Offsets[n] - c.Offsets[0]);
-        bool literal = pattern.Length > 0 && FunctionCatalog.IsLiteralRegex(pattern);
-        var separator = Encoding.UTF8.GetBytes(pattern);
-        var re = literal ? null : FunctionCatalog.CompileRegex(pattern);
+        string? lastPattern = null;
+        byte[] separator = [];
+        bool literal = false;
         for (int i = 0; i < n; i++)
         {
-            if (IsValid(s.Valid, i))
+            if (IsValid(valid, i))
             {
+                var p = patterns(i);
+                if (p != lastPattern)
+                {
+                    lastPattern = p;
+                    literal = p.Length > 0 && FunctionCatalog.IsLiteralRegex(p);
+                    separator = Encoding.UTF8.GetBytes(p);
+                }
                 if (literal)
                 {
                     var rest = c.GetBytes(i);
-                    for (int count = 1; limit <= 0 || count < limit; count++)
+                    for (int count = 1; limits[i] <= 0 || count < limits[i]; count++)
                     {
                         int at = rest.IndexOf(separator);
                         if (at < 0) break;
@@ -250,12 +341,200 @@ public static partial class SimdEvaluator
                     parts.Add(rest);
                 }
                 else
-                    foreach (var part in FunctionCatalog.Split(Encoding.UTF8.GetString(c.GetBytes(i)), re!, limit)) parts.Add(part);
+                {
+                    if (!regexes.TryGetValue(p, out var re)) regexes[p] = re = FunctionCatalog.CompileRegex(p);
+                    foreach (var part in FunctionCatalog.Split(Encoding.UTF8.GetString(c.GetBytes(i)), re, limits[i])) parts.Add(part);
+                }
             }
             rowParts[i + 1] = parts.Count;
         }
         var elements = parts.Build(null);
-        return new Lst(new ListVector(type, rowParts, elements, Bitmask.ToValidity(s.Valid, n)), s.Valid);
+        return new Lst(new ListVector(type, rowParts, elements, Bitmask.ToValidity(valid, n)), valid);
+    }
+
+    // An optional integer argument's rows (its default where it is absent), its NULL rows cleared from `valid`.
+    private static ReadOnlySpan<int> OptionalIntRows(Value? v, int absent, int n, ref ulong[] valid)
+    {
+        if (v is null)
+        {
+            var filled = new int[n];
+            Array.Fill(filled, absent);
+            return filled;
+        }
+        var rows = IntRows(v, n, out var rowsValid);
+        valid = Bitmask.And(valid, rowsValid);
+        return rows;
+    }
+
+    // Spark's substring, positions and lengths literals or one per row: an all-ASCII row is cut by bytes (each byte is
+    // one character there), any other row by the scalar rule on its decoded text. NULL where any argument is.
+    private static Str Substring(Str s, Value pos, Value? length, int n)
+    {
+        var src = s.Column;
+        var starts = IntRows(pos, n, out var posValid);
+        var valid = Bitmask.And(s.Valid, posValid);
+        var lengths = OptionalIntRows(length, int.MaxValue, n, ref valid);
+        var rows = new TextRows(n, src.Offsets[n] - src.Offsets[0]);
+        for (int i = 0; i < n; i++)
+        {
+            if (!IsValid(valid, i)) { rows.Skip(); continue; }
+            var bytes = src.GetBytes(i);
+            if (System.Text.Ascii.IsValid(bytes))
+            {
+                var (start, end) = FunctionCatalog.SubstringRange(bytes.Length, starts[i], lengths[i]);
+                rows.Add(bytes[start..end]);
+            }
+            else rows.Add(FunctionCatalog.Substring(Encoding.UTF8.GetString(bytes), starts[i], lengths[i]));
+        }
+        return new Str(rows.Build(valid), valid);
+    }
+
+    private static bool IsCastFromString(DataType from, DataType to) =>
+        from.Id == TypeId.Utf8 && (IsVectorType(to) || to.Id == TypeId.Boolean);
+
+    // CAST(string AS ...): CastKernels' parsing rule for each row, except the shapes it reads the same way without
+    // decoding the row: an optional sign and up to 18 digits for integers, a number of ASCII digits, signs, points and
+    // exponents for floating point and decimals, and yyyy-mm-dd for dates. A row that does not parse is NULL.
+    private static Value CastFromString(Value v, DataType to, int n)
+    {
+        if (v is Const c)
+        {
+            var parsed = CastKernels.FromString(Encoding.UTF8.GetString((byte[])c.Value), to);
+            if (parsed is null) return NullOf(to, n);
+            if (parsed is bool b) return AsTruthConstant(b, n);
+            return new Const(Storage.FromClr(to, parsed));
+        }
+        var s = Text(v, n);
+        switch (to.Id)
+        {
+            case TypeId.Boolean:
+            {
+                var parsed = ParseRows<byte>(s, to, n, static (ReadOnlySpan<byte> _, out byte value) => { value = 0; return -1; },
+                    stored => (bool)stored ? (byte)1 : (byte)0);
+                var values = (byte[])parsed.Values;
+                var isTrue = new ulong[Bitmask.Words(n)];
+                for (int i = 0; i < n; i++) if (values[i] != 0) isTrue[i >> 6] |= 1UL << (i & 63);
+                isTrue = Bitmask.And(isTrue, parsed.Valid);
+                return new Truth(isTrue, Bitmask.AndNot(parsed.Valid, isTrue));
+            }
+            case TypeId.Int32:
+                return ParseRows<int>(s, to, n, static (ReadOnlySpan<byte> text, out int value) =>
+                {
+                    value = 0;
+                    if (!TryDigits(text, out long x)) return -1;
+                    if (x is < int.MinValue or > int.MaxValue) return 0;
+                    value = (int)x;
+                    return 1;
+                });
+            case TypeId.Int64:
+                return ParseRows<long>(s, to, n, static (ReadOnlySpan<byte> text, out long value) => TryDigits(text, out value) ? 1 : -1);
+            case TypeId.Float64:
+                return ParseRows<double>(s, to, n, static (ReadOnlySpan<byte> text, out double value) =>
+                {
+                    value = 0;
+                    return IsPlainNumber(text) ? double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) ? 1 : 0 : -1;
+                });
+            case TypeId.Float32:
+                return ParseRows<float>(s, to, n, static (ReadOnlySpan<byte> text, out float value) =>
+                {
+                    value = 0;
+                    if (!IsPlainNumber(text)) return -1;
+                    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return 0;
+                    value = (float)d;
+                    return 1;
+                });
+            case TypeId.Decimal:
+            {
+                int precision = to.Precision, scale = to.Scale;
+                return ParseRows<long>(s, to, n, (ReadOnlySpan<byte> text, out long value) =>
+                {
+                    value = 0;
+                    if (!IsPlainNumber(text)) return -1;
+                    if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var m)) return 0;
+                    var scaled = ValueConversions.FromDecimal(m, precision, scale);
+                    value = scaled.GetValueOrDefault();
+                    return scaled.HasValue ? 1 : 0;
+                });
+            }
+            case TypeId.Date32:
+                return ParseRows<int>(s, to, n, static (ReadOnlySpan<byte> text, out int value) => TryIsoDate(text, out value));
+            default:
+                return ParseRows<long>(s, to, n, static (ReadOnlySpan<byte> _, out long value) => { value = 0; return -1; });
+        }
+    }
+
+    // A fast parse of one row: 1 with its value, 0 when the row is NULL, -1 when the shape needs the general rule.
+    private delegate int FastParse<T>(ReadOnlySpan<byte> text, out T value);
+
+    private static Vec ParseRows<T>(Str s, DataType to, int n, FastParse<T> fast, Func<object, T>? fromParsed = null) where T : unmanaged
+    {
+        var r = NewArray<T>(n);
+        var valid = (ulong[])s.Valid.Clone();
+        for (int i = 0; i < n; i++)
+        {
+            if (!IsValid(valid, i)) continue;
+            var text = s.Column.GetBytes(i);
+            int got = fast(text, out r[i]);
+            if (got < 0)
+            {
+                var parsed = CastKernels.FromString(Encoding.UTF8.GetString(text), to);
+                got = parsed is null ? 0 : 1;
+                if (parsed is not null) r[i] = fromParsed is null ? (T)Storage.FromClr(to, parsed) : fromParsed(parsed);
+            }
+            if (got == 0)
+            {
+                valid[i >> 6] &= ~(1UL << (i & 63));
+                r[i] = default;
+            }
+        }
+        return new Vec(r, valid);
+    }
+
+    // An optional sign and 1 to 18 ASCII digits: the integer they spell (which the general rule reads the same way).
+    private static bool TryDigits(ReadOnlySpan<byte> text, out long value)
+    {
+        value = 0;
+        int at = text.Length > 0 && text[0] is (byte)'-' or (byte)'+' ? 1 : 0;
+        if (text.Length - at is < 1 or > 18) return false;
+        long x = 0;
+        for (int k = at; k < text.Length; k++)
+        {
+            uint digit = (uint)(text[k] - '0');
+            if (digit > 9) return false;
+            x = x * 10 + digit;
+        }
+        value = text[0] == (byte)'-' ? -x : x;
+        return true;
+    }
+
+    // The number that ASCII digits spell; -1 when a byte is not a digit.
+    private static int Digits(ReadOnlySpan<byte> text)
+    {
+        int x = 0;
+        foreach (byte b in text)
+        {
+            uint digit = (uint)(b - '0');
+            if (digit > 9) return -1;
+            x = x * 10 + (int)digit;
+        }
+        return x;
+    }
+
+    // Text of digits, signs, points and exponent marks only: no spaces to trim, no NaN or Infinity words and no d/f
+    // suffix, so the number parsers read it as the general rule does after those steps.
+    private static bool IsPlainNumber(ReadOnlySpan<byte> text) =>
+        text.Length > 0 && text.IndexOfAnyExcept("0123456789+-.eE"u8) < 0;
+
+    // yyyy-mm-dd in ASCII digits: 1 with the day number, 0 for a date that does not exist; -1 for any other shape.
+    private static int TryIsoDate(ReadOnlySpan<byte> text, out int days)
+    {
+        days = 0;
+        if (text.Length != 10 || text[4] != (byte)'-' || text[7] != (byte)'-') return -1;
+        int y = Digits(text[..4]), m = Digits(text[5..7]), d = Digits(text[8..]);
+        if (y < 0 || m < 0 || d < 0) return -1;
+        if (y < 1 || m is < 1 or > 12 || d < 1 || d > DateTime.DaysInMonth(y, m)) return 0;
+        days = ValueConversions.FromDate(new DateOnly(y, m, d));
+        return 1;
     }
 
     // size(array): the element count from the offsets; Spark's default gives -1, not NULL, for a NULL array.

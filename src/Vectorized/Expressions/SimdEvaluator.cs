@@ -42,13 +42,10 @@ public static partial class SimdEvaluator
                 BoundBinary b when (IsComparison(b.Op) || b.Op == BinaryOp.EqualNullSafe) && !IsVectorType(b.Left.Type) && b.Left.Type.Id != TypeId.Utf8
                     => $"comparison of {b.Left.Type} values",
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) && !IsCastToString(c.Child.Type, c.Type)
-                    => $"CAST({c.Child.Type} AS {c.Type})",
+                    && !IsCastFromString(c.Child.Type, c.Type) && !IsNumericCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
                 BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id != TypeId.Utf8 => $"IN over {i.Value.Type}",
                 BoundCase c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"CASE WHEN producing {c.Type}",
-                BoundFunction { Name: "like" or "rlike" or "split" } f when f.Args[1] is not BoundLiteral { Value: string } => $"{f.Name} with a computed pattern",
-                BoundFunction { Name: "split" } f when f.Args.Count > 2 && f.Args[2] is not BoundLiteral { Value: int } => "split with a computed limit",
-                BoundFunction { Name: "substring" } f when f.Args.Skip(1).Any(a => a is not BoundLiteral { Value: int }) => "substring at computed positions",
                 BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) && f.Type.Id != TypeId.Utf8 => $"coalesce of {f.Type} values",
                 BoundFunction { Name: "round" } f when !IsVectorType(f.Type) => $"round of {f.Type}",
                 BoundFunction { Name: "abs" } f when !IsVectorType(f.Type) => $"abs of {f.Type}",
@@ -231,21 +228,22 @@ public static partial class SimdEvaluator
                 return l.Type.Id == TypeId.Boolean
                     ? (bool)l.Value! ? new Truth(Bitmask.AllSet(n), new ulong[Bitmask.Words(n)]) : new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n))
                     : new Const(Storage.FromClr(l.Type, l.Value!));
+            case BoundCast c when IsNumericCast(c.Child.Type, c.Type):
+                return NumericCast(Eval(c.Child, cols, n), c.Child.Type, c.Type, n);
+            case BoundCast c when IsCastFromString(c.Child.Type, c.Type):
+                return CastFromString(Eval(c.Child, cols, n), c.Type, n);
             case BoundCast c when IsCastToString(c.Child.Type, c.Type):
                 return CastToString(Eval(c.Child, cols, n), c.Child.Type, n);
             case BoundCast c when IsDecimalCast(c.Child.Type, c.Type):
                 return DecimalCast(Eval(c.Child, cols, n), c.Child.Type, c.Type, n);
             case BoundCast c:
                 return Widen(Eval(c.Child, cols, n), c.Type, n);
+            case BoundFunction { Name: "like", Args: [_, BoundLiteral { Value: string pattern }] } f when LikePattern.TryCreate(pattern) is { } plain:
+                return Like(Text(Eval(f.Args[0], cols, n), n), plain, n);
             case BoundFunction { Name: "like" or "rlike" } f:
-            {
-                var text = (Str)Eval(f.Args[0], cols, n);
-                var pattern = (string)((BoundLiteral)f.Args[1]).Value!;
-                return f.Name == "like" && LikePattern.TryCreate(pattern) is { } plain ? Like(text, plain, n) : RegexMatches(text, pattern, f.Name == "like", n);
-            }
+                return Matches(Text(Eval(f.Args[0], cols, n), n), Eval(f.Args[1], cols, n), f.Name == "like", n);
             case BoundFunction { Name: "split" } f:
-                return Split((Str)Eval(f.Args[0], cols, n), (string)((BoundLiteral)f.Args[1]).Value!,
-                    f.Args.Count > 2 ? (int)((BoundLiteral)f.Args[2]).Value! : -1, f.Type, n);
+                return Split(Text(Eval(f.Args[0], cols, n), n), Eval(f.Args[1], cols, n), f.Args.Count > 2 ? Eval(f.Args[2], cols, n) : null, f.Type, n);
             case BoundFunction { Name: "size" } f:
                 return Size((Lst)Eval(f.Args[0], cols, n), n);
             case BoundFunction { Name: "round" } f:
@@ -255,20 +253,19 @@ public static partial class SimdEvaluator
             case BoundFunction { Name: "coalesce", Type.Id: TypeId.Utf8 } f:
                 return CoalesceStrings(f, cols, n);
             case BoundFunction { Name: "substring" } f:
-                return Substring((Str)Eval(f.Args[0], cols, n), (int)((BoundLiteral)f.Args[1]).Value!,
-                    f.Args.Count > 2 ? (int)((BoundLiteral)f.Args[2]).Value! : int.MaxValue, n);
+                return Substring(Text(Eval(f.Args[0], cols, n), n), Eval(f.Args[1], cols, n), f.Args.Count > 2 ? Eval(f.Args[2], cols, n) : null, n);
             case BoundFunction { Name: "coalesce" } f:
                 return Coalesce(f, cols, n);
             case BoundFunction { Name: "upper" or "lower" } f:
-                return ChangeCase(f, (Str)Eval(f.Args[0], cols, n), n);
+                return ChangeCase(f, Text(Eval(f.Args[0], cols, n), n), n);
             case BoundFunction { Name: "length" } f:
-                return Length(f, (Str)Eval(f.Args[0], cols, n), n);
+                return Length(f, Text(Eval(f.Args[0], cols, n), n), n);
             case BoundFunction { Name: "abs" } f:
                 return Abs(Eval(f.Args[0], cols, n), n);
             case BoundFunction { Name: "concat" } f:
                 return Concat(f.Args.Select(a => Eval(a, cols, n)).ToArray(), n);
             case BoundFunction { Name: "trim" or "ltrim" or "rtrim" } f:
-                return Trim((Str)Eval(f.Args[0], cols, n), f.Name != "rtrim", f.Name != "ltrim", n);
+                return Trim(Text(Eval(f.Args[0], cols, n), n), f.Name != "rtrim", f.Name != "ltrim", n);
             // Dates are days since the epoch: date_add and date_sub add and subtract days (wrapping, as the scalar rule
             // does), datediff subtracts dates, and to_date of a date is the date.
             case BoundFunction { Name: "date_add" or "date_sub" or "datediff" } f:
@@ -719,11 +716,11 @@ public static partial class SimdEvaluator
         Str x;
         if (e.Value is BoundFunction { Name: "substring", Args: [var arg, BoundLiteral { Value: int p }, ..] } sub && p >= 1)
         {
-            x = (Str)Eval(arg, cols, n);
+            x = Text(Eval(arg, cols, n), n);
             pos = p;
             length = sub.Args.Count > 2 ? (int)((BoundLiteral)sub.Args[2]).Value! : int.MaxValue;
         }
-        else x = (Str)Eval(e.Value, cols, n);
+        else x = Text(Eval(e.Value, cols, n), n);
         var literals = e.List.Select(l => System.Text.Encoding.UTF8.GetBytes((string)((BoundLiteral)l).Value!)).ToArray();
         // Literals of up to 7 bytes are words with their length in the top byte, 8 to a vector; padding (all ones)
         // has length 255, so no row matches it.
@@ -771,39 +768,6 @@ public static partial class SimdEvaluator
         ulong w = (ulong)bytes.Length << 56;
         for (int k = 0; k < bytes.Length; k++) w |= (ulong)bytes[k] << (8 * k);
         return w;
-    }
-
-    // Spark's substring at literal positions: an all-ASCII row is cut by bytes (each byte is one character there), any
-    // other row by the scalar rule on its decoded text (invalid UTF-8 re-encodes longer, so every copy checks room).
-    private static Value Substring(Str s, int pos, int length, int n)
-    {
-        var src = s.Column;
-        var offsets = new int[n + 1];
-        var data = new byte[Math.Max(0, src.Offsets[n] - src.Offsets[0])];
-        int at = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if ((s.Valid[i >> 6] >> (i & 63) & 1) != 0)
-            {
-                var bytes = src.GetBytes(i);
-                if (System.Text.Ascii.IsValid(bytes))
-                {
-                    var (start, end) = FunctionCatalog.SubstringRange(bytes.Length, pos, length);
-                    if (at + end - start > data.Length) Array.Resize(ref data, Math.Max(at + end - start, 2 * data.Length));
-                    bytes[start..end].CopyTo(data.AsSpan(at));
-                    at += end - start;
-                }
-                else
-                {
-                    var cut = System.Text.Encoding.UTF8.GetBytes(FunctionCatalog.Substring(System.Text.Encoding.UTF8.GetString(bytes), pos, length));
-                    if (at + cut.Length > data.Length) Array.Resize(ref data, Math.Max(at + cut.Length, 2 * data.Length));
-                    cut.CopyTo(data.AsSpan(at));
-                    at += cut.Length;
-                }
-            }
-            offsets[i + 1] = at;
-        }
-        return new Str(new StringVector(offsets, data, Bitmask.ToValidity(s.Valid, n), n), s.Valid);
     }
 
     // pow and sqrt over doubles (the binder casts their arguments), with Math.Pow and Math.Sqrt as the scalar path
