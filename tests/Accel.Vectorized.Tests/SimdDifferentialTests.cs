@@ -659,6 +659,15 @@ public sealed class SimdDifferentialTests
             new CastExpr(C("i"), DataType.Float32), new CastExpr(C("l"), DataType.Float32), new CastExpr(C("ts"), DataType.Date32), new CastExpr(C("dt"), DataType.Timestamp),
             new CastExpr(new CastExpr(C("d"), DataType.Boolean), DataType.Int32), new CastExpr(B(BinaryOp.GreaterThan, C("k"), L(3)), DataType.Float64),
             new CastExpr(new UnaryExpr(UnaryOp.Negate, C("m")), DataType.Int32),
+            // The rest by CastKernels' rule row by row: floating point into decimals (NaN and overflow NULL), decimals to
+            // float, numbers and timestamps both ways.
+            new CastExpr(C("d"), DataType.Decimal(6, 2)), new CastExpr(C("f"), DataType.Decimal(4, 1)), new CastExpr(C("m"), DataType.Float32),
+            new CastExpr(C("ts"), DataType.Int64), new CastExpr(C("ts"), DataType.Int32), new CastExpr(C("ts"), DataType.Float64),
+            new CastExpr(C("k"), DataType.Timestamp), new CastExpr(C("d"), DataType.Timestamp), new CastExpr(C("m"), DataType.Timestamp),
+            new CastExpr(B(BinaryOp.GreaterThan, C("i"), L(0)), DataType.Decimal(3, 1)),
+            // Booleans compared (FALSE < TRUE), coalesced and in IN lists, as values.
+            B(BinaryOp.LessThan, B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5))),
+            F("coalesce", B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5)), L(false)),
         ];
         Expr[] numericPredicates =
         [
@@ -666,6 +675,14 @@ public sealed class SimdDifferentialTests
             B(BinaryOp.Equal, S(C("k")), L("7")), F("like", S(C("dt")), L("2024-0_-1%")),
             new CastExpr(C("i"), DataType.Boolean), new CastExpr(C("d"), DataType.Boolean), new CastExpr(C("m"), DataType.Boolean),
             B(BinaryOp.Equal, new CastExpr(C("ts"), DataType.Date32), C("dt")),
+            B(BinaryOp.Equal, B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5))),
+            B(BinaryOp.NotEqual, B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5))),
+            B(BinaryOp.GreaterThanOrEqual, B(BinaryOp.GreaterThan, C("k"), L(9)), B(BinaryOp.LessThan, C("d"), L(0.5))),
+            B(BinaryOp.LessThanOrEqual, B(BinaryOp.GreaterThan, C("k"), L(9)), B(BinaryOp.LessThan, C("d"), L(0.5))),
+            B(BinaryOp.GreaterThan, B(BinaryOp.GreaterThan, C("k"), L(9)), L(false)),
+            B(BinaryOp.EqualNullSafe, B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5))),
+            new InExpr(B(BinaryOp.GreaterThan, C("i"), L(0)), [L(false), Literal.Of(null)]),
+            F("coalesce", B(BinaryOp.GreaterThan, C("i"), L(0)), B(BinaryOp.LessThan, C("d"), L(0.5))),
         ];
         Expr[] text =
         [
@@ -735,6 +752,9 @@ public sealed class SimdDifferentialTests
             F("split", C("s"), C("p")), F("split", C("s"), C("p"), C("j")), F("split", C("s"), L(","), C("j")), F("split", L("a-b-c"), C("p")),
             F("substring", C("s"), C("k")), F("substring", C("s"), C("k"), C("j")), F("substring", C("s"), L(2), C("j")), F("substring", L("héllo"), C("k"), L(2)),
             F("size", F("split", C("s"), C("p"))),
+            // Arrays cast element by element.
+            new CastExpr(F("split", C("s"), L(",")), DataType.ArrayOf(DataType.Int32)), new CastExpr(F("split", C("s"), C("p")), DataType.ArrayOf(DataType.Date32)),
+            new CastExpr(new CastExpr(F("split", C("s"), L("-")), DataType.ArrayOf(DataType.Float64)), DataType.ArrayOf(DataType.Utf8)),
         ];
         Expr[] predicates =
         [
@@ -772,11 +792,12 @@ public sealed class SimdDifferentialTests
     }
 
     [Fact]
-    public void Casts_without_a_simd_kernel_are_declined_by_name()
+    public void Array_valued_case_and_coalesce_are_declined_by_name()
     {
-        string? Why(Expr e) => SimdEvaluator.Unsupported(Binder.Bind(e, StringSchema), StringSchema);
-        Assert.Contains("CAST(double AS decimal(10,2)) has no SIMD kernel", Why(new CastExpr(C("x"), DataType.Decimal(10, 2))));
-        Assert.Contains("CAST(decimal(12,2) AS float) has no SIMD kernel", Why(new CastExpr(C("m"), DataType.Float32)));
+        var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32)), new Field("k", DataType.Int32)]);
+        string? Why(Expr e) => SimdEvaluator.Unsupported(Binder.Bind(e, arrays), arrays);
+        Assert.Contains("CASE WHEN producing array<int> has no SIMD kernel", Why(new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("k"), L(0)), C("a"))], null)));
+        Assert.Contains("coalesce of array<int> values has no SIMD kernel", Why(F("size", F("coalesce", C("a"), C("a")))));
     }
 
     [Fact]
@@ -812,19 +833,19 @@ public sealed class SimdDifferentialTests
     public void Unsupported_expressions_are_declined_with_the_node_named()
     {
         var s = DifferentialCases.Schema;
-        var toDouble = Binder.Bind(new CastExpr(new ColumnRef("ts"), DataType.Float64), s);
-        var support = new ProjectSimd().CanRun(new ProjectSpec(s, [toDouble], new Schema([new Field("x", DataType.Float64)])), new ExecEnvironment(10));
+        var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32)), new Field("k", DataType.Int32)]);
+        var chosen = Binder.Bind(new CaseWhenExpr([(new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("k"), Literal.Of(0)), new ColumnRef("a"))], null), arrays);
+        var support = new ProjectSimd().CanRun(new ProjectSpec(arrays, [chosen], new Schema([new Field("x", chosen.Type)])), new ExecEnvironment(10));
         Assert.False(support.CanRun);
-        Assert.Contains("CAST(timestamp AS double) has no SIMD kernel", support.Reason);
+        Assert.Contains("CASE WHEN producing array<int> has no SIMD kernel", support.Reason);
 
-        var toDecimal = Binder.Bind(new BinaryExpr(BinaryOp.Equal, new CastExpr(new ColumnRef("f"), DataType.Decimal(6, 1)), Literal.Of(1.5m)), s);
-        Assert.Contains("CAST(float AS decimal(6,1)) has no SIMD kernel", new FilterSimd().CanRun(new FilterSpec(s, toDecimal), new ExecEnvironment(10)).Reason);
+        var sized = Binder.Bind(new BinaryExpr(BinaryOp.GreaterThan, new FunctionCall("size", [new FunctionCall("coalesce", [new ColumnRef("a"), new ColumnRef("a")])]), Literal.Of(1)), arrays);
+        Assert.Contains("coalesce of array<int> values has no SIMD kernel", new FilterSimd().CanRun(new FilterSpec(arrays, sized), new ExecEnvironment(10)).Reason);
 
         var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, s.IndexOf("ts"), false, DataType.Float64)], new Schema([s[0], s[1], new Field("md", DataType.Float64)]));
         Assert.Contains("median over timestamp", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);
         var distinctStddev = new AggregateSpec(s, [0], [new AggregateCall(AggFunc.StdDev, s.IndexOf("d"), true, DataType.Float64)], new Schema([s[0], new Field("sd", DataType.Float64)]));
         Assert.Contains("stddev(DISTINCT) is not vectorized yet", new HashAggregateSimd().CanRun(distinctStddev, new ExecEnvironment(10)).Reason);
-        var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32))]);
         Assert.Contains("grouping by a array", new HashAggregateSimd().CanRun(new AggregateSpec(arrays, [0], [], arrays), new ExecEnvironment(10)).Reason);
     }
 

@@ -164,6 +164,64 @@ public static partial class SimdEvaluator
         return new Vec(r, x.Valid);
     }
 
+    private static bool IsOtherScalarCast(DataType from, DataType to) =>
+        (IsVectorType(from) || from.Id == TypeId.Boolean) && (IsVectorType(to) || to.Id == TypeId.Boolean);
+
+    // The casts between numbers and date/time that no typed loop covers (floating point into decimals, decimals to
+    // float, numbers to and from timestamps): CastKernels' rule for each row, NULL where it gives NULL.
+    private static Value CastByRule(Value v, DataType from, DataType to, int n)
+    {
+        if (v is Const c)
+        {
+            var cast = CastKernels.CastValue(Storage.ToClr(from, c.Value), from, to);
+            return cast is null ? NullOf(to, n) : cast is bool b ? AsTruthConstant(b, n) : new Const(Storage.FromClr(to, cast));
+        }
+        var valid = ValidOf(v, n);
+        var rows = new object?[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (!IsValid(valid, i)) continue;
+            object source = v is Truth t ? IsValid(t.True, i) : StoredValue((Vec)v, from, i);
+            rows[i] = CastKernels.CastValue(source, from, to);
+        }
+        var castValid = new ulong[Bitmask.Words(n)];
+        for (int i = 0; i < n; i++) if (rows[i] is not null) castValid[i >> 6] |= 1UL << (i & 63);
+        if (to.Id == TypeId.Boolean)
+        {
+            var isTrue = new ulong[castValid.Length];
+            for (int i = 0; i < n; i++) if (rows[i] is true) isTrue[i >> 6] |= 1UL << (i & 63);
+            return new Truth(isTrue, Bitmask.AndNot(castValid, isTrue));
+        }
+        Array r = to.Id switch
+        {
+            TypeId.Int32 or TypeId.Date32 => StoreRows<int>(rows, to, n),
+            TypeId.Float32 => StoreRows<float>(rows, to, n),
+            TypeId.Float64 => StoreRows<double>(rows, to, n),
+            _ => StoreRows<long>(rows, to, n),
+        };
+        return new Vec(r, castValid);
+    }
+
+    private static T[] StoreRows<T>(object?[] rows, DataType type, int n) where T : unmanaged
+    {
+        var r = NewArray<T>(n);
+        for (int i = 0; i < n; i++) if (rows[i] is { } value) r[i] = (T)Storage.FromClr(type, value);
+        return r;
+    }
+
+    // CAST(array<A> AS array<B>) is the element cast over the flattened elements, under the same offsets.
+    private static BoundCast ElementCast(DataType from, DataType to) => new(new BoundColumn(0, from.Element!, "element"), to.Element!);
+
+    private static string? ArrayCastUnsupported(DataType from, DataType to) =>
+        from.Id == TypeId.Array && to.Id == TypeId.Array ? UnsupportedNode(ElementCast(from, to)) : "not an array cast";
+
+    private static Lst CastArray(Lst a, DataType from, DataType to, int n)
+    {
+        var elements = a.Column.Values;
+        var cast = EvaluateColumn(ElementCast(from, to), [elements], elements.Length);
+        return new Lst(new ListVector(to, a.Column.Offsets, cast, a.Column.Validity), a.Valid);
+    }
+
     private static Truth AsTruthConstant(bool b, int n) =>
         b ? new Truth(Bitmask.AllSet(n), new ulong[Bitmask.Words(n)]) : new Truth(new ulong[Bitmask.Words(n)], Bitmask.AllSet(n));
 
@@ -239,6 +297,41 @@ public static partial class SimdEvaluator
     };
 
     private static bool IsValid(ulong[] valid, int i) => (valid[i >> 6] >> (i & 63) & 1) != 0;
+
+    // Booleans compare with FALSE < TRUE, as word operations on the TRUE and FALSE masks; NULL where either side is.
+    private static Truth CompareTruths(BinaryOp op, Truth l, Truth r, int n)
+    {
+        var valid = Bitmask.And(Bitmask.Or(l.True, l.False), Bitmask.Or(r.True, r.False));
+        var equal = Bitmask.Or(Bitmask.And(l.True, r.True), Bitmask.And(l.False, r.False));
+        var less = Bitmask.And(l.False, r.True);
+        var greater = Bitmask.And(l.True, r.False);
+        var holds = op switch
+        {
+            BinaryOp.Equal => equal,
+            BinaryOp.NotEqual => Bitmask.Or(less, greater),
+            BinaryOp.LessThan => less,
+            BinaryOp.LessThanOrEqual => Bitmask.Or(less, equal),
+            BinaryOp.GreaterThan => greater,
+            _ => Bitmask.Or(greater, equal),
+        };
+        return new Truth(holds, Bitmask.AndNot(valid, holds));
+    }
+
+    // coalesce of booleans: each row takes the truth of its first non-NULL argument.
+    private static Truth CoalesceTruths(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var isTrue = new ulong[Bitmask.Words(n)];
+        var isFalse = new ulong[isTrue.Length];
+        foreach (var arg in f.Args)
+        {
+            var missing = Bitmask.AndNot(Bitmask.AllSet(n), Bitmask.Or(isTrue, isFalse));
+            if (Array.TrueForAll(missing, w => w == 0)) break;
+            var t = AsTruth(Eval(arg, cols, n), n);
+            isTrue = Bitmask.Or(isTrue, Bitmask.And(missing, t.True));
+            isFalse = Bitmask.Or(isFalse, Bitmask.And(missing, t.False));
+        }
+        return new Truth(isTrue, isFalse);
+    }
 
     // coalesce of strings: each row takes its first non-NULL argument, later arguments evaluated only while some row
     // still lacks one; the chosen bytes are copied into one new column.

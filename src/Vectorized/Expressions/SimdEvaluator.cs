@@ -25,7 +25,10 @@ public static partial class SimdEvaluator
     private sealed record Str(StringVector Column, ulong[] Valid) : Value;
 
     /// <summary>Why the SIMD path cannot evaluate <paramref name="e"/> (null when it can).</summary>
-    public static string? Unsupported(BoundExpr e, Schema input)
+    public static string? Unsupported(BoundExpr e, Schema input) => UnsupportedNode(e) is { } why ? $"{why} has no SIMD kernel yet" : null;
+
+    // The first node of `e` the evaluator has no kernel for, described (null when there is none).
+    private static string? UnsupportedNode(BoundExpr e)
     {
         foreach (var n in e.Descendants())
         {
@@ -39,14 +42,17 @@ public static partial class SimdEvaluator
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
                 BoundBinary { Op: BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Modulo or BinaryOp.IntDivide } b
                     when !IsVectorType(b.Type) => $"arithmetic on {b.Type}",
-                BoundBinary b when (IsComparison(b.Op) || b.Op == BinaryOp.EqualNullSafe) && !IsVectorType(b.Left.Type) && b.Left.Type.Id != TypeId.Utf8
+                BoundBinary b when (IsComparison(b.Op) || b.Op == BinaryOp.EqualNullSafe) && !IsVectorType(b.Left.Type) && b.Left.Type.Id is not (TypeId.Utf8 or TypeId.Boolean)
                     => $"comparison of {b.Left.Type} values",
+                BoundCast c when c.Type.Id == TypeId.Array && ArrayCastUnsupported(c.Child.Type, c.Type) is { } element => $"CAST({c.Child.Type} AS {c.Type}): {element}",
+                BoundCast { Type.Id: TypeId.Array } => null,
                 BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) && !IsCastToString(c.Child.Type, c.Type)
-                    && !IsCastFromString(c.Child.Type, c.Type) && !IsNumericCast(c.Child.Type, c.Type) => $"CAST({c.Child.Type} AS {c.Type})",
+                    && !IsCastFromString(c.Child.Type, c.Type) && !IsNumericCast(c.Child.Type, c.Type) && !IsOtherScalarCast(c.Child.Type, c.Type)
+                    => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
-                BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id != TypeId.Utf8 => $"IN over {i.Value.Type}",
+                BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id is not (TypeId.Utf8 or TypeId.Boolean) => $"IN over {i.Value.Type}",
                 BoundCase c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"CASE WHEN producing {c.Type}",
-                BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) && f.Type.Id != TypeId.Utf8 => $"coalesce of {f.Type} values",
+                BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) && f.Type.Id is not (TypeId.Utf8 or TypeId.Boolean) => $"coalesce of {f.Type} values",
                 BoundFunction { Name: "round" } f when !IsVectorType(f.Type) => $"round of {f.Type}",
                 BoundFunction { Name: "abs" } f when !IsVectorType(f.Type) => $"abs of {f.Type}",
                 BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower"
@@ -56,7 +62,7 @@ public static partial class SimdEvaluator
                 BoundColumn { Type.Id: TypeId.Utf8 or TypeId.Array } c when n == e => $"a bare {c.Type} column '{c.Name}'",
                 _ => null,
             };
-            if (why is not null) return $"{why} has no SIMD kernel yet";
+            if (why is not null) return why;
         }
         return null;
     }
@@ -236,8 +242,12 @@ public static partial class SimdEvaluator
                 return CastToString(Eval(c.Child, cols, n), c.Child.Type, n);
             case BoundCast c when IsDecimalCast(c.Child.Type, c.Type):
                 return DecimalCast(Eval(c.Child, cols, n), c.Child.Type, c.Type, n);
-            case BoundCast c:
+            case BoundCast { Type.Id: TypeId.Array } c:
+                return CastArray((Lst)Eval(c.Child, cols, n), c.Child.Type, c.Type, n);
+            case BoundCast c when IsWidening(c.Child.Type, c.Type):
                 return Widen(Eval(c.Child, cols, n), c.Type, n);
+            case BoundCast c:
+                return CastByRule(Eval(c.Child, cols, n), c.Child.Type, c.Type, n);
             case BoundFunction { Name: "like", Args: [_, BoundLiteral { Value: string pattern }] } f when LikePattern.TryCreate(pattern) is { } plain:
                 return Like(Text(Eval(f.Args[0], cols, n), n), plain, n);
             case BoundFunction { Name: "like" or "rlike" } f:
@@ -250,6 +260,8 @@ public static partial class SimdEvaluator
                 return Round(Eval(f.Args[0], cols, n), f.Args[0].Type, f.Type, Convert.ToInt32(((BoundLiteral)f.Args[1]).Value, System.Globalization.CultureInfo.InvariantCulture), n);
             case BoundFunction { Name: "add_months" } f:
                 return AddMonths(Eval(f.Args[0], cols, n), Eval(f.Args[1], cols, n), n);
+            case BoundFunction { Name: "coalesce", Type.Id: TypeId.Boolean } f:
+                return CoalesceTruths(f, cols, n);
             case BoundFunction { Name: "coalesce", Type.Id: TypeId.Utf8 } f:
                 return CoalesceStrings(f, cols, n);
             case BoundFunction { Name: "substring" } f:
@@ -598,6 +610,7 @@ public static partial class SimdEvaluator
     private static Value Compare(BinaryOp op, Value l, Value r, DataType type, int n) => type.Id switch
     {
         TypeId.Utf8 => CompareStrings(op, l, r, n),
+        TypeId.Boolean => CompareTruths(op, AsTruth(l, n), AsTruth(r, n), n),
         TypeId.Int32 or TypeId.Date32 => Compare<int>(op, l, r, n),
         TypeId.Int64 or TypeId.Timestamp or TypeId.Decimal => Compare<long>(op, l, r, n),
         TypeId.Float32 => Compare<float>(op, l, r, n),
