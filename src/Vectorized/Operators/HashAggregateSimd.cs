@@ -147,8 +147,21 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             () => new GroupState(spec, encoder, direct, sharedCount, computed),
             (m, _, state) => { state.Consume(batches[m.Part], m.Part, m.Start, m.Count, live[m.Part]); return state; },
             state => { lock (states) states.Add(state); });
-        // The largest thread state becomes the result; the others merge into it, its tables sized for them up front.
         states.Sort((x, y) => y.Groups.CompareTo(x.Groups));
+        // Without DISTINCT or collected values, each state keeps the groups no earlier state has (threads reading
+        // clustered keys, as lineitem's l_orderkey, hardly overlap): every later state's group is looked up in the
+        // earlier ones and folded into the one that has it, and the states' results are built in parallel.
+        if (encoder is not null && states.Count is > 1 and <= MaxAbsorbingStates && !spec.Aggregates.Any(a => a.Distinct || Collects(a.Func)))
+        {
+            for (int j = 1; j < states.Count; j++)
+                for (int i = 0; i < j; i++) states[i].Absorb(states[j]);
+            var results = new List<ColumnBatch>[states.Count];
+            Parallel.For(0, states.Count, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                i => results[i] = states[i].LiveGroups > 0 || i == 0 ? states[i].Result(spec, batches) : []);
+            foreach (var st in states) st.Release();
+            return results.SelectMany(r => r).ToList();
+        }
+        // Otherwise the largest thread state becomes the result; the others merge into it, its tables sized for them up front.
         var total = states.Count > 0 ? states[0] : new GroupState(spec, encoder, direct, sharedCount, computed);
         total.Reserve(states.Skip(1).Sum(s => s.Groups));
         foreach (var s in states.Skip(1)) total.Merge(s);
@@ -159,6 +172,9 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
         total.Release();
         return result;
     }
+
+    // The most thread states combined by absorbing (each later state's groups are looked up in every earlier one).
+    private const int MaxAbsorbingStates = 4;
 
     // Past this share of distinct keys in a sample, nearly every row opens a group: merging per-thread tables would
     // insert most groups twice.
@@ -759,6 +775,37 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             return total;
         }
 
+        /// <summary>Folds into this state the groups of <paramref name="other"/> whose keys it holds, marking them spent
+        /// there: what is left live in <paramref name="other"/> are keys this state lacks.</summary>
+        public void Absorb(GroupState other)
+        {
+            for (int g = 0; g < other._groups; g++)
+            {
+                if (g == other._trash || other.IsSpent(g)) continue;
+                int t = _encoder!.Packed ? (_direct ? _directSlot[other._packedKey[g]] : _table!.Find(other._packedKey[g])) : _wide!.Find(other._wide!.KeyOf(g));
+                if (t < 0) continue;
+                for (int a = 0; a < _aggs.Length; a++) _aggs[a].Merge(t, other._aggs[a], g);
+                _rows[t] += other._rows[g];
+                other.MarkSpent(g);
+            }
+        }
+
+        // Groups folded into another state (Absorb): not part of this state's result.
+        private ulong[]? _spent;
+        private int _spentCount;
+
+        private bool IsSpent(int g) => _spent is { } s && (s[g >> 6] >> (g & 63) & 1) != 0;
+
+        private void MarkSpent(int g)
+        {
+            _spent ??= new ulong[Bitmask.Words(_groups)];
+            _spent[g >> 6] |= 1UL << (g & 63);
+            _spentCount++;
+        }
+
+        /// <summary>The groups this state's result holds (not its discarded or absorbed ones).</summary>
+        public int LiveGroups => _groups - (_trash >= 0 ? 1 : 0) - _spentCount;
+
         public void Merge(GroupState other)
         {
             // other's group -> this state's group, for the collected values (-1: other's discarded group).
@@ -782,7 +829,8 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
         public List<ColumnBatch> Result(AggregateSpec spec, List<ColumnBatch> batches)
         {
             // Groups in the order of their representative rows, so that each batch's key rows are one gather.
-            var order = Enumerable.Range(0, _groups).Where(g => g != _trash).ToArray();
+            var order = new int[LiveGroups];
+            for (int g = 0, at = 0; g < _groups; g++) if (g != _trash && !IsSpent(g)) order[at++] = g;
             int n = order.Length;
             var reps = new long[n];
             bool sorted = true;
@@ -791,8 +839,9 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
                 reps[i] = _rep[order[i]];
                 sorted &= i == 0 || reps[i] > reps[i - 1];
             }
-            // A state that saw its rows in order (one thread's morsels, or one hash partition) made its groups in row order.
-            if (_encoder is not null && !sorted) Array.Sort(reps, order);
+            // A state that saw its rows in order (one thread's morsels, or one hash partition) made its groups in row order;
+            // one merged from several such states holds one ascending run of them per state.
+            if (_encoder is not null && !sorted) RunMerge.Sort(reps, order);
             var aggregates = spec.Aggregates.Select((call, a) =>
                 AggregateColumn(call, _aggs[_slotOf[a]], call.InputOrdinal >= 0 ? spec.Input[call.InputOrdinal].Type : null, order)).ToArray();
             if (_encoder is null) return [new ColumnBatch(spec.Output, aggregates, n)];
