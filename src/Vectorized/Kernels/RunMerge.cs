@@ -8,20 +8,25 @@ public static class RunMerge
     public const int MaxRuns = 64;
 
     /// <summary>Sorts <paramref name="keys"/> ascending, moving <paramref name="values"/> with them (keys are distinct).</summary>
-    public static void Sort(long[] keys, int[] values)
+    public static void Sort(long[] keys, int[] values) => Sort(keys, values, keys.Length);
+
+    /// <summary>Sorts the first <paramref name="n"/> keys ascending, moving the first <paramref name="n"/> values with them
+    /// (arrays from a pool may be longer); the merge buffers come from the array pool.</summary>
+    public static void Sort(long[] keys, int[] values, int n)
     {
-        int n = keys.Length;
         var starts = new List<int> { 0 };
         for (int i = 1; i < n; i++)
             if (keys[i] < keys[i - 1])
             {
-                if (starts.Count == MaxRuns) { Array.Sort(keys, values); return; }
+                if (starts.Count == MaxRuns) { Array.Sort(keys, values, 0, n); return; }
                 starts.Add(i);
             }
         if (starts.Count == 1) return;
         starts.Add(n);
         var (k, v) = (keys, values);
-        var (k2, v2) = (new long[n], new int[n]);
+        long[] bufferKeys = System.Buffers.ArrayPool<long>.Shared.Rent(n);
+        int[] bufferValues = System.Buffers.ArrayPool<int>.Shared.Rent(n);
+        var (k2, v2) = (bufferKeys, bufferValues);
         while (starts.Count > 2)
         {
             var next = new List<int>(starts.Count / 2 + 2);
@@ -48,6 +53,8 @@ public static class RunMerge
             Array.Copy(k, keys, n);
             Array.Copy(v, values, n);
         }
+        System.Buffers.ArrayPool<long>.Shared.Return(bufferKeys);
+        System.Buffers.ArrayPool<int>.Shared.Return(bufferValues);
     }
 
     // Merges [a, b) and [b, c) of the source into the same range of the target.

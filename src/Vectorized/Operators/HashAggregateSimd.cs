@@ -832,7 +832,9 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             var order = new int[LiveGroups];
             for (int g = 0, at = 0; g < _groups; g++) if (g != _trash && !IsSpent(g)) order[at++] = g;
             int n = order.Length;
-            var reps = new long[n];
+            // The representative rows are dead once the key rows are gathered: they and the sort's buffers come from the pool,
+            // since a fresh array this size costs page faults on every query that leaves no gen0 memory to reuse.
+            var reps = System.Buffers.ArrayPool<long>.Shared.Rent(Math.Max(1, n));
             bool sorted = true;
             for (int i = 0; i < n; i++)
             {
@@ -841,9 +843,10 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             }
             // A state that saw its rows in order (one thread's morsels, or one hash partition) made its groups in row order;
             // one merged from several such states holds one ascending run of them per state.
-            if (_encoder is not null && !sorted) RunMerge.Sort(reps, order);
+            if (_encoder is not null && !sorted) RunMerge.Sort(reps, order, n);
             var aggregates = spec.Aggregates.Select((call, a) =>
                 AggregateColumn(call, _aggs[_slotOf[a]], call.InputOrdinal >= 0 ? spec.Input[call.InputOrdinal].Type : null, order)).ToArray();
+            if (_encoder is null || n == 0) System.Buffers.ArrayPool<long>.Shared.Return(reps);
             if (_encoder is null) return [new ColumnBatch(spec.Output, aggregates, n)];
             if (n == 0) return [new ColumnBatch(spec.Output, [.. spec.KeyOrdinals.Select(k => ColumnBuilder.Create(spec.Input[k].Type, 0).Build()), .. aggregates], 0)];
             var result = new List<ColumnBatch>();
@@ -859,6 +862,7 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
                 result.Add(new ColumnBatch(spec.Output, [.. keys, .. values], count));
                 i = j;
             }
+            System.Buffers.ArrayPool<long>.Shared.Return(reps);
             return result;
         }
 
