@@ -564,10 +564,11 @@ public sealed class HashJoinSimdTests
         Assert.True(join.CanRun(Spec(l, r, JoinType.LeftOuter, 1, BuildSide.Right, new BinaryExpr(BinaryOp.Equal, new ColumnRef("ls"), new ColumnRef("rs"))), env).CanRun);
 
         var split = new FunctionCall("split", [new ColumnRef("rs"), Literal.Of(",")]);
-        var arrayCoalesce = join.CanRun(Spec(l, r, JoinType.LeftOuter, 1, BuildSide.Right,
-            new BinaryExpr(BinaryOp.GreaterThan, new FunctionCall("size", [new FunctionCall("coalesce", [split, split])]), new ColumnRef("lv"))), env);
-        Assert.False(arrayCoalesce.CanRun);
-        Assert.Contains("join condition: coalesce of array<string> values has no SIMD kernel", arrayCoalesce.Reason);
+        var pair = new Literal(new object?[] { "a", "b" }, DataType.ArrayOf(DataType.Utf8));
+        var arrayLiteral = join.CanRun(Spec(l, r, JoinType.LeftOuter, 1, BuildSide.Right,
+            new BinaryExpr(BinaryOp.GreaterThan, new FunctionCall("size", [new FunctionCall("coalesce", [split, pair])]), new ColumnRef("lv"))), env);
+        Assert.False(arrayLiteral.CanRun);
+        Assert.Contains("join condition: a array<string> literal has no SIMD kernel", arrayLiteral.Reason);
 
         var arrays = new Schema([new Field("tags", DataType.ArrayOf(DataType.Int32))]);
         var arrayKeys = join.CanRun(new JoinSpec(arrays, arrays, JoinType.Inner, [0], [0], null, BuildSide.Right, false, new Schema([.. arrays.Fields, .. arrays.Fields])), env);

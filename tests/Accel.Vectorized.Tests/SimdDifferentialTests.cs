@@ -792,12 +792,27 @@ public sealed class SimdDifferentialTests
     }
 
     [Fact]
-    public void Array_valued_case_and_coalesce_are_declined_by_name()
+    public void Array_valued_case_coalesce_and_null_equal_scalar_and_array_literals_are_declined()
     {
-        var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32)), new Field("k", DataType.Int32)]);
-        string? Why(Expr e) => SimdEvaluator.Unsupported(Binder.Bind(e, arrays), arrays);
-        Assert.Contains("CASE WHEN producing array<int> has no SIMD kernel", Why(new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("k"), L(0)), C("a"))], null)));
-        Assert.Contains("coalesce of array<int> values has no SIMD kernel", Why(F("size", F("coalesce", C("a"), C("a")))));
+        var schema = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32)), new Field("b", DataType.ArrayOf(DataType.Int32)), new Field("k", DataType.Int32)]);
+        var rng = new Random(5);
+        object? List(int i) => rng.Next(4) == 0 ? null : Enumerable.Range(i, rng.Next(4)).Cast<object?>().ToArray();
+        var batch = ColumnBatch.FromRows(schema, Enumerable.Range(0, 300).Select(i => new object?[] { List(i), List(-i), rng.Next(4) == 0 ? null : rng.Next(-3, 4) }));
+        Expr[] projections =
+        [
+            new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("k"), L(0)), C("a")), (B(BinaryOp.LessThan, C("k"), L(-1)), C("b"))], null),
+            new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("k"), L(0)), C("a"))], C("b")),
+            F("coalesce", C("a"), C("b")), F("size", F("coalesce", C("b"), C("a"))),
+            new CaseWhenExpr([(B(BinaryOp.GreaterThan, C("k"), L(0)), C("a"))], new CastExpr(Literal.Of(null), DataType.ArrayOf(DataType.Int32))),
+        ];
+        foreach (var e in projections)
+        {
+            Assert.Null(SimdEvaluator.Unsupported(Binder.Bind(e, schema), schema));
+            Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch, e));
+            Assert.Null(DifferentialCases.CompareProject(new ProjectSimd(), batch.WithSelection([.. Enumerable.Range(0, 300).Where(i => i % 3 == 1)]), e));
+        }
+        var literal = F("size", F("coalesce", C("a"), new Literal(new object?[] { 1, 2 }, DataType.ArrayOf(DataType.Int32))));
+        Assert.Contains("a array<int> literal has no SIMD kernel", SimdEvaluator.Unsupported(Binder.Bind(literal, schema), schema));
     }
 
     [Fact]
@@ -834,13 +849,14 @@ public sealed class SimdDifferentialTests
     {
         var s = DifferentialCases.Schema;
         var arrays = new Schema([new Field("a", DataType.ArrayOf(DataType.Int32)), new Field("k", DataType.Int32)]);
-        var chosen = Binder.Bind(new CaseWhenExpr([(new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("k"), Literal.Of(0)), new ColumnRef("a"))], null), arrays);
+        var pair = new Literal(new object?[] { 1, 2 }, DataType.ArrayOf(DataType.Int32));
+        var chosen = Binder.Bind(new CaseWhenExpr([(new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("k"), Literal.Of(0)), new ColumnRef("a"))], pair), arrays);
         var support = new ProjectSimd().CanRun(new ProjectSpec(arrays, [chosen], new Schema([new Field("x", chosen.Type)])), new ExecEnvironment(10));
         Assert.False(support.CanRun);
-        Assert.Contains("CASE WHEN producing array<int> has no SIMD kernel", support.Reason);
+        Assert.Contains("a array<int> literal has no SIMD kernel", support.Reason);
 
-        var sized = Binder.Bind(new BinaryExpr(BinaryOp.GreaterThan, new FunctionCall("size", [new FunctionCall("coalesce", [new ColumnRef("a"), new ColumnRef("a")])]), Literal.Of(1)), arrays);
-        Assert.Contains("coalesce of array<int> values has no SIMD kernel", new FilterSimd().CanRun(new FilterSpec(arrays, sized), new ExecEnvironment(10)).Reason);
+        var sized = Binder.Bind(new BinaryExpr(BinaryOp.GreaterThan, new FunctionCall("size", [new FunctionCall("coalesce", [new ColumnRef("a"), pair])]), Literal.Of(1)), arrays);
+        Assert.Contains("a array<int> literal has no SIMD kernel", new FilterSimd().CanRun(new FilterSpec(arrays, sized), new ExecEnvironment(10)).Reason);
 
         var median = new AggregateSpec(s, [0, 1], [new AggregateCall(AggFunc.Median, s.IndexOf("ts"), false, DataType.Float64)], new Schema([s[0], s[1], new Field("md", DataType.Float64)]));
         Assert.Contains("median over timestamp", new HashAggregateSimd().CanRun(median, new ExecEnvironment(10)).Reason);

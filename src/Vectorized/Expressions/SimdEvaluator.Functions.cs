@@ -630,6 +630,51 @@ public static partial class SimdEvaluator
         return 1;
     }
 
+    // CASE and coalesce producing arrays pick each row's list like their string forms, then copy the picked rows' elements
+    // through the column builder (arrays come from split or a read column; a row copies its list's elements).
+    private static Lst ArrayCase(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var taken = CaseRows(c, cols, n);
+        var pick = new int[n];
+        Array.Fill(pick, -1);
+        for (int b = 0; b < taken.Count; b++)
+            foreach (var i in Bitmask.Positions(taken[b].Rows, null)) pick[i] = b;
+        return PickedLists(taken.Select(t => t.Value).ToList(), pick, c.Type, n);
+    }
+
+    private static Lst CoalesceLists(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var values = new List<Value>();
+        var pick = new int[n];
+        Array.Fill(pick, -1);
+        var valid = new ulong[Bitmask.Words(n)];
+        foreach (var arg in f.Args)
+        {
+            var missing = Bitmask.AndNot(Bitmask.AllSet(n), valid);
+            if (Array.TrueForAll(missing, w => w == 0)) break;
+            var v = Eval(arg, cols, n);
+            var taken = Bitmask.And(missing, ValidOf(v, n));
+            foreach (var i in Bitmask.Positions(taken, null)) pick[i] = values.Count;
+            values.Add(v);
+            for (int w = 0; w < valid.Length; w++) valid[w] |= taken[w];
+        }
+        return PickedLists(values, pick, f.Type, n);
+    }
+
+    // The array column whose row i is row i of the list values[pick[i]]: NULL where pick[i] is -1 or that row is NULL.
+    private static Lst PickedLists(IReadOnlyList<Value> values, int[] pick, DataType type, int n)
+    {
+        var builder = ColumnBuilder.Create(type, n);
+        var valid = new ulong[Bitmask.Words(n)];
+        for (int i = 0; i < n; i++)
+        {
+            if (pick[i] < 0 || values[pick[i]] is not Lst list || !IsValid(list.Valid, i)) { builder.AppendNull(); continue; }
+            builder.AppendRange(list.Column, i, 1);
+            valid[i >> 6] |= 1UL << (i & 63);
+        }
+        return new Lst((ListVector)builder.Build(), valid);
+    }
+
     // size(array): the element count from the offsets; Spark's default gives -1, not NULL, for a NULL array.
     private static Vec Size(Lst a, int n)
     {

@@ -35,8 +35,8 @@ public static partial class SimdEvaluator
             string? why = n switch
             {
                 BoundColumn c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8 or TypeId.Array) => $"column '{c.Name}' is {c.Type}",
-                BoundLiteral { Value: null } l when l.Type.Id is not (TypeId.Null or TypeId.Boolean or TypeId.Utf8) && !IsVectorType(l.Type) => $"a NULL {l.Type} literal",
-                BoundCast { Child: BoundLiteral { Value: null } } c when c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) && !IsVectorType(c.Type) => $"a NULL {c.Type} literal",
+                BoundLiteral { Value: null } l when l.Type.Id is not (TypeId.Null or TypeId.Boolean or TypeId.Utf8 or TypeId.Array) && !IsVectorType(l.Type) => $"a NULL {l.Type} literal",
+                BoundCast { Child: BoundLiteral { Value: null } } c when c.Type.Id is not (TypeId.Boolean or TypeId.Utf8 or TypeId.Array) && !IsVectorType(c.Type) => $"a NULL {c.Type} literal",
                 BoundLiteral { Value: null } or BoundCast { Child: BoundLiteral { Value: null } } => null,
                 BoundLiteral l when !IsVectorType(l.Type) && l.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"a {l.Type} literal",
                 BoundBinary { Op: BinaryOp.Divide } b when b.Type.Id is not (TypeId.Float64 or TypeId.Decimal) => $"division producing {b.Type}",
@@ -51,8 +51,8 @@ public static partial class SimdEvaluator
                     => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
                 BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id is not (TypeId.Utf8 or TypeId.Boolean) => $"IN over {i.Value.Type}",
-                BoundCase c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8) => $"CASE WHEN producing {c.Type}",
-                BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) && f.Type.Id is not (TypeId.Utf8 or TypeId.Boolean) => $"coalesce of {f.Type} values",
+                BoundCase c when !IsVectorType(c.Type) && c.Type.Id is not (TypeId.Boolean or TypeId.Utf8 or TypeId.Array) => $"CASE WHEN producing {c.Type}",
+                BoundFunction { Name: "coalesce" } f when !IsVectorType(f.Type) && f.Type.Id is not (TypeId.Utf8 or TypeId.Boolean or TypeId.Array) => $"coalesce of {f.Type} values",
                 BoundFunction { Name: "round" } f when !IsVectorType(f.Type) => $"round of {f.Type}",
                 BoundFunction { Name: "abs" } f when !IsVectorType(f.Type) => $"abs of {f.Type}",
                 BoundFunction { Name: "like" or "year" or "month" or "dayofmonth" or "pow" or "sqrt" or "substring" or "coalesce" or "upper" or "lower"
@@ -262,6 +262,8 @@ public static partial class SimdEvaluator
                 return AddMonths(Eval(f.Args[0], cols, n), Eval(f.Args[1], cols, n), n);
             case BoundFunction { Name: "coalesce", Type.Id: TypeId.Boolean } f:
                 return CoalesceTruths(f, cols, n);
+            case BoundFunction { Name: "coalesce", Type.Id: TypeId.Array } f:
+                return CoalesceLists(f, cols, n);
             case BoundFunction { Name: "coalesce", Type.Id: TypeId.Utf8 } f:
                 return CoalesceStrings(f, cols, n);
             case BoundFunction { Name: "substring" } f:
@@ -307,6 +309,8 @@ public static partial class SimdEvaluator
                 return BooleanCase(c, cols, n);
             case BoundCase { Type.Id: TypeId.Utf8 } c:
                 return StringCase(c, cols, n);
+            case BoundCase { Type.Id: TypeId.Array } c:
+                return ArrayCase(c, cols, n);
             case BoundCase c:
                 return Case(c, cols, n);
             case BoundUnary { Op: UnaryOp.Negate } u when u.Type.Id == TypeId.Decimal:
@@ -937,6 +941,7 @@ public static partial class SimdEvaluator
         {
             TypeId.Boolean or TypeId.Null => new Truth(none, new ulong[none.Length]),
             TypeId.Utf8 => new Str(new StringVector(new int[n + 1], [], Bitmask.ToValidity(none, n), n), none),
+            TypeId.Array => new Lst(new ListVector(type, new int[n + 1], ColumnBuilder.Create(type.Element!, 0).Build(), Bitmask.ToValidity(none, n)), none),
             TypeId.Int32 or TypeId.Date32 => new Vec(new int[n], none),
             TypeId.Float32 => new Vec(new float[n], none),
             TypeId.Float64 => new Vec(new double[n], none),
