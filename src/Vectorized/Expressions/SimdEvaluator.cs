@@ -189,8 +189,8 @@ public static partial class SimdEvaluator
 
     private static Value Eval(BoundExpr e, IReadOnlyList<ColumnVector> cols, int n)
     {
-        if (_shared is not { } shared || !shared.TryGetValue(e, out var known)) return EvalNode(e, cols, n);
-        return known ?? (shared[e] = EvalNode(e, cols, n));
+        if (_shared is not { } shared || !shared.TryGetValue(e, out var known)) return OverDictionary(e, cols, n) ?? EvalNode(e, cols, n);
+        return known ?? (shared[e] = OverDictionary(e, cols, n) ?? EvalNode(e, cols, n));
     }
 
     private static Value EvalNode(BoundExpr e, IReadOnlyList<ColumnVector> cols, int n)

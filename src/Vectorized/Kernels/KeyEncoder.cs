@@ -412,6 +412,8 @@ public sealed class KeyEncoder
 
         public static LocalDictionary Of(StringVector s) => Cache.GetValue(s, Build);
 
+        public static bool TryGet(StringVector s, out LocalDictionary dictionary) => Cache.TryGetValue(s, out dictionary!);
+
         private static LocalDictionary Build(StringVector s)
         {
             var dict = new ByteStringTable();
