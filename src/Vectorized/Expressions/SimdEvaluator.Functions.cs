@@ -164,7 +164,8 @@ public static partial class SimdEvaluator
         return new Vec(r, x.Valid);
     }
 
-    private static bool IsOtherScalarCast(DataType from, DataType to) =>
+    // A cast among numbers, booleans, dates and timestamps: a widening, decimal or narrowing loop, or else CastByRule.
+    private static bool IsCastBetweenScalars(DataType from, DataType to) =>
         (IsVectorType(from) || from.Id == TypeId.Boolean) && (IsVectorType(to) || to.Id == TypeId.Boolean);
 
     // The casts between numbers and date/time that no typed loop covers (floating point into decimals, decimals to
@@ -333,9 +334,22 @@ public static partial class SimdEvaluator
         return new Truth(isTrue, isFalse);
     }
 
-    // coalesce of strings: each row takes its first non-NULL argument, later arguments evaluated only while some row
-    // still lacks one; the chosen bytes are copied into one new column.
+    // coalesce of strings and of arrays: each row takes its first non-NULL argument, later arguments evaluated only
+    // while some row still lacks one; the chosen rows are copied into one new column.
     private static Str CoalesceStrings(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var (values, pick) = CoalescePicks(f, cols, n);
+        return PickedStrings(values, pick, n);
+    }
+
+    private static Lst CoalesceLists(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n)
+    {
+        var (values, pick) = CoalescePicks(f, cols, n);
+        return PickedLists(values, pick, f.Type, n);
+    }
+
+    // The arguments evaluated and, per row, the index of the first that is not NULL there (-1: none is).
+    private static (List<Value> Values, int[] Pick) CoalescePicks(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n)
     {
         var values = new List<Value>();
         var pick = new int[n];
@@ -351,7 +365,7 @@ public static partial class SimdEvaluator
             values.Add(v);
             for (int w = 0; w < valid.Length; w++) valid[w] |= taken[w];
         }
-        return PickedStrings(values, pick, n);
+        return (values, pick);
     }
 
     // LIKE and rlike through the shared PatternMatcher, the pattern a literal or one per row (a row with a NULL text
@@ -371,15 +385,8 @@ public static partial class SimdEvaluator
     private static Str Text(Value v, int n)
     {
         if (v is Str s) return s;
-        var bytes = (byte[])((Const)v).Value;
-        var offsets = new int[n + 1];
-        var data = new byte[(long)bytes.Length * n];
-        for (int i = 0; i < n; i++)
-        {
-            bytes.CopyTo(data, (long)i * bytes.Length);
-            offsets[i + 1] = (i + 1) * bytes.Length;
-        }
-        return new Str(new StringVector(offsets, data, null, n), Bitmask.AllSet(n));
+        var repeated = (StringVector)ScalarEvaluator.Constant(DataType.Utf8, Storage.ToClr(DataType.Utf8, ((Const)v).Value), n);
+        return new Str(repeated, Bitmask.AllSet(n));
     }
 
     // Row i's text of a string value: a literal is one string for every row (decoded once), a column's row is decoded.
@@ -634,31 +641,8 @@ public static partial class SimdEvaluator
     // through the column builder (arrays come from split or a read column; a row copies its list's elements).
     private static Lst ArrayCase(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
     {
-        var taken = CaseRows(c, cols, n);
-        var pick = new int[n];
-        Array.Fill(pick, -1);
-        for (int b = 0; b < taken.Count; b++)
-            foreach (var i in Bitmask.Positions(taken[b].Rows, null)) pick[i] = b;
-        return PickedLists(taken.Select(t => t.Value).ToList(), pick, c.Type, n);
-    }
-
-    private static Lst CoalesceLists(BoundFunction f, IReadOnlyList<ColumnVector> cols, int n)
-    {
-        var values = new List<Value>();
-        var pick = new int[n];
-        Array.Fill(pick, -1);
-        var valid = new ulong[Bitmask.Words(n)];
-        foreach (var arg in f.Args)
-        {
-            var missing = Bitmask.AndNot(Bitmask.AllSet(n), valid);
-            if (Array.TrueForAll(missing, w => w == 0)) break;
-            var v = Eval(arg, cols, n);
-            var taken = Bitmask.And(missing, ValidOf(v, n));
-            foreach (var i in Bitmask.Positions(taken, null)) pick[i] = values.Count;
-            values.Add(v);
-            for (int w = 0; w < valid.Length; w++) valid[w] |= taken[w];
-        }
-        return PickedLists(values, pick, f.Type, n);
+        var (values, pick) = CasePicks(c, cols, n);
+        return PickedLists(values, pick, c.Type, n);
     }
 
     // The array column whose row i is row i of the list values[pick[i]]: NULL where pick[i] is -1 or that row is NULL.

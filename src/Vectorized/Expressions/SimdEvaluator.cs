@@ -46,8 +46,9 @@ public static partial class SimdEvaluator
                     => $"comparison of {b.Left.Type} values",
                 BoundCast c when c.Type.Id == TypeId.Array && ArrayCastUnsupported(c.Child.Type, c.Type) is { } element => $"CAST({c.Child.Type} AS {c.Type}): {element}",
                 BoundCast { Type.Id: TypeId.Array } => null,
-                BoundCast c when !IsWidening(c.Child.Type, c.Type) && !IsDecimalCast(c.Child.Type, c.Type) && !IsCastToString(c.Child.Type, c.Type)
-                    && !IsCastFromString(c.Child.Type, c.Type) && !IsNumericCast(c.Child.Type, c.Type) && !IsOtherScalarCast(c.Child.Type, c.Type)
+                // Casts among numbers, booleans and date/time (widening, decimal and narrowing ones included) and to or
+                // from text all have kernels.
+                BoundCast c when !IsCastBetweenScalars(c.Child.Type, c.Type) && !IsCastToString(c.Child.Type, c.Type) && !IsCastFromString(c.Child.Type, c.Type)
                     => $"CAST({c.Child.Type} AS {c.Type})",
                 BoundIn i when i.List.Any(x => x is not BoundLiteral) => "IN with a non-literal list",
                 BoundIn i when !IsVectorType(i.Value.Type) && i.Value.Type.Id is not (TypeId.Utf8 or TypeId.Boolean) => $"IN over {i.Value.Type}",
@@ -1005,12 +1006,19 @@ public static partial class SimdEvaluator
     // A string CASE: each row's branch from the conditions' masks (NULL where none hits and there is no ELSE).
     private static Str StringCase(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
     {
+        var (values, pick) = CasePicks(c, cols, n);
+        return PickedStrings(values, pick, n);
+    }
+
+    // The values a CASE's branches (and ELSE) take and, per row, the index of the one it takes (-1: NULL, no branch).
+    private static (List<Value> Values, int[] Pick) CasePicks(BoundCase c, IReadOnlyList<ColumnVector> cols, int n)
+    {
         var taken = CaseRows(c, cols, n);
         var pick = new int[n];
         Array.Fill(pick, -1);
         for (int b = 0; b < taken.Count; b++)
             foreach (var i in Bitmask.Positions(taken[b].Rows, null)) pick[i] = b;
-        return PickedStrings(taken.Select(t => t.Value).ToList(), pick, n);
+        return (taken.Select(t => t.Value).ToList(), pick);
     }
 
     // The string column whose row i is row i of values[pick[i]] (a Str, or a Const of bytes): NULL where pick[i] is -1

@@ -782,7 +782,7 @@ public sealed class HashAggregateSimd : IFusedAggregateImpl
             for (int g = 0; g < other._groups; g++)
             {
                 if (g == other._trash || other.IsSpent(g)) continue;
-                int t = _encoder!.Packed ? (_direct ? _directSlot[other._packedKey[g]] : _table!.Find(other._packedKey[g])) : _wide!.Find(other._wide!.KeyOf(g));
+                int t = FindGroup(_encoder!.Packed ? new ReadOnlySpan<long>(in other._packedKey[g]) : other._wide!.KeyOf(g));
                 if (t < 0) continue;
                 for (int a = 0; a < _aggs.Length; a++) _aggs[a].Merge(t, other._aggs[a], g);
                 _rows[t] += other._rows[g];
